@@ -1,0 +1,57 @@
+"""Time as a dependency: production uses the system clock, tests and benches move a manual one."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Aware UTC datetime."""
+
+    def monotonic(self) -> float: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
+
+
+class ManualClock:
+    """Virtual time: sleeping moves the clock forward at once, so tests never wait."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+        self._mono = 1000.0
+
+    def now(self) -> datetime:
+        return self._now
+
+    def monotonic(self) -> float:
+        return self._mono
+
+    def advance(self, seconds: float = 0.0, **delta: float) -> None:
+        step = seconds + timedelta(**delta).total_seconds()
+        if step < 0:
+            raise ValueError("time only moves forward")
+        self._now += timedelta(seconds=step)
+        self._mono += step
+
+    def set(self, moment: datetime) -> None:
+        self.advance((moment - self._now).total_seconds())
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self.advance(seconds)
+        await asyncio.sleep(0)

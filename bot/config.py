@@ -1,0 +1,89 @@
+"""All settings come from the environment or `.env`; `.env.example` documents each one."""
+
+from __future__ import annotations
+
+from datetime import time
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PUBLIC_API_SERVER = "https://api.telegram.org"
+SUPPORTED_LOCALES = ("ru", "en")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    telegram_api_server: str = PUBLIC_API_SERVER
+
+    database_url: str = "sqlite+aiosqlite:///./data/bot.sqlite3"
+    redis_url: str | None = None
+
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = 8080
+    webhook_path: str = "/telegram/webhook"
+
+    default_timezone: str = "Europe/Moscow"
+    default_locale: str = "ru"
+    quiet_hours_start: time = time(21, 0)
+    quiet_hours_end: time = time(9, 0)
+
+    invitation_ttl_days: int = 7
+    delivery_rate_per_second: float = 25.0
+    delivery_chat_interval_seconds: float = 1.0
+    delivery_max_attempts: int = 5
+    delivery_batch_size: int = 50
+
+    log_level: str = "INFO"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}, use an IANA name") from exc
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("telegram_api_server")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def use_webhook(self) -> bool:
+        return bool(self.webhook_url)
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        _, _, path = self.database_url.partition(":///")
+        return Path(path) if path and path != ":memory:" else None

@@ -1,0 +1,84 @@
+"""Content as data: editable YAML files validated at start, with errors that name the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ValidationError, field_validator, model_validator
+
+CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+
+
+class ContentError(Exception):
+    pass
+
+
+class Labelled(BaseModel):
+    ru: str
+    en: str
+
+    def label(self, locale: str) -> str:
+        return self.en if locale == "en" else self.ru
+
+
+class Category(Labelled):
+    code: str
+
+
+class TimeZoneChoice(Labelled):
+    zone: str
+
+    @field_validator("zone")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class CategoriesFile(BaseModel):
+    categories: list[Category]
+
+    @model_validator(mode="after")
+    def _unique(self) -> CategoriesFile:
+        codes = [c.code for c in self.categories]
+        if len(codes) != len(set(codes)) or not codes:
+            raise ValueError("category codes must be present and unique")
+        return self
+
+
+class TimeZonesFile(BaseModel):
+    timezones: list[TimeZoneChoice]
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _load(path: Path, model: type[M]) -> M:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return model.model_validate(raw)
+    except FileNotFoundError as exc:
+        raise ContentError(f"{path}: file is missing") from exc
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{path}: not valid YAML: {exc}") from exc
+    except ValidationError as exc:
+        raise ContentError(f"{path}: {exc}") from exc
+
+
+class Content:
+    def __init__(self, directory: Path = CONTENT_DIR) -> None:
+        self.categories = _load(directory / "family_categories.yaml", CategoriesFile).categories
+        self.timezones = _load(directory / "timezones.yaml", TimeZonesFile).timezones
+
+    def category(self, code: str) -> Category | None:
+        return next((c for c in self.categories if c.code == code), None)
+
+    def category_label(self, code: str, locale: str) -> str:
+        found = self.category(code)
+        return found.label(locale) if found else code

@@ -1,0 +1,190 @@
+"""Tables. Store the minimum: ids, roles, the family's service name, times in UTC."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.db.base import Base, UTCDateTime
+
+
+class Role(StrEnum):
+    COORDINATOR = "coordinator"
+    MENTOR = "mentor"
+    PARENT = "parent"
+    PARTICIPANT = "participant"
+
+
+class SupportLevel(StrEnum):
+    BASIC = "basic"
+    CRISIS = "crisis"
+
+
+class FamilyLinkKind(StrEnum):
+    PARENT = "parent"
+    MENTOR = "mentor"
+    CURATOR = "curator"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"  # taken by a worker, not attempted yet: safe to hand back
+    SENDING = "sending"  # a send may be in flight: never retried blindly
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    CANCELLED = "cancelled"
+
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    roles: Mapped[list[PersonRole]] = relationship(
+        back_populates="person", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class PersonRole(Base):
+    __tablename__ = "person_roles"
+    __table_args__ = (UniqueConstraint("person_id", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    person: Mapped[Person] = relationship(back_populates="roles")
+
+
+class Consent(Base):
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    text_version: Mapped[str] = mapped_column(String(32))
+    locale: Mapped[str] = mapped_column(String(8))
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Family(Base):
+    __tablename__ = "families"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    # casefold() of the name: SQLite's lower() folds ASCII only, so Cyrillic search needs this.
+    search_name: Mapped[str] = mapped_column(String(128))
+    category: Mapped[str] = mapped_column(String(32))
+    support_level: Mapped[str] = mapped_column(String(16))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_families_search_name", "search_name"),)
+
+
+class FamilyLink(Base):
+    """Who is attached to a family and how: parent, mentor or curator."""
+
+    __tablename__ = "family_links"
+    __table_args__ = (UniqueConstraint("family_id", "person_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Invitation(Base):
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Only a hash is stored: a leaked database does not hand out working links.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_invitations_open", "used_at", "revoked_at", "expires_at"),)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    actor_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    # Ids and codes only, never names or message texts.
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    purpose: Mapped[str] = mapped_column(String(48))
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(48))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    family_facing: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "due_at"),
+        Index("ix_outbox_object", "object_type", "object_id"),
+    )
+
+
+class FsmRecord(Base):
+    """aiogram FSM state and data, so a restart never loses a half-filled form."""
+
+    __tablename__ = "fsm_records"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

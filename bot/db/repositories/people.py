@@ -1,0 +1,62 @@
+"""Queries about people and their roles. Repositories never commit: callers own the transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Consent, FamilyLink, Person, PersonRole
+
+
+async def by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
+    return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+
+
+async def by_id(session: AsyncSession, person_id: int) -> Person | None:
+    return await session.get(Person, person_id)
+
+
+async def with_role(session: AsyncSession, role: str) -> list[Person]:
+    rows = await session.scalars(
+        select(Person).join(PersonRole).where(PersonRole.role == role).order_by(Person.id)
+    )
+    return list(rows)
+
+
+async def add_role(session: AsyncSession, person: Person, role: str, now: datetime) -> bool:
+    if any(r.role == role for r in person.roles):
+        return False
+    person.roles.append(PersonRole(role=role, granted_at=now))
+    await session.flush()
+    return True
+
+
+async def add_consent(
+    session: AsyncSession, person: Person, version: str, locale: str, now: datetime
+) -> Consent:
+    consent = Consent(person_id=person.id, text_version=version, locale=locale, accepted_at=now)
+    session.add(consent)
+    await session.flush()
+    return consent
+
+
+async def consents_of(session: AsyncSession, person_id: int) -> list[Consent]:
+    rows = await session.scalars(
+        select(Consent).where(Consent.person_id == person_id).order_by(Consent.accepted_at)
+    )
+    return list(rows)
+
+
+async def family_links_of(session: AsyncSession, person_id: int) -> list[FamilyLink]:
+    rows = await session.scalars(
+        select(FamilyLink).where(FamilyLink.person_id == person_id).order_by(FamilyLink.id)
+    )
+    return list(rows)
+
+
+async def set_blocked(session: AsyncSession, telegram_id: int, blocked_at: datetime | None) -> None:
+    await session.execute(
+        update(Person).where(Person.telegram_id == telegram_id).values(blocked_at=blocked_at)
+    )

@@ -1,0 +1,254 @@
+"""/families: the list (paged, searchable by name) and adding a family."""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Back, Button, Column, Group, Row, Select, Start
+
+from bot.db.models import SupportLevel
+from bot.dialogs.context import ctx
+from bot.dialogs.families.states import FamiliesSG, FamilyAddSG
+from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
+from bot.dialogs.widgets import T, to_menu
+from bot.roles_text import N_
+from bot.services import families
+from bot.services.access import Action, authorize
+from bot.services.errors import DomainError
+
+SCROLL = "families_scroll"
+LEVEL_NAMES = {SupportLevel.BASIC: N_("basic"), SupportLevel.CRISIS: N_("crisis")}
+NAME_ERRORS = {
+    "family_name_empty": N_("Please send the name as text, for example «Ивановы (Кемерово)»."),
+    "family_name_too_long": N_("That is a bit long: please keep the name under 64 characters."),
+}
+
+
+# --- list -----------------------------------------------------------------------------------
+
+
+async def on_list_start(_data: Any, manager: DialogManager) -> None:
+    c = ctx(manager)
+    await authorize(c.session, c.actor, Action.FAMILY_LIST)
+
+
+async def get_list(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    page = current_page(dialog_manager, SCROLL)
+    search = dialog_manager.dialog_data.get("search")
+    rows, total = await families.list_page(
+        c.session,
+        c.require_actor(),
+        c.now(),
+        offset=page * PAGE_SIZE,
+        limit=PAGE_SIZE,
+        search=search,
+    )
+    lines = [
+        f"{page * PAGE_SIZE + n}. {family.name} — "
+        f"{c.content.category_label(family.category, c.locale)}, "
+        f"{_(LEVEL_NAMES[SupportLevel(family.support_level)])}"
+        for n, family in enumerate(rows, start=1)
+    ]
+    return {
+        "lines": "\n".join(lines),
+        "total": total,
+        "search": search or "",
+        **page_data(page, total),
+    }
+
+
+async def on_search(message: Message, _w: Any, manager: DialogManager) -> None:
+    text = (message.text or "").strip()
+    if not text:
+        await message.answer(_("To search, send a part of the family's name as text."))
+        return
+    manager.dialog_data["search"] = text[:64]
+    scroll = manager.find(SCROLL)
+    if scroll is not None:
+        await scroll.set_page(0)  # type: ignore[attr-defined]
+
+
+async def on_clear_search(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    manager.dialog_data.pop("search", None)
+
+
+def create_families_dialog() -> Dialog:
+    return Dialog(
+        Window(
+            T("<b>Families</b>: {total} (page {page_no} of {pages})", when="total"),
+            T("Search: «{search}»", when="search"),
+            T("{lines}", when="total"),
+            T("No families found.", when=lambda d, *_: not d["total"]),
+            T("To find a family, send a part of its name."),
+            MessageInput(on_search),
+            *pager(SCROLL),
+            Button(T("✖️ Clear the search"), id="clear", on_click=on_clear_search, when="search"),
+            Start(T("➕ Add a family"), id="add", state=FamilyAddSG.name),
+            to_menu(),
+            state=FamiliesSG.list,
+            getter=get_list,
+        ),
+        on_start=on_list_start,
+    )
+
+
+# --- add ------------------------------------------------------------------------------------
+
+
+async def on_add_start(_data: Any, manager: DialogManager) -> None:
+    c = ctx(manager)
+    await authorize(c.session, c.actor, Action.FAMILY_CREATE)
+
+
+async def on_name(message: Message, _w: Any, manager: DialogManager) -> None:
+    try:
+        name = families.clean_name(message.text or "")
+    except DomainError as error:
+        await message.answer(_(NAME_ERRORS[error.code]))
+        return
+    manager.dialog_data["name"] = name
+    await manager.switch_to(FamilyAddSG.category)
+
+
+async def get_categories(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    return {"categories": [(cat.label(c.locale), cat.code) for cat in c.content.categories]}
+
+
+async def on_category(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    manager.dialog_data["category"] = item
+    await manager.switch_to(FamilyAddSG.level)
+
+
+async def get_levels(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    return {"levels": [(_(name), level.value) for level, name in LEVEL_NAMES.items()]}
+
+
+async def on_level(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    manager.dialog_data["level"] = item
+    await manager.switch_to(FamilyAddSG.timezone)
+
+
+async def get_timezones(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    return {"zones": [(tz.label(c.locale), str(n)) for n, tz in enumerate(c.content.timezones)]}
+
+
+async def on_timezone(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    c = ctx(manager)
+    index = int(item)
+    if not 0 <= index < len(c.content.timezones):
+        return
+    manager.dialog_data["timezone"] = c.content.timezones[index].zone
+    await manager.switch_to(FamilyAddSG.confirm)
+
+
+async def get_summary(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    data = dialog_manager.dialog_data
+    zone = next((tz for tz in c.content.timezones if tz.zone == data.get("timezone")), None)
+    return {
+        "name": data.get("name", ""),
+        "category": c.content.category_label(data.get("category", ""), c.locale),
+        "level": _(LEVEL_NAMES[SupportLevel(data.get("level", SupportLevel.BASIC))]),
+        "zone": zone.label(c.locale) if zone else data.get("timezone", ""),
+    }
+
+
+async def on_save(callback: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    data = manager.dialog_data
+    if "saved_id" not in data:  # a double tap must not add the family twice
+        family = await families.add(
+            c.session,
+            c.require_actor(),
+            name=data["name"],
+            category=data["category"],
+            support_level=SupportLevel(data["level"]),
+            timezone=data["timezone"],
+            known_categories={cat.code for cat in c.content.categories},
+            now=c.now(),
+        )
+        data["saved_id"] = family.id
+    await callback.answer(_("Saved."))
+    await manager.done(show_mode=ShowMode.EDIT)
+
+
+def create_family_add_dialog() -> Dialog:
+    return Dialog(
+        Window(
+            T(
+                "<b>New family</b>\nSend the name the service uses for the family "
+                "(no full names of children), for example «Ивановы (Кемерово)»."
+            ),
+            MessageInput(on_name),
+            to_menu(T("✖️ Cancel")),
+            state=FamilyAddSG.name,
+        ),
+        Window(
+            T("Category of the family «{name}»:"),
+            Column(
+                Select(
+                    T("{item[0]}"),
+                    id="cat",
+                    item_id_getter=operator.itemgetter(1),
+                    items="categories",
+                    on_click=on_category,
+                )
+            ),
+            Back(T("⬅️ Back")),
+            state=FamilyAddSG.category,
+            getter=[get_categories, get_summary],
+        ),
+        Window(
+            T("Support level:"),
+            Row(
+                Select(
+                    T("{item[0]}"),
+                    id="level",
+                    item_id_getter=operator.itemgetter(1),
+                    items="levels",
+                    on_click=on_level,
+                )
+            ),
+            Back(T("⬅️ Back")),
+            state=FamilyAddSG.level,
+            getter=get_levels,
+        ),
+        Window(
+            T("The family's time zone (reminders to the family follow it):"),
+            Group(
+                Select(
+                    T("{item[0]}"),
+                    id="tz",
+                    item_id_getter=operator.itemgetter(1),
+                    items="zones",
+                    on_click=on_timezone,
+                ),
+                width=2,
+            ),
+            Back(T("⬅️ Back")),
+            state=FamilyAddSG.timezone,
+            getter=get_timezones,
+        ),
+        Window(
+            T(
+                "<b>Check, please</b>\nFamily: {name}\nCategory: {category}\n"
+                "Support level: {level}\nTime zone: {zone}"
+            ),
+            Row(
+                Button(T("✅ Save"), id="save", on_click=on_save),
+                Back(T("✏️ Change")),
+            ),
+            to_menu(T("✖️ Cancel")),
+            state=FamilyAddSG.confirm,
+            getter=get_summary,
+        ),
+        on_start=on_add_start,
+    )

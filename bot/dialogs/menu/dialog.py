@@ -1,0 +1,152 @@
+"""Main menu: what the person's roles can do, help, their data, language."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.types import CallbackQuery
+from aiogram.utils.i18n import gettext as _
+from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
+from aiogram_dialog.widgets.kbd import Button, Row, Start, SwitchTo
+
+from bot.commands import publish_person_commands
+from bot.db.models import Role
+from bot.dialogs.context import ctx
+from bot.dialogs.families.states import FamiliesSG, FamilyAddSG
+from bot.dialogs.invitations.states import InvitationsSG
+from bot.dialogs.invite.states import InviteSG
+from bot.dialogs.menu.states import MenuSG
+from bot.dialogs.widgets import Html, T
+from bot.roles_text import ROLE_NAMES, help_text, role_names
+from bot.services import people
+
+BACK = T("⬅️ Back")
+WELCOME_ROLE = "welcome_role"  # start data: the role just granted, greeted once
+
+
+def _is_coordinator(data: dict[str, Any], *_: Any) -> bool:
+    return bool(data.get("is_coordinator"))
+
+
+async def get_menu(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    person = c.person
+    roles = [r.role for r in person.roles] if person else []
+    start_data = dialog_manager.start_data if isinstance(dialog_manager.start_data, dict) else {}
+    welcome = start_data.get(WELCOME_ROLE)
+    if welcome and not dialog_manager.dialog_data.get("welcomed"):
+        dialog_manager.dialog_data["welcomed"] = True
+    else:
+        welcome = None
+    return {
+        "welcome": _(ROLE_NAMES[Role(welcome)]) if welcome in ROLE_NAMES else "",
+        "name": person.display_name if person else "",
+        "roles": role_names(roles, _),
+        "is_coordinator": Role.COORDINATOR in roles,
+        "help": Html(help_text(roles, _)),
+    }
+
+
+def _local(moment: Any, zone: str) -> str:
+    return moment.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
+
+
+async def get_me(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    if c.person is None:
+        return {"me": ""}
+    data = await people.personal_data(c.session, c.person)
+    p = data.person
+    lines = [
+        _("<b>What the bot keeps about you</b>"),
+        _("Name from your Telegram profile: {name}").format(name=html.escape(p.display_name)),
+        _("Telegram ID: {id}").format(id=p.telegram_id),
+        _("Language: {language}").format(language="русский" if c.locale == "ru" else "English"),
+        _("Time zone: {zone}").format(zone=p.timezone),
+        _("Roles: {roles}").format(roles=role_names((r.role for r in p.roles), _)),
+    ]
+    for link, family_name in data.family_links:
+        lines.append(
+            _("Family: {family} ({relation})").format(
+                family=html.escape(family_name),
+                relation=_(ROLE_NAMES[Role(link.kind)]) if link.kind in ROLE_NAMES else link.kind,
+            )
+        )
+    for consent in data.consents:
+        lines.append(
+            _("Consent given: {when} (text version {version})").format(
+                when=_local(consent.accepted_at, p.timezone), version=consent.text_version
+            )
+        )
+    lines.append(_("To withdraw your consent and have your data removed, tell your coordinator."))
+    return {"me": Html("\n".join(lines))}
+
+
+async def on_language(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    if c.person is None:
+        return
+    locale = "en" if button.widget_id == "lang_en" else "ru"
+    await people.set_locale(c.session, c.person, locale)
+    i18n = manager.middleware_data["i18n"]
+    i18n.current_locale = locale  # this update already renders in the new language
+    await publish_person_commands(c.bot, i18n, c.person, locale)
+    await manager.switch_to(MenuSG.main, show_mode=ShowMode.EDIT)
+
+
+def create_menu_dialog() -> Dialog:
+    return Dialog(
+        Window(
+            T("Thank you! You have joined as a <b>{welcome}</b>.", when="welcome"),
+            T("Hello, {name}! You are in the bot as: {roles}."),
+            T("What would you like to do?"),
+            Row(
+                Start(T("➕ Invite"), id="invite", state=InviteSG.role, when=_is_coordinator),
+                Start(
+                    T("📨 Invitations"),
+                    id="invitations",
+                    state=InvitationsSG.list,
+                    when=_is_coordinator,
+                ),
+            ),
+            Row(
+                Start(T("👪 Families"), id="families", state=FamiliesSG.list, when=_is_coordinator),
+                Start(
+                    T("➕ Add a family"),
+                    id="family_add",
+                    state=FamilyAddSG.name,
+                    when=_is_coordinator,
+                ),
+            ),
+            Row(
+                SwitchTo(T("❓ Help"), id="help", state=MenuSG.help),
+                SwitchTo(T("🔒 My data"), id="me", state=MenuSG.me),
+                SwitchTo(T("🌐 Language"), id="language", state=MenuSG.language),
+            ),
+            state=MenuSG.main,
+            getter=get_menu,
+        ),
+        Window(
+            T("{help}"),
+            SwitchTo(BACK, id="back", state=MenuSG.main),
+            state=MenuSG.help,
+            getter=get_menu,
+        ),
+        Window(
+            T("{me}"),
+            SwitchTo(BACK, id="back", state=MenuSG.main),
+            state=MenuSG.me,
+            getter=get_me,
+        ),
+        Window(
+            T("Choose the language of the bot:"),
+            Row(
+                Button(T("Русский"), id="lang_ru", on_click=on_language),
+                Button(T("English"), id="lang_en", on_click=on_language),
+            ),
+            SwitchTo(BACK, id="back", state=MenuSG.main),
+            state=MenuSG.language,
+        ),
+    )

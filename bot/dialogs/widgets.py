@@ -1,0 +1,46 @@
+"""Widgets every dialog shares."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from aiogram.utils.i18n import gettext
+from aiogram_dialog import StartMode
+from aiogram_dialog.api.protocols import DialogManager
+from aiogram_dialog.widgets.common import WhenCondition
+from aiogram_dialog.widgets.kbd import Start
+from aiogram_dialog.widgets.text import Text
+
+
+class Html(str):
+    """A value that is already safe HTML (built by us), so T() does not escape it again."""
+
+
+class _Escaping(dict[str, Any]):
+    def __getitem__(self, key: str) -> Any:
+        value = super().__getitem__(key)
+        if isinstance(value, Html):
+            return value
+        return html.escape(value, quote=False) if isinstance(value, str) else value
+
+
+class T(Text):
+    """gettext at render time, then str.format with every string value HTML-escaped.
+
+    `pybabel extract -k T` picks these up.
+    """
+
+    def __init__(self, text: str, when: WhenCondition = None) -> None:
+        super().__init__(when=when)
+        self.text = text
+
+    async def _render_text(self, data: dict[str, Any], manager: DialogManager) -> str:
+        return gettext(self.text).format_map(_Escaping(data))
+
+
+def to_menu(text: Text | None = None) -> Start:
+    """Back to the main menu, whatever was open: the stack is reset."""
+    from bot.dialogs.menu.states import MenuSG
+
+    return Start(text or T("🏠 Menu"), id="to_menu", state=MenuSG.main, mode=StartMode.RESET_STACK)

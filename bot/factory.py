@@ -1,0 +1,94 @@
+"""The one wiring point: production and tests build the bot and the dispatcher here."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
+from aiogram_dialog import BgManagerFactory, setup_dialogs
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.content import Content
+from bot.db.engine import create_sessionmaker
+from bot.db.fsm_storage import SqlStorage
+from bot.dialogs.families.dialog import create_families_dialog, create_family_add_dialog
+from bot.dialogs.invitations.dialog import create_invitations_dialog
+from bot.dialogs.invite.dialog import create_invite_dialog
+from bot.dialogs.menu.dialog import create_menu_dialog
+from bot.handlers import get_fallback_routers, get_routers
+from bot.i18n import LocaleMiddleware, create_i18n
+from bot.middlewares.db import DbSessionMiddleware
+from bot.middlewares.people import PersonMiddleware
+
+
+class MissingToken(SystemExit):
+    pass
+
+
+def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        raise MissingToken(
+            "BOT_TOKEN is not set: get a token from @BotFather in Telegram (/newbot) "
+            "and put BOT_TOKEN=... into .env"
+        )
+    if session is None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_server))
+    return Bot(
+        settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def create_storage(settings: Settings, engine: AsyncEngine, clock: Clock) -> BaseStorage:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(
+            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True, with_bot_id=True)
+        )
+    return SqlStorage(engine, clock)
+
+
+def create_dispatcher(
+    settings: Settings,
+    engine: AsyncEngine,
+    *,
+    clock: Clock | None = None,
+    content: Content | None = None,
+    storage: BaseStorage | None = None,
+) -> tuple[Dispatcher, BgManagerFactory]:
+    clock = clock or SystemClock()
+    sessionmaker: async_sessionmaker[AsyncSession] = create_sessionmaker(engine)
+    i18n = create_i18n(settings.default_locale)
+    dp = Dispatcher(
+        storage=storage or create_storage(settings, engine, clock),
+        settings=settings,
+        clock=clock,
+        content=content or Content(),
+        sessionmaker=sessionmaker,
+        i18n=i18n,
+    )
+    # db and person first, on dp.update: aiogram-dialog's background updates re-enter there too.
+    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dp.update.outer_middleware(PersonMiddleware())
+    dp.errors.outer_middleware(DbSessionMiddleware(sessionmaker, fresh=True))
+    dp.errors.outer_middleware(PersonMiddleware())
+    dp.include_routers(*get_routers())
+    dp.include_routers(
+        create_menu_dialog(),
+        create_invite_dialog(),
+        create_invitations_dialog(),
+        create_families_dialog(),
+        create_family_add_dialog(),
+    )
+    dp.include_routers(*get_fallback_routers())
+    bg_factory = setup_dialogs(dp)
+    LocaleMiddleware(i18n).setup(dp)  # after setup_dialogs, as aiogram-dialog requires
+    return dp, bg_factory

@@ -1,0 +1,16 @@
+from aiogram import Router
+
+from bot.handlers import commands, errors, start, strangers
+
+
+def get_routers() -> list[Router]:
+    """Commands first, so /cancel, /start and /help work in the middle of any form.
+
+    Routers are built per dispatcher: tests and restarts create several.
+    """
+    return [errors.create_router(), start.create_router(), commands.create_router()]
+
+
+def get_fallback_routers() -> list[Router]:
+    """Included after the dialogs: only what no dialog took."""
+    return [strangers.create_router()]

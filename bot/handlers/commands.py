@@ -1,0 +1,82 @@
+"""Commands of people who joined. Each coordinator command has a refusal twin for other roles."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.fsm.state import State
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+from aiogram_dialog import DialogManager, ShowMode, StartMode
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.db.models import Role
+from bot.dialogs.families.states import FamiliesSG
+from bot.dialogs.invitations.states import InvitationsSG
+from bot.dialogs.invite.states import InviteSG
+from bot.dialogs.menu.states import MenuSG
+from bot.handlers import texts
+from bot.handlers.filters import HasRole, Joined
+from bot.roles_text import help_text
+from bot.services import audit
+from bot.services.access import Actor
+
+COORDINATOR_COMMANDS: dict[str, State] = {
+    "invite": InviteSG.role,
+    "invitations": InvitationsSG.list,
+    "families": FamiliesSG.list,
+}
+
+
+async def _open(manager: DialogManager, state: State) -> None:
+    await manager.start(state, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
+
+
+async def cmd_cancel(message: Message, dialog_manager: DialogManager, actor: Actor | None) -> None:
+    if dialog_manager.has_context():
+        await dialog_manager.reset_stack()
+    await message.answer(_(texts.CANCELLED))
+    if actor is not None:
+        await _open(dialog_manager, MenuSG.main)
+
+
+async def cmd_help(message: Message, actor: Actor | None) -> None:
+    if actor is None:
+        await message.answer(_(texts.ABOUT_BOT))
+        return
+    await message.answer(help_text(actor.roles, _))
+
+
+async def cmd_me(message: Message, dialog_manager: DialogManager) -> None:
+    await _open(dialog_manager, MenuSG.me)
+
+
+async def cmd_language(message: Message, dialog_manager: DialogManager) -> None:
+    await _open(dialog_manager, MenuSG.language)
+
+
+async def cmd_coordinator(message: Message, dialog_manager: DialogManager) -> None:
+    command = (message.text or "").split()[0].lstrip("/").split("@")[0]
+    await _open(dialog_manager, COORDINATOR_COMMANDS[command])
+
+
+async def cmd_coordinator_refused(
+    message: Message, session: AsyncSession, actor: Actor, clock: Clock
+) -> None:
+    command = (message.text or "").split()[0].lstrip("/").split("@")[0]
+    await audit.record(session, actor, "access.denied", clock.now(), command=command)
+    await message.answer(_(texts.NOT_ALLOWED))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_cancel, Command("cancel"))
+    router.message.register(cmd_help, Command("help"))
+    router.message.register(cmd_me, Command("me"), Joined())
+    router.message.register(cmd_language, Command("language"), Joined())
+    router.message.register(
+        cmd_coordinator, Command(*COORDINATOR_COMMANDS), HasRole(Role.COORDINATOR)
+    )
+    router.message.register(cmd_coordinator_refused, Command(*COORDINATOR_COMMANDS), Joined())
+    return router

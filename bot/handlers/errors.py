@@ -1,0 +1,97 @@
+"""One place for failures: the user gets a short, kind answer; the log gets ids, never texts."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import ErrorEvent
+from aiogram.utils.i18n import gettext as _
+from aiogram_dialog import DialogManager, ShowMode, StartMode
+from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.dialogs.menu.states import MenuSG
+from bot.handlers import texts
+from bot.services import audit
+from bot.services.access import Actor
+from bot.services.errors import AccessDenied
+
+log = logging.getLogger(__name__)
+
+
+def _user_id(event: ErrorEvent) -> int | None:
+    update = event.update
+    source = update.message or update.callback_query or update.edited_message
+    user = getattr(source, "from_user", None)
+    return user.id if user else None
+
+
+async def _tell(bot: Bot, event: ErrorEvent, text: str) -> None:
+    try:
+        if event.update.callback_query is not None:
+            await event.update.callback_query.answer(text[:200], show_alert=True)
+            return
+        user_id = _user_id(event)
+        if user_id is not None:
+            await bot.send_message(user_id, text)
+    except TelegramAPIError as exc:
+        log.warning(
+            "could not tell update %s about an error: %s",
+            event.update.update_id,
+            type(exc).__name__,
+        )
+
+
+async def on_stale_dialog(
+    event: ErrorEvent, bot: Bot, dialog_manager: DialogManager, actor: Actor | None = None
+) -> None:
+    log.info("stale dialog button in update %s", event.update.update_id)
+    await _tell(bot, event, _(texts.STALE_BUTTON))
+    if actor is not None:
+        await dialog_manager.start(MenuSG.main, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
+
+
+async def on_access_denied(
+    event: ErrorEvent,
+    bot: Bot,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    actor: Actor | None = None,
+) -> None:
+    action = getattr(event.exception, "action", "?")
+    log.info("access denied: update %s action %s", event.update.update_id, action)
+    # The update's own transaction was rolled back; the refusal is recorded on its own.
+    async with sessionmaker.begin() as session:
+        await audit.record(
+            session,
+            actor,
+            "access.denied",
+            clock.now(),
+            telegram_id=_user_id(event),
+            attempted=str(action),
+        )
+    await _tell(bot, event, _(texts.NOT_ALLOWED))
+
+
+async def on_any_error(event: ErrorEvent, bot: Bot) -> None:
+    # The exception's message may quote user input, so only its type and the stack are logged.
+    stack = "".join(traceback.format_tb(event.exception.__traceback__))
+    log.error(
+        "update %s failed: %s\n%s", event.update.update_id, type(event.exception).__name__, stack
+    )
+    await _tell(bot, event, _(texts.APOLOGY))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.errors.register(
+        on_stale_dialog, ExceptionTypeFilter(UnknownIntent, UnknownState, OutdatedIntent)
+    )
+    router.errors.register(on_access_denied, ExceptionTypeFilter(AccessDenied))
+    router.errors.register(on_any_error, F.update)
+    return router

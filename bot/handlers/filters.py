@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.filters import Filter
+from aiogram.types import TelegramObject
+
+from bot.db.models import Role
+from bot.services.access import Actor
+
+
+class HasRole(Filter):
+    """Routes only people who hold one of the roles; the services re-check on every action."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = {role.value for role in roles}
+
+    async def __call__(self, event: TelegramObject, actor: Actor | None = None, **_: Any) -> bool:
+        return actor is not None and bool(self.roles & actor.roles)
+
+
+class Joined(Filter):
+    async def __call__(self, event: TelegramObject, actor: Actor | None = None, **_: Any) -> bool:
+        return actor is not None

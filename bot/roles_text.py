@@ -1,0 +1,96 @@
+"""Role names, help blocks and the command list, per role; translated by the caller's gettext."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from bot.db.models import Role
+
+Gettext = Callable[[str], str]
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction; it is translated where it is shown."""
+    return message
+
+
+ROLE_NAMES = {
+    Role.COORDINATOR: N_("coordinator"),
+    Role.MENTOR: N_("mentor"),
+    Role.PARENT: N_("parent"),
+    Role.PARTICIPANT: N_("network meeting participant"),
+}
+
+HELP_BLOCKS = {
+    Role.COORDINATOR: N_(
+        "<b>As a coordinator</b>\n"
+        "/invite — invite a coordinator, a mentor or a parent\n"
+        "/invitations — open invitations; revoke one\n"
+        "/families — the families of the service; add a family"
+    ),
+    Role.MENTOR: N_(
+        "<b>As a mentor</b>\n"
+        "The coordinator attaches families to you; you will record your visits to them here."
+    ),
+    Role.PARENT: N_(
+        "<b>For your family</b>\n"
+        "Messages from your coordinator and mentor will come here. "
+        "You can answer with text, a voice message or a photo — whatever is easier."
+    ),
+    Role.PARTICIPANT: N_(
+        "<b>Network meeting</b>\nInvitations and reminders about the meeting come here."
+    ),
+}
+
+COMMON_HELP = N_(
+    "<b>Always available</b>\n"
+    "/start — main menu\n"
+    "/me — what the bot keeps about you\n"
+    "/language — change the language\n"
+    "/cancel — stop the current step\n"
+    "/help — this help"
+)
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    command: str
+    description: str
+    roles: frozenset[Role] | None  # None: everyone who has joined
+
+
+COMMANDS = (
+    CommandSpec("start", N_("Main menu"), None),
+    CommandSpec("invite", N_("Invite a person"), frozenset({Role.COORDINATOR})),
+    CommandSpec("invitations", N_("Open invitations"), frozenset({Role.COORDINATOR})),
+    CommandSpec("families", N_("Families"), frozenset({Role.COORDINATOR})),
+    CommandSpec("me", N_("My data"), None),
+    CommandSpec("language", N_("Language"), None),
+    CommandSpec("cancel", N_("Stop the current step"), None),
+    CommandSpec("help", N_("Help"), None),
+)
+
+STRANGER_COMMANDS = (
+    CommandSpec("start", N_("What this bot is"), None),
+    CommandSpec("help", N_("Help"), None),
+)
+
+
+def ordered_roles(roles: Iterable[str]) -> list[Role]:
+    present = set(roles)
+    return [role for role in Role if role.value in present]
+
+
+def role_names(roles: Iterable[str], _: Gettext) -> str:
+    return ", ".join(_(ROLE_NAMES[role]) for role in ordered_roles(roles))
+
+
+def help_text(roles: Iterable[str], _: Gettext) -> str:
+    blocks = [_(HELP_BLOCKS[role]) for role in ordered_roles(roles)]
+    return "\n\n".join([*blocks, _(COMMON_HELP)])
+
+
+def commands_for(roles: Iterable[str]) -> list[CommandSpec]:
+    present = set(ordered_roles(roles))
+    return [spec for spec in COMMANDS if spec.roles is None or spec.roles & present]
