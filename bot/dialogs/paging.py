@@ -10,9 +10,9 @@ from bot.dialogs.widgets import T
 PAGE_SIZE = 8
 
 
-def current_page(manager: DialogManager, scroll_id: str) -> int:
+async def current_page(manager: DialogManager, scroll_id: str) -> int:
     scroll = manager.find(scroll_id)
-    return scroll.get_page() if scroll is not None else 0  # type: ignore[attr-defined]
+    return await scroll.get_page() if scroll is not None else 0  # type: ignore[attr-defined]
 
 
 def pages(total: int) -> int:

@@ -7,9 +7,12 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext
 from aiogram_dialog import StartMode
+from aiogram_dialog import Window as DialogWindow
+from aiogram_dialog.api.internal.widgets import MarkupVariant, RawKeyboard
 from aiogram_dialog.api.protocols import DialogManager
 from aiogram_dialog.widgets.common import WhenCondition
 from aiogram_dialog.widgets.kbd import Start
+from aiogram_dialog.widgets.markup.inline_keyboard import InlineKeyboardFactory
 from aiogram_dialog.widgets.text import Text
 
 
@@ -44,3 +47,20 @@ def to_menu(text: Text | None = None) -> Start:
     from bot.dialogs.menu.states import MenuSG
 
     return Start(text or T("🏠 Menu"), id="to_menu", state=MenuSG.main, mode=StartMode.RESET_STACK)
+
+
+class CompactKeyboardFactory(InlineKeyboardFactory):
+    """Drops empty rows (hidden buttons, pagers with one page) before the keyboard is sent."""
+
+    async def render_markup(
+        self, data: dict[str, Any], manager: DialogManager, keyboard: RawKeyboard
+    ) -> MarkupVariant:
+        return await super().render_markup(data, manager, [row for row in keyboard if row])
+
+
+class Window(DialogWindow):
+    """aiogram-dialog's Window that never sends an empty keyboard row."""
+
+    def __init__(self, *widgets: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("markup_factory", CompactKeyboardFactory())
+        super().__init__(*widgets, **kwargs)

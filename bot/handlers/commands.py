@@ -10,13 +10,14 @@ from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import texts
 from bot.clock import Clock
 from bot.db.models import Role
 from bot.dialogs.families.states import FamiliesSG
 from bot.dialogs.invitations.states import InvitationsSG
 from bot.dialogs.invite.states import InviteSG
+from bot.dialogs.menu.dialog import NOTICE, MenuNotice
 from bot.dialogs.menu.states import MenuSG
-from bot.handlers import texts
 from bot.handlers.filters import HasRole, Joined
 from bot.roles_text import help_text
 from bot.services import audit
@@ -29,16 +30,15 @@ COORDINATOR_COMMANDS: dict[str, State] = {
 }
 
 
-async def _open(manager: DialogManager, state: State) -> None:
-    await manager.start(state, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
+async def _open(manager: DialogManager, state: State, data: dict[str, str] | None = None) -> None:
+    await manager.start(state, data=data, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
 
 
 async def cmd_cancel(message: Message, dialog_manager: DialogManager, actor: Actor | None) -> None:
-    if dialog_manager.has_context():
-        await dialog_manager.reset_stack()
-    await message.answer(_(texts.CANCELLED))
-    if actor is not None:
-        await _open(dialog_manager, MenuSG.main)
+    if actor is None:
+        await message.answer(_(texts.CANCELLED))
+        return
+    await _open(dialog_manager, MenuSG.main, {NOTICE: MenuNotice.CANCELLED})
 
 
 async def cmd_help(message: Message, actor: Actor | None) -> None:

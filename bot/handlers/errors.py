@@ -14,9 +14,9 @@ from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import texts
 from bot.clock import Clock
 from bot.dialogs.menu.states import MenuSG
-from bot.handlers import texts
 from bot.services import audit
 from bot.services.access import Actor
 from bot.services.errors import AccessDenied
@@ -53,7 +53,10 @@ async def on_stale_dialog(
     log.info("stale dialog button in update %s", event.update.update_id)
     await _tell(bot, event, _(texts.STALE_BUTTON))
     if actor is not None:
-        await dialog_manager.start(MenuSG.main, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
+        # The message with the stale buttons goes away and a fresh menu takes its place.
+        await dialog_manager.start(
+            MenuSG.main, mode=StartMode.RESET_STACK, show_mode=ShowMode.DELETE_AND_SEND
+        )
 
 
 async def on_access_denied(
@@ -79,11 +82,14 @@ async def on_access_denied(
 
 
 async def on_any_error(event: ErrorEvent, bot: Bot) -> None:
-    # The exception's message may quote user input, so only its type and the stack are logged.
-    stack = "".join(traceback.format_tb(event.exception.__traceback__))
-    log.error(
-        "update %s failed: %s\n%s", event.update.update_id, type(event.exception).__name__, stack
-    )
+    # The exception's message may quote user input, so only its type and the stack are logged;
+    # Telegram's own descriptions quote no user text and say what was wrong with the call.
+    exc = event.exception
+    what = type(exc).__name__
+    if isinstance(exc, TelegramAPIError):
+        what += f": {exc.message}"
+    stack = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("update %s failed: %s\n%s", event.update.update_id, what, stack)
     await _tell(bot, event, _(texts.APOLOGY))
 
 

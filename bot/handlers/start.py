@@ -10,13 +10,13 @@ from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import texts
 from bot.clock import Clock
 from bot.commands import publish_person_commands
 from bot.config import Settings
 from bot.db.models import Person, Role
 from bot.dialogs.menu.dialog import WELCOME_ROLE
 from bot.dialogs.menu.states import MenuSG
-from bot.handlers import texts
 from bot.i18n import locale_for
 from bot.roles_text import ROLE_NAMES
 from bot.services import invitations, people
@@ -27,6 +27,7 @@ from bot.services.invitations import TokenProblem
 ADMIN_TOKEN = "admin"  # consent button payload for ADMIN_IDS, who have no invitation
 CONSENT_YES = "cs:y:"
 CONSENT_NO = "cs:n:"
+DIALOG_ID_SEPARATOR = "\x1d"  # aiogram_dialog.utils.CB_SEP
 
 
 def consent_text(role: Role) -> str:
@@ -161,6 +162,10 @@ async def on_consent_yes(
     )
 
 
+async def on_foreign_callback(callback: CallbackQuery) -> None:
+    await callback.answer(_(texts.STALE_BUTTON))
+
+
 async def on_consent_no(callback: CallbackQuery) -> None:
     await callback.answer()
     if callback.message is not None:
@@ -177,4 +182,7 @@ def create_router() -> Router:
     router.message.register(cmd_start, CommandStart())
     router.callback_query.register(on_consent_yes, F.data.startswith(CONSENT_YES))
     router.callback_query.register(on_consent_no, F.data.startswith(CONSENT_NO))
+    # Buttons of the dialogs carry aiogram-dialog's intent id; anything else is stale or forged
+    # and must not reach a dialog, which would redraw its window for it.
+    router.callback_query.register(on_foreign_callback, ~F.data.contains(DIALOG_ID_SEPARATOR))
     return router

@@ -35,7 +35,9 @@ def run_migrations_online() -> None:
     url = context.config.attributes.get("database_url") or context.config.get_main_option(
         "sqlalchemy.url"
     )
-    asyncio.run(_run_async(url))
+    if not url:
+        raise RuntimeError("no database URL: run migrations through `python -m bot migrate`")
+    asyncio.run(_run_async(str(url)))
 
 
 run_migrations_online()

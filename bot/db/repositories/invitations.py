@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Family, Invitation
@@ -16,7 +16,7 @@ async def by_id(session: AsyncSession, invitation_id: int) -> Invitation | None:
     return await session.get(Invitation, invitation_id)
 
 
-def _open(now: datetime):  # type: ignore[no-untyped-def]
+def _open(now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (
         Invitation.used_at.is_(None),
         Invitation.revoked_at.is_(None),

@@ -7,15 +7,15 @@ from typing import Any
 
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
+from aiogram_dialog import Dialog, DialogManager
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Back, Button, Column, Group, Row, Select, Start
+from aiogram_dialog.widgets.kbd import Back, Button, Cancel, Column, Group, Row, Select, Start
 
 from bot.db.models import SupportLevel
 from bot.dialogs.context import ctx
 from bot.dialogs.families.states import FamiliesSG, FamilyAddSG
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
-from bot.dialogs.widgets import T, to_menu
+from bot.dialogs.widgets import T, Window, to_menu
 from bot.roles_text import N_
 from bot.services import families
 from bot.services.access import Action, authorize
@@ -39,7 +39,7 @@ async def on_list_start(_data: Any, manager: DialogManager) -> None:
 
 async def get_list(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     c = ctx(dialog_manager)
-    page = current_page(dialog_manager, SCROLL)
+    page = await current_page(dialog_manager, SCROLL)
     search = dialog_manager.dialog_data.get("search")
     rows, total = await families.list_page(
         c.session,
@@ -176,8 +176,12 @@ async def on_save(callback: CallbackQuery, _b: Button, manager: DialogManager) -
             now=c.now(),
         )
         data["saved_id"] = family.id
-    await callback.answer(_("Saved."))
-    await manager.done(show_mode=ShowMode.EDIT)
+    await manager.switch_to(FamilyAddSG.saved)
+
+
+async def on_add_another(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    manager.dialog_data.clear()
+    await manager.switch_to(FamilyAddSG.name)
 
 
 def create_family_add_dialog() -> Dialog:
@@ -248,6 +252,14 @@ def create_family_add_dialog() -> Dialog:
             ),
             to_menu(T("✖️ Cancel")),
             state=FamilyAddSG.confirm,
+            getter=get_summary,
+        ),
+        Window(
+            T("✅ The family «{name}» is saved. You can now invite its parents with /invite."),
+            Button(T("➕ Add another family"), id="another", on_click=on_add_another),
+            Cancel(T("⬅️ Back")),
+            to_menu(),
+            state=FamilyAddSG.saved,
             getter=get_summary,
         ),
         on_start=on_add_start,

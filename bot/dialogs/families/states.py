@@ -11,3 +11,4 @@ class FamilyAddSG(StatesGroup):
     level = State()
     timezone = State()
     confirm = State()
+    saved = State()

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
-from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog import Dialog, DialogManager
 from aiogram_dialog.widgets.kbd import Button, Column, Row, Select, SwitchTo
 
 from bot.db.models import Invitation, Role
@@ -17,7 +17,7 @@ from bot.db.repositories import invitations as invitations_repo
 from bot.dialogs.context import ctx
 from bot.dialogs.invitations.states import InvitationsSG
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
-from bot.dialogs.widgets import T, to_menu
+from bot.dialogs.widgets import T, Window, to_menu
 from bot.roles_text import ROLE_NAMES
 from bot.services import invitations
 from bot.services.access import Action, authorize
@@ -42,12 +42,13 @@ def _label(manager: DialogManager, invitation: Invitation, family_name: str | No
 
 async def get_list(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     c = ctx(dialog_manager)
-    page = current_page(dialog_manager, SCROLL)
+    page = await current_page(dialog_manager, SCROLL)
     rows, total = await invitations.list_open(
         c.session, c.require_actor(), c.now(), offset=page * PAGE_SIZE, limit=PAGE_SIZE
     )
     items = [(_label(dialog_manager, row, name), row.id) for row, name in rows]
-    return {"items": items, "total": total, **page_data(page, total)}
+    notice = dialog_manager.dialog_data.pop("notice", "")  # shown once, after a revoke
+    return {"items": items, "total": total, "notice": notice, **page_data(page, total)}
 
 
 async def on_pick(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
@@ -72,7 +73,7 @@ async def on_revoke(callback: CallbackQuery, _b: Button, manager: DialogManager)
     c = ctx(manager)
     invitation_id = int(manager.dialog_data.get("invitation_id", 0))
     revoked = await invitations.revoke(c.session, c.require_actor(), invitation_id, c.now())
-    await callback.answer(
+    manager.dialog_data["notice"] = (
         _("The invitation is revoked: the link no longer works.")
         if revoked
         else _("This invitation was already used, revoked or expired.")
@@ -83,6 +84,7 @@ async def on_revoke(callback: CallbackQuery, _b: Button, manager: DialogManager)
 def create_invitations_dialog() -> Dialog:
     return Dialog(
         Window(
+            T("{notice}", when="notice"),
             T(
                 "Open invitations: {total}. Tap one to revoke it. (page {page_no} of {pages})",
                 when="total",

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import html
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
+from aiogram_dialog import Dialog, DialogManager, ShowMode
+from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Row, Start, SwitchTo
 
+from bot import texts
 from bot.commands import publish_person_commands
 from bot.db.models import Role
 from bot.dialogs.context import ctx
@@ -18,12 +21,26 @@ from bot.dialogs.families.states import FamiliesSG, FamilyAddSG
 from bot.dialogs.invitations.states import InvitationsSG
 from bot.dialogs.invite.states import InviteSG
 from bot.dialogs.menu.states import MenuSG
-from bot.dialogs.widgets import Html, T
+from bot.dialogs.widgets import Html, T, Window
 from bot.roles_text import ROLE_NAMES, help_text, role_names
 from bot.services import people
 
 BACK = T("⬅️ Back")
 WELCOME_ROLE = "welcome_role"  # start data: the role just granted, greeted once
+NOTICE = "notice"  # start or dialog data: one line shown once above the menu
+
+
+class MenuNotice(StrEnum):
+    CANCELLED = "cancelled"
+    UNKNOWN_INPUT = "unknown_input"
+    STALE_BUTTON = "stale_button"
+
+
+MENU_NOTICES = {
+    MenuNotice.CANCELLED: texts.CANCELLED,
+    MenuNotice.UNKNOWN_INPUT: texts.UNKNOWN_INPUT,
+    MenuNotice.STALE_BUTTON: texts.STALE_BUTTON,
+}
 
 
 def _is_coordinator(data: dict[str, Any], *_: Any) -> bool:
@@ -40,7 +57,9 @@ async def get_menu(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
         dialog_manager.dialog_data["welcomed"] = True
     else:
         welcome = None
+    notice = dialog_manager.dialog_data.pop(NOTICE, None) or start_data.pop(NOTICE, None)
     return {
+        "notice": _(MENU_NOTICES[notice]) if notice in MENU_NOTICES else "",
         "welcome": _(ROLE_NAMES[Role(welcome)]) if welcome in ROLE_NAMES else "",
         "name": person.display_name if person else "",
         "roles": role_names(roles, _),
@@ -84,6 +103,12 @@ async def get_me(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any
     return {"me": Html("\n".join(lines))}
 
 
+async def on_unexpected_text(message: Message, _w: Any, manager: DialogManager) -> None:
+    # One message, not two: the menu comes again below their text, with the hint on top.
+    manager.dialog_data[NOTICE] = MenuNotice.UNKNOWN_INPUT
+    manager.show_mode = ShowMode.SEND
+
+
 async def on_language(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     c = ctx(manager)
     if c.person is None:
@@ -99,9 +124,11 @@ async def on_language(callback: CallbackQuery, button: Button, manager: DialogMa
 def create_menu_dialog() -> Dialog:
     return Dialog(
         Window(
+            T("{notice}", when="notice"),
             T("Thank you! You have joined as a <b>{welcome}</b>.", when="welcome"),
             T("Hello, {name}! You are in the bot as: {roles}."),
             T("What would you like to do?"),
+            MessageInput(on_unexpected_text),
             Row(
                 Start(T("➕ Invite"), id="invite", state=InviteSG.role, when=_is_coordinator),
                 Start(
