@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.kbd import NextPage, PrevPage, Row, StubScroll
 
@@ -19,12 +21,20 @@ def pages(total: int) -> int:
     return max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
 
 
-def pager(scroll_id: str) -> list[object]:
+def _has_prev(data: dict[str, Any], *_: Any) -> bool:
+    return bool(data["current_page"] > 0)  # pagers see their own data, not the getter's
+
+
+def _has_next(data: dict[str, Any], *_: Any) -> bool:
+    return bool(data["current_page"] + 1 < data["pages"])
+
+
+def pager(scroll_id: str) -> list[Any]:
     return [
         StubScroll(id=scroll_id, pages="pages"),
         Row(
-            PrevPage(scroll=scroll_id, text=T("◀️"), when="has_prev"),
-            NextPage(scroll=scroll_id, text=T("▶️"), when="has_next"),
+            PrevPage(scroll=scroll_id, text=T("◀️"), when=_has_prev),
+            NextPage(scroll=scroll_id, text=T("▶️"), when=_has_next),
         ),
     ]
 
@@ -32,9 +42,4 @@ def pager(scroll_id: str) -> list[object]:
 def page_data(page: int, total: int) -> dict[str, object]:
     count = pages(total)
     page = min(page, count - 1)
-    return {
-        "pages": count,
-        "page_no": page + 1,
-        "has_prev": page > 0,
-        "has_next": page < count - 1,
-    }
+    return {"pages": count, "page_no": page + 1}

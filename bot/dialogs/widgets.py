@@ -5,9 +5,12 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext
+from aiogram_dialog import Dialog as BaseDialog
 from aiogram_dialog import StartMode
 from aiogram_dialog import Window as DialogWindow
+from aiogram_dialog.api.entities import Context
 from aiogram_dialog.api.internal.widgets import MarkupVariant, RawKeyboard
 from aiogram_dialog.api.protocols import DialogManager
 from aiogram_dialog.widgets.common import WhenCondition
@@ -64,3 +67,44 @@ class Window(DialogWindow):
     def __init__(self, *widgets: Any, **kwargs: Any) -> None:
         kwargs.setdefault("markup_factory", CompactKeyboardFactory())
         super().__init__(*widgets, **kwargs)
+
+
+class Dialog(BaseDialog):
+    """aiogram-dialog's Dialog, minus a pointless redraw.
+
+    A press that no widget handled (a double tap, a button of a window already left) makes
+    aiogram-dialog redraw the window into the same message; when that message already shows the
+    current window, Telegram answers "message is not modified". Nothing changed, so nothing is sent.
+    Relies on aiogram-dialog 2.6's `_need_refresh`, hence the pinned version.
+    """
+
+    def _need_refresh(
+        self, processed: bool, old_context: Context, dialog_manager: DialogManager
+    ) -> bool:
+        event = dialog_manager.event
+        if (
+            not processed
+            and isinstance(event, CallbackQuery)
+            and event.message is not None
+            and dialog_manager.has_context()
+            and dialog_manager.current_context() == old_context
+            and dialog_manager.current_stack().last_message_id == event.message.message_id
+        ):
+            return False
+        return bool(super()._need_refresh(processed, old_context, dialog_manager))
+
+
+INPUT_ERROR = "input_error"
+
+
+def input_error_line() -> T:
+    """Where a window says what was wrong with the last input, in the same message as the ask."""
+    return T("⚠️ {input_error}", when=INPUT_ERROR)
+
+
+def show_input_error(manager: DialogManager, text: str) -> None:
+    manager.dialog_data[INPUT_ERROR] = text
+
+
+async def get_input_error(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    return {INPUT_ERROR: dialog_manager.dialog_data.pop(INPUT_ERROR, "")}

@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 _HERE = Path(__file__).resolve().parent
-# The package carries its own copy (botapi/SOURCE.md says where it comes from) so the suite runs
-# anywhere; FAKETG_API_JSON overrides it for trying a newer spec.
+# The team's reference spec lives in ../shared/botapi beside the repository (CI has it there);
+# the package also carries a copy (botapi/SOURCE.md says where it comes from) so a clone outside
+# that layout still runs. FAKETG_API_JSON overrides both, for trying a newer spec.
 _CANDIDATES = (
     os.environ.get("FAKETG_API_JSON", ""),
+    str(_HERE.parents[2] / "shared" / "botapi" / "api.json"),
     str(_HERE / "botapi" / "api.json"),
-    "/work/shared/botapi/api.json",
 )
 
 ATTACH = "attach://"

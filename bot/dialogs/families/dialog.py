@@ -7,7 +7,7 @@ from typing import Any
 
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram_dialog import Dialog, DialogManager
+from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Back, Button, Cancel, Column, Group, Row, Select, Start
 
@@ -15,7 +15,15 @@ from bot.db.models import SupportLevel
 from bot.dialogs.context import ctx
 from bot.dialogs.families.states import FamiliesSG, FamilyAddSG
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
-from bot.dialogs.widgets import T, Window, to_menu
+from bot.dialogs.widgets import (
+    Dialog,
+    T,
+    Window,
+    get_input_error,
+    input_error_line,
+    show_input_error,
+    to_menu,
+)
 from bot.roles_text import N_
 from bot.services import families
 from bot.services.access import Action, authorize
@@ -66,7 +74,7 @@ async def get_list(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
 async def on_search(message: Message, _w: Any, manager: DialogManager) -> None:
     text = (message.text or "").strip()
     if not text:
-        await message.answer(_("To search, send a part of the family's name as text."))
+        show_input_error(manager, _("To search, send a part of the family's name as text."))
         return
     manager.dialog_data["search"] = text[:64]
     scroll = manager.find(SCROLL)
@@ -81,6 +89,7 @@ async def on_clear_search(_c: CallbackQuery, _b: Button, manager: DialogManager)
 def create_families_dialog() -> Dialog:
     return Dialog(
         Window(
+            input_error_line(),
             T("<b>Families</b>: {total} (page {page_no} of {pages})", when="total"),
             T("Search: «{search}»", when="search"),
             T("{lines}", when="total"),
@@ -92,7 +101,7 @@ def create_families_dialog() -> Dialog:
             Start(T("➕ Add a family"), id="add", state=FamilyAddSG.name),
             to_menu(),
             state=FamiliesSG.list,
-            getter=get_list,
+            getter=[get_input_error, get_list],
         ),
         on_start=on_list_start,
     )
@@ -110,7 +119,7 @@ async def on_name(message: Message, _w: Any, manager: DialogManager) -> None:
     try:
         name = families.clean_name(message.text or "")
     except DomainError as error:
-        await message.answer(_(NAME_ERRORS[error.code]))
+        show_input_error(manager, _(NAME_ERRORS[error.code]))
         return
     manager.dialog_data["name"] = name
     await manager.switch_to(FamilyAddSG.category)
@@ -187,6 +196,7 @@ async def on_add_another(_c: CallbackQuery, _b: Button, manager: DialogManager) 
 def create_family_add_dialog() -> Dialog:
     return Dialog(
         Window(
+            input_error_line(),
             T(
                 "<b>New family</b>\nSend the name the service uses for the family "
                 "(no full names of children), for example «Ивановы (Кемерово)»."
@@ -194,6 +204,7 @@ def create_family_add_dialog() -> Dialog:
             MessageInput(on_name),
             to_menu(T("✖️ Cancel")),
             state=FamilyAddSG.name,
+            getter=get_input_error,
         ),
         Window(
             T("Category of the family «{name}»:"),

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
-from aiogram_dialog import Dialog, DialogManager
+from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.kbd import Button, Column, Row, Select, SwitchTo
 
 from bot.db.models import Invitation, Role
@@ -17,7 +17,7 @@ from bot.db.repositories import invitations as invitations_repo
 from bot.dialogs.context import ctx
 from bot.dialogs.invitations.states import InvitationsSG
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
-from bot.dialogs.widgets import T, Window, to_menu
+from bot.dialogs.widgets import Dialog, T, Window, to_menu
 from bot.roles_text import ROLE_NAMES
 from bot.services import invitations
 from bot.services.access import Action, authorize

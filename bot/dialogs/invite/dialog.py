@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.types import BufferedInputFile, CallbackQuery
 from aiogram.utils.i18n import gettext as _
-from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode
+from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.widgets.kbd import Button, Column, Select, Start, SwitchTo
 
 from bot.db.models import Role
@@ -17,7 +17,7 @@ from bot.dialogs.context import ctx
 from bot.dialogs.families.states import FamilyAddSG
 from bot.dialogs.invite.states import InviteSG
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
-from bot.dialogs.widgets import T, Window, to_menu
+from bot.dialogs.widgets import Dialog, T, Window, to_menu
 from bot.qr import qr_png
 from bot.roles_text import ROLE_NAMES
 from bot.services import families, invitations

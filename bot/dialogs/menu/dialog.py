@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram_dialog import Dialog, DialogManager, ShowMode
+from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Row, Start, SwitchTo
 
@@ -21,7 +21,7 @@ from bot.dialogs.families.states import FamiliesSG, FamilyAddSG
 from bot.dialogs.invitations.states import InvitationsSG
 from bot.dialogs.invite.states import InviteSG
 from bot.dialogs.menu.states import MenuSG
-from bot.dialogs.widgets import Html, T, Window
+from bot.dialogs.widgets import Dialog, Html, T, Window
 from bot.roles_text import ROLE_NAMES, help_text, role_names
 from bot.services import people
 
