@@ -1,6 +1,6 @@
 from aiogram import Router
 
-from bot.handlers import commands, errors, start, strangers
+from bot.handlers import commands, errors, membership, start, strangers
 
 
 def get_routers() -> list[Router]:
@@ -8,7 +8,12 @@ def get_routers() -> list[Router]:
 
     Routers are built per dispatcher: tests and restarts create several.
     """
-    return [errors.create_router(), start.create_router(), commands.create_router()]
+    return [
+        errors.create_router(),
+        membership.create_router(),
+        start.create_router(),
+        commands.create_router(),
+    ]
 
 
 def get_fallback_routers() -> list[Router]:

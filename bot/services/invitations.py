@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Invitation, Role
 from bot.db.repositories import families as families_repo
 from bot.db.repositories import invitations as invitations_repo
+from bot.services import audit
 from bot.services.access import Action, Actor, authorize
 from bot.services.errors import DomainError
 
@@ -96,7 +97,11 @@ async def list_open(
     session: AsyncSession, actor: Actor, now: datetime, *, offset: int, limit: int
 ) -> tuple[list[tuple[Invitation, str | None]], int]:
     await authorize(session, actor, Action.INVITATION_LIST)
-    return await invitations_repo.open_page(session, now, offset=offset, limit=limit)
+    rows, total = await invitations_repo.open_page(session, now, offset=offset, limit=limit)
+    await audit.record(
+        session, actor, "invitation.list.view", now, offset=offset, shown=[i.id for i, _ in rows]
+    )
+    return rows, total
 
 
 async def revoke(session: AsyncSession, actor: Actor, invitation_id: int, now: datetime) -> bool:
