@@ -9,13 +9,14 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import create_sender
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.db.engine import create_sessionmaker
-from bot.db.models import Role, SupportLevel
+from bot.db.models import FsmRecord, Role, SupportLevel
 from bot.delivery.sender import OutboxSender
 from bot.factory import create_bot, create_dispatcher
 from bot.services import families, invitations
@@ -87,6 +88,21 @@ class BotHarness:
     async def deliver(self) -> int:
         """Send everything due in the outbox now."""
         return await self.sender.drain()
+
+    async def stored_state(self, user_id: int) -> list[str]:
+        """Keys of conversation state kept for a user, in whichever FSM storage is in use."""
+        if self.settings.redis_url:
+            from redis.asyncio import Redis
+
+            client = Redis.from_url(self.settings.redis_url)
+            try:
+                keys = [k.decode() async for k in client.scan_iter(f"*:{user_id}:*")]
+            finally:
+                await client.aclose()
+            return keys
+        async with self.sessionmaker() as session:
+            rows = await session.scalars(select(FsmRecord.key))
+            return [key for key in rows if f":{user_id}:" in key]
 
     # --- shortcuts for arranging a test -----------------------------------------------------
 

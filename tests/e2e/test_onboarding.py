@@ -27,6 +27,7 @@ async def test_admin_gets_consent_then_coordinator_menu(app: BotHarness) -> None
     assert "Здравствуйте, Мария" in menu.visible_text
     assert "➕ Пригласить" in menu.button_texts()
     assert await count(app, Consent) == 1
+    assert await app.stored_state(ADMIN_ID)  # the open menu is conversation state
 
 
 async def test_mentor_invitation_link_qr_and_consent(app: BotHarness) -> None:
@@ -87,6 +88,7 @@ async def test_decline_stores_nothing_and_link_stays_valid(app: BotHarness) -> N
     await user.press("Нет, спасибо")
     assert "ничего о вас не сохранено" in user.last_text()
     assert await count(app, Person) == people_before
+    assert await app.stored_state(5005) == []
     # they may change their mind
     await user.send_start(token)
     await user.press("✅ Согласен(на)")
@@ -123,6 +125,7 @@ async def test_stranger_and_bad_tokens_store_nothing(app: BotHarness) -> None:
     assert "не работает" in stranger.last_text()
     assert await count(app, Person) == people_before
     assert await count(app, PersonRole) == 1
+    assert await app.stored_state(6006) == []  # not even conversation state
 
 
 async def test_english_user_sees_english(app: BotHarness) -> None:
