@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sqlite3
 import sys
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -75,12 +76,20 @@ async def _invite(settings: Settings, role: str) -> str:
 
 
 def cmd_invite(settings: Settings, role: str) -> None:
+    from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
+
     from bot.factory import MissingToken
 
     try:
         print(asyncio.run(_invite(settings, role)))
     except MissingToken as exc:
         sys.exit(str(exc))
+    except TelegramUnauthorizedError:
+        sys.exit(f"Telegram at {settings.telegram_api_server} rejected BOT_TOKEN: check it")
+    except TelegramNetworkError as exc:
+        sys.exit(f"can't reach Telegram at {settings.telegram_api_server}: {exc.message}")
+    except TelegramAPIError as exc:
+        sys.exit(f"Telegram at {settings.telegram_api_server} refused getMe: {exc.message}")
 
 
 def cmd_backup(settings: Settings, target: Path) -> None:
@@ -90,9 +99,14 @@ def cmd_backup(settings: Settings, target: Path) -> None:
     if not source.exists():
         sys.exit(f"no database at {source}")
     target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() and target.resolve() == source.resolve():
+        sys.exit("the backup target is the database itself; choose another path")
     # SQLite's online backup copies a consistent snapshot while the bot keeps running.
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
+    try:
+        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+            src.backup(dst)
+    except sqlite3.Error as exc:
+        sys.exit(f"backup of {source} failed: {exc}")
     print(f"backup written to {target}")
 
 

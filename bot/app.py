@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import uuid
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
@@ -25,6 +27,8 @@ from bot.scheduler import create_scheduler
 
 log = logging.getLogger(__name__)
 
+SHUTDOWN_GRACE_SECONDS = 30.0  # a delivery round in flight may finish within this
+
 
 async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
@@ -42,40 +46,102 @@ def create_sender(bot: Bot, dp: Dispatcher, settings: Settings) -> OutboxSender:
     )
 
 
-async def run(settings: Settings) -> None:
+async def run(
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    ready: asyncio.Future[str | None] | None = None,
+) -> None:
+    """Run until interrupted, or until `stop` is set (then shut down cleanly and return).
+
+    Without `stop` (the CLI), polling stops on SIGINT/SIGTERM. `ready`, if given, is resolved
+    once the bot is up: with the webhook server's local base URL (``http://host:port``, with the
+    real port when WEBHOOK_PORT=0), or with None when polling.
+    """
     bot = create_bot(settings)  # fails first, with a clear line, when BOT_TOKEN is missing
     content = Content()  # a broken content file stops the start with its name
-    await upgrade_async(settings.database_url)
-    engine = create_engine(settings.database_url)
-    dp, _bg = create_dispatcher(settings, engine, clock=SystemClock(), content=content)
-    sender = create_sender(bot, dp, settings)
-    scheduler = create_scheduler(sender.run_once)
-
-    async def on_startup() -> None:
-        me = await bot.me()
-        log.info(
-            "bot @%s starting (%s)", me.username, "webhook" if settings.use_webhook else "polling"
-        )
-        await publish_default_commands(bot, dp["i18n"])
-        scheduler.start()
-
-    async def on_shutdown() -> None:
-        scheduler.shutdown(wait=False)
-        await engine.dispose()
-
-    dp.startup.register(on_startup)
-    dp.shutdown.register(on_shutdown)
     try:
+        await upgrade_async(settings.database_url)
+        engine = create_engine(settings.database_url)
+        dp, _bg = create_dispatcher(settings, engine, clock=SystemClock(), content=content)
+        sender = create_sender(bot, dp, settings)
+        rounds: set[asyncio.Task[Any]] = set()
+
+        async def deliver() -> int:
+            task = asyncio.current_task()
+            assert task is not None
+            rounds.add(task)
+            try:
+                return await sender.run_once()
+            finally:
+                rounds.discard(task)
+
+        scheduler = create_scheduler(deliver)
+
+        async def on_startup() -> None:
+            me = await bot.me()
+            log.info(
+                "bot @%s starting (%s)",
+                me.username,
+                "webhook" if settings.use_webhook else "polling",
+            )
+            await publish_default_commands(bot, dp["i18n"])
+            scheduler.start()
+            if ready is not None and not settings.use_webhook and not ready.done():
+                ready.set_result(None)
+
+        async def on_shutdown() -> None:
+            # No new delivery rounds; a round in flight may finish its sends (stopping it midway
+            # would leave a message "sending", and the outbox never sends those twice).
+            if scheduler.running:
+                scheduler.pause()
+                if rounds:
+                    await asyncio.wait(set(rounds), timeout=SHUTDOWN_GRACE_SECONDS)
+                scheduler.shutdown(wait=False)
+            await engine.dispose()
+
+        dp.startup.register(on_startup)
+        dp.shutdown.register(on_shutdown)
         if settings.use_webhook:
-            await _run_webhook(bot, dp, settings)
+            await _run_webhook(bot, dp, settings, stop, ready)
         else:
             await bot.delete_webhook(drop_pending_updates=False)
-            await dp.start_polling(bot, handle_signals=True)
+            await _poll(bot, dp, stop)
     finally:
+        if ready is not None and not ready.done():
+            ready.cancel()
         await bot.session.close()
 
 
-async def _run_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
+async def _poll(bot: Bot, dp: Dispatcher, stop: asyncio.Event | None) -> None:
+    if stop is None:
+        await dp.start_polling(bot, handle_signals=True)
+        return
+    polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
+    tasks = [polling, asyncio.create_task(stop.wait())]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        if not polling.done():
+            # stop_polling raises aiogram's stop signal; polling then runs the shutdown hooks.
+            # Wait for polling itself: if the startup hooks fail, stop_polling never returns.
+            tasks.append(asyncio.create_task(dp.stop_polling()))
+            await asyncio.wait([polling])
+        await polling  # re-raises a failure of the startup hooks or of polling itself
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+async def _run_webhook(
+    bot: Bot,
+    dp: Dispatcher,
+    settings: Settings,
+    stop: asyncio.Event | None,
+    ready: asyncio.Future[str | None] | None,
+) -> None:
     secret = (
         settings.webhook_secret.get_secret_value()
         if settings.webhook_secret
@@ -88,18 +154,18 @@ async def _run_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
         app, path=settings.webhook_path
     )
     setup_application(app, dp, bot=bot)
-
-    async def set_webhook(_app: web.Application) -> None:
+    runner = web.AppRunner(app)
+    await runner.setup()  # runs the dispatcher's startup hooks
+    try:
+        site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        log.info("webhook server on %s:%s", host, port)
+        # Only now that the server listens may Telegram start posting to it.
         url = settings.webhook_url.rstrip("/") + settings.webhook_path  # type: ignore[union-attr]
         await bot.set_webhook(url, secret_token=secret, drop_pending_updates=False)
-
-    app.on_startup.append(set_webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-    await site.start()
-    log.info("webhook server on %s:%s", settings.webhook_host, settings.webhook_port)
-    try:
-        await asyncio.Event().wait()
+        if ready is not None and not ready.done():
+            ready.set_result(f"http://{host}:{port}")
+        await (stop or asyncio.Event()).wait()
     finally:
-        await runner.cleanup()
+        await runner.cleanup()  # runs the dispatcher's shutdown hooks

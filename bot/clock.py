@@ -6,6 +6,7 @@ import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class Clock(Protocol):
@@ -55,3 +56,12 @@ class ManualClock:
         if seconds > 0:
             self.advance(seconds)
         await asyncio.sleep(0)
+
+
+def is_known_zone(name: str) -> bool:
+    """An IANA time zone name this system knows (tzdata ships with the bot)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

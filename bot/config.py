@@ -6,10 +6,11 @@ from datetime import time
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.clock import is_known_zone
 
 PUBLIC_API_SERVER = "https://api.telegram.org"
 SUPPORTED_LOCALES = ("ru", "en")
@@ -56,10 +57,8 @@ class Settings(BaseSettings):
     @field_validator("default_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}, use an IANA name") from exc
+        if not is_known_zone(value):
+            raise ValueError(f"unknown time zone {value!r}, use an IANA name like Europe/Moscow")
         return value
 
     @field_validator("default_locale")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ValidationError, field_validator, model_validator
+
+from bot.clock import is_known_zone
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
@@ -34,10 +35,8 @@ class TimeZoneChoice(Labelled):
     @field_validator("zone")
     @classmethod
     def _known(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+        if not is_known_zone(value):
+            raise ValueError(f"unknown time zone {value!r}")
         return value
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import operator
 from typing import Any
 
 from aiogram.types import CallbackQuery
@@ -14,7 +15,7 @@ from aiogram_dialog.api.entities import Context
 from aiogram_dialog.api.internal.widgets import MarkupVariant, RawKeyboard
 from aiogram_dialog.api.protocols import DialogManager
 from aiogram_dialog.widgets.common import WhenCondition
-from aiogram_dialog.widgets.kbd import Start
+from aiogram_dialog.widgets.kbd import Group, Select, Start
 from aiogram_dialog.widgets.markup.inline_keyboard import InlineKeyboardFactory
 from aiogram_dialog.widgets.text import Text
 
@@ -108,3 +109,24 @@ def show_input_error(manager: DialogManager, text: str) -> None:
 
 async def get_input_error(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     return {INPUT_ERROR: dialog_manager.dialog_data.pop(INPUT_ERROR, "")}
+
+
+def choices(
+    widget_id: str,
+    items_key: str,
+    on_click: Any,
+    *,
+    width: int = 1,
+    label: Text | None = None,
+) -> Group:
+    """Buttons for a list of (label, id) pairs from the getter, `width` per row."""
+    return Group(
+        Select(
+            label or T("{item[0]}"),
+            id=widget_id,
+            item_id_getter=operator.itemgetter(1),
+            items=items_key,
+            on_click=on_click,
+        ),
+        width=width,
+    )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import is_known_zone
 from bot.db.models import Family, SupportLevel
 from bot.db.repositories import families as families_repo
 from bot.services import audit
@@ -41,10 +41,8 @@ async def add(
     name = clean_name(name)
     if category not in known_categories:
         raise DomainError("family_category_unknown")
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise DomainError("family_timezone_unknown") from exc
+    if not is_known_zone(timezone):
+        raise DomainError("family_timezone_unknown")
     family = Family(
         name=name,
         search_name=name.casefold(),

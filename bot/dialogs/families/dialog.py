@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Back, Button, Cancel, Column, Group, Row, Select, Start
+from aiogram_dialog.widgets.kbd import Back, Button, Cancel, Row, Start
 
 from bot.db.models import SupportLevel
 from bot.dialogs.context import ctx
@@ -19,6 +18,7 @@ from bot.dialogs.widgets import (
     Dialog,
     T,
     Window,
+    choices,
     get_input_error,
     input_error_line,
     show_input_error,
@@ -208,46 +208,21 @@ def create_family_add_dialog() -> Dialog:
         ),
         Window(
             T("Category of the family «{name}»:"),
-            Column(
-                Select(
-                    T("{item[0]}"),
-                    id="cat",
-                    item_id_getter=operator.itemgetter(1),
-                    items="categories",
-                    on_click=on_category,
-                )
-            ),
+            choices("cat", "categories", on_category),
             Back(T("⬅️ Back")),
             state=FamilyAddSG.category,
             getter=[get_categories, get_summary],
         ),
         Window(
             T("Support level:"),
-            Row(
-                Select(
-                    T("{item[0]}"),
-                    id="level",
-                    item_id_getter=operator.itemgetter(1),
-                    items="levels",
-                    on_click=on_level,
-                )
-            ),
+            choices("level", "levels", on_level, width=2),
             Back(T("⬅️ Back")),
             state=FamilyAddSG.level,
             getter=get_levels,
         ),
         Window(
             T("The family's time zone (reminders to the family follow it):"),
-            Group(
-                Select(
-                    T("{item[0]}"),
-                    id="tz",
-                    item_id_getter=operator.itemgetter(1),
-                    items="zones",
-                    on_click=on_timezone,
-                ),
-                width=2,
-            ),
+            choices("tz", "zones", on_timezone, width=2),
             Back(T("⬅️ Back")),
             state=FamilyAddSG.timezone,
             getter=get_timezones,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager
-from aiogram_dialog.widgets.kbd import Button, Column, Row, Select, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 
 from bot.db.models import Invitation, Role
 from bot.db.repositories import families as families_repo
@@ -17,7 +16,7 @@ from bot.db.repositories import invitations as invitations_repo
 from bot.dialogs.context import ctx
 from bot.dialogs.invitations.states import InvitationsSG
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
-from bot.dialogs.widgets import Dialog, T, Window, to_menu
+from bot.dialogs.widgets import Dialog, T, Window, choices, to_menu
 from bot.roles_text import ROLE_NAMES
 from bot.services import invitations
 from bot.services.access import Action, authorize
@@ -93,15 +92,7 @@ def create_invitations_dialog() -> Dialog:
                 "There are no open invitations. Create one with /invite.",
                 when=lambda d, *_: not d["total"],
             ),
-            Column(
-                Select(
-                    T("❌ {item[0]}"),
-                    id="inv",
-                    item_id_getter=operator.itemgetter(1),
-                    items="items",
-                    on_click=on_pick,
-                )
-            ),
+            choices("inv", "items", on_pick, label=T("❌ {item[0]}")),
             *pager(SCROLL),
             to_menu(),
             state=InvitationsSG.list,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import operator
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,14 +9,14 @@ from zoneinfo import ZoneInfo
 from aiogram.types import BufferedInputFile, CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, ShowMode, StartMode
-from aiogram_dialog.widgets.kbd import Button, Column, Select, Start, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Start, SwitchTo
 
 from bot.db.models import Role
 from bot.dialogs.context import ctx
 from bot.dialogs.families.states import FamilyAddSG
 from bot.dialogs.invite.states import InviteSG
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
-from bot.dialogs.widgets import Dialog, T, Window, to_menu
+from bot.dialogs.widgets import Dialog, T, Window, choices, to_menu
 from bot.qr import qr_png
 from bot.roles_text import ROLE_NAMES
 from bot.services import families, invitations
@@ -97,15 +96,7 @@ def create_invite_dialog() -> Dialog:
     return Dialog(
         Window(
             T("Whom do you want to invite?"),
-            Column(
-                Select(
-                    T("{item[0]}"),
-                    id="role",
-                    item_id_getter=operator.itemgetter(1),
-                    items="roles",
-                    on_click=on_role,
-                )
-            ),
+            choices("role", "roles", on_role),
             to_menu(T("✖️ Cancel")),
             state=InviteSG.role,
             getter=get_roles,
@@ -116,15 +107,7 @@ def create_invite_dialog() -> Dialog:
                 "There are no families yet. Add the family first, then invite its parents.",
                 when=lambda d, *_: not d["total"],
             ),
-            Column(
-                Select(
-                    T("{item[0]}"),
-                    id="family",
-                    item_id_getter=operator.itemgetter(1),
-                    items="families",
-                    on_click=on_family,
-                )
-            ),
+            choices("family", "families", on_family),
             *pager(SCROLL),
             Start(T("➕ Add a family"), id="add_family", state=FamilyAddSG.name),
             SwitchTo(T("⬅️ Back"), id="back", state=InviteSG.role),
