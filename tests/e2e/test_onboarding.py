@@ -45,6 +45,7 @@ async def test_mentor_invitation_link_qr_and_consent(app: BotHarness) -> None:
     assert "наставник" in mentor.last_text()
     await mentor.press("✅ Согласен(на)")
     assert "Здравствуйте, Олег" in mentor.last_text()
+    assert "Наставнику" in mentor.last_text()  # their help comes with the first menu
     assert "➕ Пригласить" not in mentor.last().button_texts()
 
     # the coordinator hears about it through the outbox

@@ -127,6 +127,7 @@ def create_menu_dialog() -> Dialog:
             T("{notice}", when="notice"),
             T("Thank you! You have joined as a <b>{welcome}</b>.", when="welcome"),
             T("Hello, {name}! You are in the bot as: {roles}."),
+            T("\n{help}\n", when="welcome"),  # right after joining, what they can do here
             T("What would you like to do?"),
             MessageInput(on_unexpected_text),
             Row(
