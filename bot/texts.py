@@ -72,6 +72,11 @@ NOT_ALLOWED = N_("Sorry, this is not available for your role.")
 
 STALE_BUTTON = N_("This button is out of date. Here is the current menu.")
 
+CHANGED_MEANWHILE = N_(
+    "That did not work: something changed in the meantime. Nothing was saved; please try again "
+    "from the menu (/start)."
+)
+
 APOLOGY = N_("Sorry, something went wrong on our side. /start returns to the menu.")
 
 ALREADY_JOINED = N_("You are already in the bot. Here is your menu.")

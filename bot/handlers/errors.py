@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.dialogs.menu.states import MenuSG
 from bot.services import audit
 from bot.services.access import Actor
-from bot.services.errors import AccessDenied
+from bot.services.errors import AccessDenied, DomainError
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,12 @@ async def on_access_denied(
     await _tell(bot, event, _(texts.NOT_ALLOWED))
 
 
+async def on_domain_error(event: ErrorEvent, bot: Bot) -> None:
+    # A rule refused what a button asked (e.g. the family was closed meanwhile): nothing was saved.
+    log.info("update %s refused: %s", event.update.update_id, getattr(event.exception, "code", "?"))
+    await _tell(bot, event, _(texts.CHANGED_MEANWHILE))
+
+
 async def on_any_error(event: ErrorEvent, bot: Bot) -> None:
     # The exception's message may quote user input, so only its type and the stack are logged;
     # Telegram's own descriptions quote no user text and say what was wrong with the call.
@@ -99,5 +105,6 @@ def create_router() -> Router:
         on_stale_dialog, ExceptionTypeFilter(UnknownIntent, UnknownState, OutdatedIntent)
     )
     router.errors.register(on_access_denied, ExceptionTypeFilter(AccessDenied))
+    router.errors.register(on_domain_error, ExceptionTypeFilter(DomainError))
     router.errors.register(on_any_error, F.update)
     return router

@@ -110,3 +110,21 @@ async def test_revoke_an_open_invitation(app: BotHarness) -> None:
     late = app.user(2500)
     await late.send_start(token)
     assert "отменена" in late.last_text()
+
+
+async def test_inviting_a_parent_of_a_family_closed_meanwhile_is_refused_kindly(
+    app: BotHarness,
+) -> None:
+    admin = await app.admin(ADMIN_ID)
+    family_id = await app.add_family(ADMIN_ID, "Волковы")
+    await admin.send_command("invite")
+    await admin.press("Родитель")
+    async with app.sessionmaker.begin() as session:
+        family = await session.get(Family, family_id)
+        assert family is not None
+        family.closed_at = app.clock.now()
+    await admin.press("Волковы")
+    answer = app.fake.calls_of("answerCallbackQuery")[-1]
+    assert "что-то изменилось" in answer.params["text"]
+    async with app.sessionmaker() as session:
+        assert await session.scalar(select(Invitation)) is None
