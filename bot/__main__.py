@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sqlite3
 import sys
 from contextlib import closing
@@ -26,16 +27,44 @@ def _settings() -> Settings:
         sys.exit(f"Configuration error in the environment or .env: {errors}")
 
 
+def _require_token(settings: Settings) -> None:
+    # bot.factory.create_bot checks the same; this runs before importing aiogram (seconds), so
+    # a missing token is reported at once.
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        sys.exit(
+            "BOT_TOKEN is not set: get a token from @BotFather in Telegram (/newbot) "
+            "and put BOT_TOKEN=... into .env"
+        )
+
+
+def _setup_logging(settings: Settings) -> None:
+    level = logging.getLevelName(settings.log_level.upper())
+    if not isinstance(level, int):
+        sys.exit(
+            "Configuration error in the environment or .env: LOG_LEVEL: "
+            f"unknown level {settings.log_level!r}, use DEBUG, INFO, WARNING or ERROR"
+        )
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 def cmd_run(settings: Settings) -> None:
+    _require_token(settings)
     from bot.app import run
     from bot.factory import MissingToken
 
+    async def until_signalled() -> None:
+        # SIGTERM (docker stop, systemd) and Ctrl+C stop the bot the same clean way, in both
+        # polling and webhook mode: a message being sent is finished, not cut off.
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await run(settings, stop=stop)
+
     try:
-        asyncio.run(run(settings))
+        asyncio.run(until_signalled())
     except MissingToken as exc:
         sys.exit(str(exc))
-    except KeyboardInterrupt:
-        pass
 
 
 def cmd_migrate(settings: Settings) -> None:
@@ -76,6 +105,7 @@ async def _invite(settings: Settings, role: str) -> str:
 
 
 def cmd_invite(settings: Settings, role: str) -> None:
+    _require_token(settings)
     from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 
     from bot.factory import MissingToken
@@ -122,10 +152,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     settings = _settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    _setup_logging(settings)
     # aiogram logs every update at INFO with no text; keep it, but never the token (not logged).
     if args.command in (None, "run"):
         cmd_run(settings)

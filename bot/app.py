@@ -49,12 +49,12 @@ def create_sender(bot: Bot, dp: Dispatcher, settings: Settings) -> OutboxSender:
 async def run(
     settings: Settings,
     *,
-    stop: asyncio.Event | None = None,
+    stop: asyncio.Event,
     ready: asyncio.Future[str | None] | None = None,
 ) -> None:
-    """Run until interrupted, or until `stop` is set (then shut down cleanly and return).
+    """Run until `stop` is set (the CLI sets it on SIGINT/SIGTERM), then shut down cleanly.
 
-    Without `stop` (the CLI), polling stops on SIGINT/SIGTERM. `ready`, if given, is resolved
+    `ready`, if given, is resolved
     once the bot is up: with the webhook server's local base URL (``http://host:port``, with the
     real port when WEBHOOK_PORT=0), or with None when polling.
     """
@@ -113,10 +113,7 @@ async def run(
         await bot.session.close()
 
 
-async def _poll(bot: Bot, dp: Dispatcher, stop: asyncio.Event | None) -> None:
-    if stop is None:
-        await dp.start_polling(bot, handle_signals=True)
-        return
+async def _poll(bot: Bot, dp: Dispatcher, stop: asyncio.Event) -> None:
     polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
     tasks = [polling, asyncio.create_task(stop.wait())]
     try:
@@ -139,7 +136,7 @@ async def _run_webhook(
     bot: Bot,
     dp: Dispatcher,
     settings: Settings,
-    stop: asyncio.Event | None,
+    stop: asyncio.Event,
     ready: asyncio.Future[str | None] | None,
 ) -> None:
     secret = (
@@ -160,12 +157,14 @@ async def _run_webhook(
         site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
         await site.start()
         host, port = runner.addresses[0][:2]
+        if ":" in host:  # IPv6
+            host = f"[{host}]"
         log.info("webhook server on %s:%s", host, port)
         # Only now that the server listens may Telegram start posting to it.
         url = settings.webhook_url.rstrip("/") + settings.webhook_path  # type: ignore[union-attr]
         await bot.set_webhook(url, secret_token=secret, drop_pending_updates=False)
         if ready is not None and not ready.done():
             ready.set_result(f"http://{host}:{port}")
-        await (stop or asyncio.Event()).wait()
+        await stop.wait()
     finally:
         await runner.cleanup()  # runs the dispatcher's shutdown hooks

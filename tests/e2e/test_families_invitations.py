@@ -32,7 +32,10 @@ async def test_add_family_validates_the_name_kindly(app: BotHarness) -> None:
         family = await session.scalar(select(Family))
         assert family is not None
         assert (family.name, family.category, family.support_level, family.timezone) == (
-            "Орловы <script>&", "large", "basic", "Europe/Moscow"
+            "Орловы <script>&",
+            "large",
+            "basic",
+            "Europe/Moscow",
         )
 
 
@@ -69,9 +72,7 @@ async def test_family_list_pages_and_search_and_is_audited(app: BotHarness) -> N
     assert "Семьи: 21" in admin.last_text()
     async with app.sessionmaker() as session:
         views = list(
-            await session.scalars(
-                select(AuditEntry).where(AuditEntry.action == "family.list.view")
-            )
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "family.list.view"))
         )
     assert len(views) >= 3 and all(v.actor_id is not None for v in views)
 

@@ -318,6 +318,13 @@ class FakeTelegram:
 
     # ==== public: inspection helpers ==========================================================
 
+    def seconds_until_room(self, chat_id: int, room: int = 1) -> float:
+        """How long until `room` more messages fit in the chat's flood-control window."""
+        now = self.clock.monotonic()
+        recent = [t for t in self._sent_chat.get(chat_id, ()) if t > now - self.chat_window]
+        excess = len(recent) + room - self.chat_limit
+        return max(0.0, recent[excess - 1] + self.chat_window - now) if excess > 0 else 0.0
+
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 

@@ -40,7 +40,8 @@ async def serve_http(
     app = web.Application(client_max_size=60 * 1024 * 1024)
     app.router.add_route("*", "/bot{token}/{method}", _api_handler(fake))
     app.router.add_get("/file/bot{token}/{path:.+}", _file_handler(fake))
-    runner = web.AppRunner(app, access_log=None)
+    # Cancel handlers on shutdown: a bot's last long poll must not hold the close for its timeout.
+    runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

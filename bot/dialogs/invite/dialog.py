@@ -59,6 +59,8 @@ async def _create(
         ttl=timedelta(days=c.settings.invitation_ttl_days),
         family_id=family_id,
     )
+    # The link must work the moment it is shown: it can be opened before this update ends.
+    await c.session.commit()
     me = await c.bot.me()
     link = f"https://t.me/{me.username}?start={created.token}"
     zone = ZoneInfo(c.person.timezone if c.person else c.settings.default_timezone)
