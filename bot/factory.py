@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.content import Content
 from bot.db.engine import create_sessionmaker
 from bot.db.fsm_storage import SqlStorage
+from bot.dialogs import make_intent_ids_unique
 from bot.dialogs.families.dialog import create_families_dialog, create_family_add_dialog
 from bot.dialogs.invitations.dialog import create_invitations_dialog
 from bot.dialogs.invite.dialog import create_invite_dialog
@@ -89,6 +90,7 @@ def create_dispatcher(
         create_family_add_dialog(),
     )
     dp.include_routers(*get_fallback_routers())
+    make_intent_ids_unique()
     bg_factory = setup_dialogs(dp)
     LocaleMiddleware(i18n).setup(dp)  # after setup_dialogs, as aiogram-dialog requires
     return dp, bg_factory
