@@ -134,6 +134,10 @@ async def on_consent_yes(
             joined = await people.join_by_invitation(session, who, token, clock.now())
             joined_person, role = joined.person, joined.role
     except DomainError as error:
+        if person is not None:
+            # Already in the bot: a second tap on the same consent; the menu is already there.
+            await callback.answer()
+            return
         problem = (
             TokenProblem(error.code.removeprefix("token_"))
             if error.code.startswith("token_")

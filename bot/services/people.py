@@ -106,6 +106,9 @@ async def join_as_admin(
     """ADMIN_IDS from the settings bootstrap the first coordinators without an invitation."""
     if who.telegram_id not in admin_ids:
         raise DomainError("not_admin")
+    existing = await people_repo.by_telegram_id(session, who.telegram_id)
+    if existing is not None and any(r.role == Role.COORDINATOR for r in existing.roles):
+        return existing  # a second tap on the same consent
     person = await _get_or_create(session, who, now)
     await people_repo.add_consent(session, person, CONSENT_VERSION, who.locale, now)
     await people_repo.add_role(session, person, Role.COORDINATOR, now)

@@ -137,3 +137,26 @@ async def test_english_user_sees_english(app: BotHarness) -> None:
     assert "Before we start" in user.last_text()
     await user.press("✅ I agree")
     assert "Hello, John" in user.last_text()
+
+
+async def test_double_tap_on_consent_keeps_the_menu_and_one_consent(app: BotHarness) -> None:
+    await app.admin(ADMIN_ID)
+    mentor = app.user(2002)
+    await mentor.send_start(await app.invitation(ADMIN_ID, Role.MENTOR))
+    consent = mentor.last()
+    agree = next(b for b in consent.buttons() if b["text"] == "✅ Согласен(на)")
+    await mentor.press_forged(agree["callback_data"], consent.message_id)
+    await mentor.press_forged(agree["callback_data"], consent.message_id)
+    assert "Что хотите сделать?" in mentor.last_text()
+    assert await count(app, Consent) == 2  # the admin's and the mentor's, once each
+
+
+async def test_admin_double_tap_records_one_consent(app: BotHarness) -> None:
+    admin = app.user(ADMIN_ID)
+    await admin.send_start()
+    consent = admin.last()
+    agree = next(b for b in consent.buttons() if b["text"] == "✅ Согласен(на)")
+    await admin.press_forged(agree["callback_data"], consent.message_id)
+    await admin.press_forged(agree["callback_data"], consent.message_id)
+    assert "Что хотите сделать?" in admin.last_text()
+    assert await count(app, Consent) == 1
