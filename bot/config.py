@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     quiet_hours_end: time = time(9, 0)
 
     invitation_ttl_days: int = 7
+
+    # Visits and mentoring
+    no_visit_days: int = Field(default=14, ge=1)
+    mentor_reminder_time: time = time(10, 0)
+    digest_weekday: int = Field(default=0, ge=0, le=6)  # 0 = Monday
+    digest_time: time = time(9, 0)
+    visit_edit_hours: int = Field(default=48, ge=0)
+    concern_realert_minutes: int = Field(default=60, ge=1)
+    concern_max_realerts: int = Field(default=3, ge=0)
     delivery_rate_per_second: float = 25.0
     delivery_chat_interval_seconds: float = 1.0
     delivery_max_attempts: int = 5

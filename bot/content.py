@@ -40,6 +40,42 @@ class TimeZoneChoice(Labelled):
         return value
 
 
+class Coded(Labelled):
+    code: str
+
+
+class ScalePoint(Labelled):
+    value: int
+
+
+def _unique_codes(items: list[Coded], what: str) -> None:
+    codes = [item.code for item in items]
+    if not codes or len(codes) != len(set(codes)):
+        raise ValueError(f"{what}: codes must be present and unique")
+
+
+class VisitsFile(BaseModel):
+    formats: list[Coded]
+    durations: list[int]
+    methods: list[Coded]
+    help: list[Coded]
+    situation: list[ScalePoint]
+
+    @model_validator(mode="after")
+    def _valid(self) -> VisitsFile:
+        for what in ("formats", "methods", "help"):
+            _unique_codes(getattr(self, what), what)
+        if sorted(p.value for p in self.situation) != [1, 2, 3, 4, 5]:
+            raise ValueError("situation: exactly the values 1 to 5")
+        if not self.durations or any(d <= 0 or d > 24 * 60 for d in self.durations):
+            raise ValueError("durations: minutes between 1 and 1440")
+        return self
+
+    def label(self, what: str, code: str, locale: str) -> str:
+        found = next((c for c in getattr(self, what) if c.code == code), None)
+        return found.label(locale) if found else code
+
+
 class CategoriesFile(BaseModel):
     categories: list[Category]
 
@@ -74,6 +110,7 @@ class Content:
     def __init__(self, directory: Path = CONTENT_DIR) -> None:
         self.categories = _load(directory / "family_categories.yaml", CategoriesFile).categories
         self.timezones = _load(directory / "timezones.yaml", TimeZonesFile).timezones
+        self.visits = _load(directory / "visits.yaml", VisitsFile)
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -10,10 +10,12 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -37,6 +39,19 @@ class FamilyLinkKind(StrEnum):
     PARENT = "parent"
     MENTOR = "mentor"
     CURATOR = "curator"
+
+
+class CloseReason(StrEnum):
+    IMPROVEMENT = "improvement"  # снята с учёта по улучшению
+    MOVED = "moved"
+    REFUSED = "refused"
+    OTHER = "other"
+
+
+class VisitFormat(StrEnum):
+    HOME = "home"
+    ELSEWHERE = "elsewhere"
+    CALL = "call"
 
 
 class OutboxStatus(StrEnum):
@@ -101,6 +116,9 @@ class Family(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
+    closed_note: Mapped[str | None] = mapped_column(Text)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
 
     __table_args__ = (Index("ix_families_search_name", "search_name"),)
 
@@ -176,6 +194,56 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_due", "status", "due_at"),
         Index("ix_outbox_object", "object_type", "object_id"),
+    )
+
+
+class Visit(Base):
+    """A mentor's patronage visit. Methods, help and the scale words are codes from content/."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    visit_date: Mapped[date] = mapped_column(Date)  # the day the mentor gave, family's calendar
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    format: Mapped[str] = mapped_column(String(16))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    methods: Mapped[list[str]] = mapped_column(JSON)
+    help_given: Mapped[list[str]] = mapped_column(JSON)
+    situation: Mapped[int] = mapped_column(Integer)  # 1..5
+    concern: Mapped[bool] = mapped_column(Boolean, default=False)
+    concern_text: Mapped[str | None] = mapped_column(Text)
+    notes_text: Mapped[str | None] = mapped_column(Text)
+    notes_voice_file_id: Mapped[str | None] = mapped_column(String(255))
+    next_visit_date: Mapped[date | None] = mapped_column(Date)
+    # One key per filled form: a double tap or a resent update saves the visit once.
+    draft_key: Mapped[str] = mapped_column(String(64), unique=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_visits_family_date", "family_id", "visit_date"),
+        Index("ix_visits_mentor_date", "mentor_id", "visit_date"),
+        Index("ix_visits_next_date", "next_visit_date"),
+    )
+
+
+class SafetyConcern(Base):
+    """A child-safety concern from a visit, alerted until someone takes it on."""
+
+    __tablename__ = "safety_concerns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), unique=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    alerts_sent: Mapped[int] = mapped_column(Integer, default=0)
+    next_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
     )
 
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import FamilyLinkKind, Person, Role
+from bot.db.models import FamilyLinkKind, Person, Role, SafetyConcern, Visit
 from bot.db.repositories import families as families_repo
 from bot.services.errors import AccessDenied
 
@@ -36,7 +36,12 @@ class Action(StrEnum):
     INVITATION_REVOKE = "invitation.revoke"
     FAMILY_CREATE = "family.create"
     FAMILY_LIST = "family.list"
-    FAMILY_VIEW = "family.view"
+    FAMILY_VIEW = "family.view"  # object: family id; the family card
+    FAMILY_MANAGE = "family.manage"  # assign mentors and the curator, close, reopen, level
+    VISIT_LOG = "visit.log"  # object: family id
+    VISIT_VIEW = "visit.view"  # object: visit id
+    VISIT_EDIT = "visit.edit"  # object: visit id; the author's time window is checked by visits
+    CONCERN_ACK = "concern.ack"  # object: safety concern id
 
 
 # Actions open to coordinators only; coordinators see their whole service.
@@ -47,11 +52,12 @@ COORDINATOR_ACTIONS = frozenset(
         Action.INVITATION_REVOKE,
         Action.FAMILY_CREATE,
         Action.FAMILY_LIST,
+        Action.FAMILY_MANAGE,
     }
 )
 
-# Who may look at one family besides coordinators: the people attached to it.
-FAMILY_VIEWERS = frozenset({FamilyLinkKind.MENTOR, FamilyLinkKind.CURATOR, FamilyLinkKind.PARENT})
+# Who may open a family's card besides coordinators: its mentors and its curator.
+FAMILY_STAFF = frozenset({FamilyLinkKind.MENTOR.value, FamilyLinkKind.CURATOR.value})
 
 
 async def is_allowed(
@@ -63,9 +69,27 @@ async def is_allowed(
         return True
     if action in COORDINATOR_ACTIONS:
         return False
-    if action is Action.FAMILY_VIEW and object_id is not None:
+    if object_id is None:
+        return False
+    if action is Action.FAMILY_VIEW:
+        return await families_repo.is_linked(session, object_id, actor.person_id, FAMILY_STAFF)
+    if action is Action.VISIT_LOG:
         return await families_repo.is_linked(
-            session, object_id, actor.person_id, {k.value for k in FAMILY_VIEWERS}
+            session, object_id, actor.person_id, {FamilyLinkKind.MENTOR.value}
+        )
+    if action in (Action.VISIT_VIEW, Action.VISIT_EDIT):
+        visit = await session.get(Visit, object_id)
+        if visit is None:
+            return False
+        if action is Action.VISIT_EDIT:
+            return visit.mentor_id == actor.person_id
+        return visit.mentor_id == actor.person_id or await families_repo.is_linked(
+            session, visit.family_id, actor.person_id, FAMILY_STAFF
+        )
+    if action is Action.CONCERN_ACK:
+        concern = await session.get(SafetyConcern, object_id)
+        return concern is not None and await families_repo.is_linked(
+            session, concern.family_id, actor.person_id, {FamilyLinkKind.CURATOR.value}
         )
     return False
 

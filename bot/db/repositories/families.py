@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -38,7 +39,9 @@ async def link(
         await session.flush()
 
 
-async def is_linked(session: AsyncSession, family_id: int, person_id: int, kinds: set[str]) -> bool:
+async def is_linked(
+    session: AsyncSession, family_id: int, person_id: int, kinds: Collection[str]
+) -> bool:
     found = await session.scalar(
         select(FamilyLink.id).where(
             FamilyLink.family_id == family_id,
