@@ -1,4 +1,4 @@
-"""What the outbox's message kinds look like in Telegram; importing this registers them."""
+"""Invitation notices."""
 
 from __future__ import annotations
 
