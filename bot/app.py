@@ -76,7 +76,9 @@ async def run(
             finally:
                 rounds.discard(task)
 
-        scheduler = create_scheduler(deliver)
+        scheduler = create_scheduler(
+            deliver, sessionmaker=dp["sessionmaker"], clock=dp["clock"], settings=settings
+        )
 
         async def on_startup() -> None:
             me = await bot.me()

@@ -18,10 +18,13 @@ from bot.content import Content
 from bot.db.engine import create_sessionmaker
 from bot.db.fsm_storage import SqlStorage
 from bot.dialogs import make_intent_ids_unique
+from bot.dialogs.families.card import create_family_card_dialog, create_my_families_dialog
 from bot.dialogs.families.dialog import create_families_dialog, create_family_add_dialog
 from bot.dialogs.invitations.dialog import create_invitations_dialog
 from bot.dialogs.invite.dialog import create_invite_dialog
 from bot.dialogs.menu.dialog import create_menu_dialog
+from bot.dialogs.myvisits.dialog import create_myvisits_dialog
+from bot.dialogs.visit.dialog import create_visit_dialog
 from bot.handlers import get_fallback_routers, get_routers
 from bot.i18n import LocaleMiddleware, create_i18n
 from bot.middlewares.db import DbSessionMiddleware
@@ -88,6 +91,10 @@ def create_dispatcher(
         create_invitations_dialog(),
         create_families_dialog(),
         create_family_add_dialog(),
+        create_family_card_dialog(),
+        create_my_families_dialog(),
+        create_visit_dialog(),
+        create_myvisits_dialog(),
     )
     dp.include_routers(*get_fallback_routers())
     make_intent_ids_unique()

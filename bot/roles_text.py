@@ -27,11 +27,13 @@ HELP_BLOCKS = {
         "<b>As a coordinator</b>\n"
         "/invite — invite a coordinator, a mentor or a parent\n"
         "/invitations — open invitations; revoke one\n"
-        "/families — the families of the service; add a family"
+        "/families — the families of the service: a family's card, its mentors and curator, "
+        "closing a case; add a family"
     ),
     Role.MENTOR: N_(
         "<b>As a mentor</b>\n"
-        "The coordinator attaches families to you; you will record your visits to them here."
+        "/visit — record a visit to a family (about a minute)\n"
+        "/myvisits — your recorded visits; change one within 48 hours"
     ),
     Role.PARENT: N_(
         "<b>For your family</b>\n"
@@ -65,6 +67,8 @@ COMMANDS = (
     CommandSpec("invite", N_("Invite a person"), frozenset({Role.COORDINATOR})),
     CommandSpec("invitations", N_("Open invitations"), frozenset({Role.COORDINATOR})),
     CommandSpec("families", N_("Families"), frozenset({Role.COORDINATOR})),
+    CommandSpec("visit", N_("Record a visit"), frozenset({Role.MENTOR})),
+    CommandSpec("myvisits", N_("My visits"), frozenset({Role.MENTOR})),
     CommandSpec("me", N_("My data"), None),
     CommandSpec("language", N_("Language"), None),
     CommandSpec("cancel", N_("Stop the current step"), None),

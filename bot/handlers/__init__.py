@@ -1,6 +1,6 @@
 from aiogram import Router
 
-from bot.handlers import commands, errors, membership, start, strangers
+from bot.handlers import commands, concerns, errors, membership, reminders, start, strangers
 
 
 def get_routers() -> list[Router]:
@@ -11,6 +11,10 @@ def get_routers() -> list[Router]:
     return [
         errors.create_router(),
         membership.create_router(),
+        # Buttons of messages the bot sent on its own (own callback prefixes): before start's
+        # catch-all for callback data that no dialog made.
+        concerns.create_router(),
+        reminders.create_router(),
         start.create_router(),
         commands.create_router(),
     ]

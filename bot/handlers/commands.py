@@ -18,6 +18,8 @@ from bot.dialogs.invitations.states import InvitationsSG
 from bot.dialogs.invite.states import InviteSG
 from bot.dialogs.menu.dialog import NOTICE, MenuNotice
 from bot.dialogs.menu.states import MenuSG
+from bot.dialogs.myvisits.states import MyVisitsSG
+from bot.dialogs.visit.states import VisitSG
 from bot.handlers.filters import HasRole, Joined
 from bot.roles_text import help_text
 from bot.services import audit
@@ -27,6 +29,11 @@ COORDINATOR_COMMANDS: dict[str, State] = {
     "invite": InviteSG.role,
     "invitations": InvitationsSG.list,
     "families": FamiliesSG.list,
+}
+
+MENTOR_COMMANDS: dict[str, State] = {
+    "visit": VisitSG.family,
+    "myvisits": MyVisitsSG.list,
 }
 
 
@@ -61,6 +68,11 @@ async def cmd_coordinator(message: Message, dialog_manager: DialogManager) -> No
     await _open(dialog_manager, COORDINATOR_COMMANDS[command])
 
 
+async def cmd_mentor(message: Message, dialog_manager: DialogManager) -> None:
+    command = (message.text or "").split()[0].lstrip("/").split("@")[0]
+    await _open(dialog_manager, MENTOR_COMMANDS[command])
+
+
 async def cmd_coordinator_refused(
     message: Message, session: AsyncSession, actor: Actor, clock: Clock
 ) -> None:
@@ -79,4 +91,6 @@ def create_router() -> Router:
         cmd_coordinator, Command(*COORDINATOR_COMMANDS), HasRole(Role.COORDINATOR)
     )
     router.message.register(cmd_coordinator_refused, Command(*COORDINATOR_COMMANDS), Joined())
+    router.message.register(cmd_mentor, Command(*MENTOR_COMMANDS), HasRole(Role.MENTOR))
+    router.message.register(cmd_coordinator_refused, Command(*MENTOR_COMMANDS), Joined())
     return router

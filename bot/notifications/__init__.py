@@ -3,4 +3,10 @@
 Importing this package registers every kind with the delivery registry.
 """
 
-from bot.notifications import invitations  # noqa: F401
+from bot.notifications import (
+    concerns,  # noqa: F401
+    digest,  # noqa: F401
+    families,  # noqa: F401
+    invitations,  # noqa: F401
+    reminders,  # noqa: F401
+)

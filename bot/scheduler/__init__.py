@@ -6,13 +6,27 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.scheduler.jobs import JOBS, guarded, run_due_jobs
 
 log = logging.getLogger(__name__)
 
 DELIVERY_INTERVAL_SECONDS = 1.0
 
+__all__ = ["DELIVERY_INTERVAL_SECONDS", "create_scheduler", "run_due_jobs"]
 
-def create_scheduler(deliver: Callable[[], Awaitable[int]]) -> AsyncIOScheduler:
+
+def create_scheduler(
+    deliver: Callable[[], Awaitable[int]],
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+    clock: Clock | None = None,
+    settings: Settings | None = None,
+) -> AsyncIOScheduler:
+    """The delivery loop, and with sessionmaker, clock and settings the domain scans too."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     # One run at a time; a run that is late is merged into the next instead of piling up.
     scheduler.add_job(
@@ -24,4 +38,16 @@ def create_scheduler(deliver: Callable[[], Awaitable[int]]) -> AsyncIOScheduler:
         coalesce=True,
         misfire_grace_time=30,
     )
+    if sessionmaker is not None and clock is not None and settings is not None:
+        for spec in JOBS:
+            scheduler.add_job(
+                guarded,
+                "interval",
+                args=(spec.job, sessionmaker, clock, settings),
+                seconds=spec.seconds,
+                id=spec.job.__name__,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=max(30, int(spec.seconds)),
+            )
     return scheduler

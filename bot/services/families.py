@@ -1,19 +1,23 @@
-"""Families registry: the name the service uses, category, support level, time zone."""
+"""Families registry: the name the service uses, category, support level, time zone; the card,
+closing and reopening a case, the support level. Assigning people is in services.assignments.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import is_known_zone
-from bot.db.models import Family, SupportLevel
+from bot.db.models import CloseReason, Family, FamilyLinkKind, SupportLevel
 from bot.db.repositories import families as families_repo
 from bot.services import audit
-from bot.services.access import Action, Actor, authorize
+from bot.services.access import FAMILY_STAFF, Action, Actor, authorize, is_allowed
 from bot.services.errors import DomainError
 
 NAME_MAX = 64
+CLOSE_NOTE_MAX = 500
 
 
 def clean_name(raw: str) -> str:
@@ -68,10 +72,188 @@ async def list_page(
     offset: int,
     limit: int,
     search: str | None = None,
+    include_closed: bool = False,
 ) -> tuple[list[Family], int]:
+    """The service's families by name; closed cases only when asked for."""
     await authorize(session, actor, Action.FAMILY_LIST)
-    families, total = await families_repo.page(session, offset=offset, limit=limit, search=search)
+    families, total = await families_repo.page(
+        session, offset=offset, limit=limit, search=search, include_closed=include_closed
+    )
     await audit.record(
         session, actor, "family.list.view", now, offset=offset, shown=[f.id for f in families]
     )
     return families, total
+
+
+async def my_families_page(
+    session: AsyncSession, actor: Actor, *, offset: int, limit: int
+) -> tuple[list[Family], int]:
+    """Open families the person is attached to as a mentor or curator."""
+    return await families_repo.page_linked(
+        session, actor.person_id, FAMILY_STAFF, offset=offset, limit=limit
+    )
+
+
+# --- the card -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class FamilyCard:
+    family: Family
+    parents: list[PersonRef]
+    mentors: list[PersonRef]
+    curator: PersonRef | None
+    can_manage: bool  # the viewer may assign people, close, reopen, change the level
+
+    @property
+    def is_closed(self) -> bool:
+        return self.family.closed_at is not None
+
+
+async def _existing(session: AsyncSession, family_id: int) -> Family:
+    family = await families_repo.by_id(session, family_id)
+    if family is None:
+        raise DomainError("family_not_found")
+    return family
+
+
+async def require_manage(session: AsyncSession, actor: Actor | None, family_id: int) -> Family:
+    """The family, if the actor may manage it (AccessDenied otherwise)."""
+    await authorize(session, actor, Action.FAMILY_MANAGE, family_id)
+    return await _existing(session, family_id)
+
+
+async def require_view(session: AsyncSession, actor: Actor | None, family_id: int) -> Family:
+    """The family, if the actor may open its card (AccessDenied otherwise)."""
+    await authorize(session, actor, Action.FAMILY_VIEW, family_id)
+    return await _existing(session, family_id)
+
+
+async def linked(
+    session: AsyncSession, family_id: int
+) -> tuple[list[PersonRef], list[PersonRef], PersonRef | None]:
+    """Parents, mentors and the curator of a family (callers check access first)."""
+    parents: list[PersonRef] = []
+    mentors: list[PersonRef] = []
+    curator: PersonRef | None = None
+    for kind, person in await families_repo.linked_people(session, family_id):
+        ref = PersonRef(person.id, person.display_name)
+        if kind == FamilyLinkKind.PARENT:
+            parents.append(ref)
+        elif kind == FamilyLinkKind.MENTOR:
+            mentors.append(ref)
+        elif kind == FamilyLinkKind.CURATOR:
+            curator = ref
+    return parents, mentors, curator
+
+
+async def family_card(
+    session: AsyncSession, actor: Actor, family_id: int, now: datetime
+) -> FamilyCard:
+    """Everything the card shows; every view is audited (it is personal data)."""
+    family = await require_view(session, actor, family_id)
+    parents, mentors, curator = await linked(session, family_id)
+    can_manage = await is_allowed(session, actor, Action.FAMILY_MANAGE, family_id)
+    await audit.record(
+        session, actor, "family.view", now, object_type="family", object_id=family_id
+    )
+    return FamilyCard(family, parents, mentors, curator, can_manage)
+
+
+# --- closing, reopening, the support level --------------------------------------------------
+
+
+def clean_note(raw: str | None) -> str | None:
+    note = (raw or "").strip()
+    if len(note) > CLOSE_NOTE_MAX:
+        raise DomainError("close_note_too_long")
+    return note or None
+
+
+async def close_family(
+    session: AsyncSession,
+    actor: Actor,
+    family_id: int,
+    reason: CloseReason,
+    note: str | None,
+    now: datetime,
+) -> Family:
+    """Close the case; the family keeps its history and drops out of lists and reminders."""
+    family = await require_manage(session, actor, family_id)
+    reason = CloseReason(reason)
+    note = clean_note(note)
+    if reason is CloseReason.OTHER and note is None:
+        raise DomainError("close_note_required")
+    if family.closed_at is not None:
+        raise DomainError("family_closed")
+    family.closed_at = now
+    family.closed_reason = reason.value
+    family.closed_note = note
+    family.closed_by_id = actor.person_id
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "family.close",
+        now,
+        object_type="family",
+        object_id=family_id,
+        reason=reason.value,
+    )
+    return family
+
+
+async def reopen_family(
+    session: AsyncSession, actor: Actor, family_id: int, now: datetime
+) -> Family:
+    family = await require_manage(session, actor, family_id)
+    if family.closed_at is None:
+        raise DomainError("family_not_closed")
+    previous = family.closed_reason
+    family.closed_at = None
+    family.closed_reason = None
+    family.closed_note = None
+    family.closed_by_id = None
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "family.reopen",
+        now,
+        object_type="family",
+        object_id=family_id,
+        closed_reason=previous,
+    )
+    return family
+
+
+async def set_support_level(
+    session: AsyncSession, actor: Actor, family_id: int, level: SupportLevel, now: datetime
+) -> bool:
+    """Basic ↔ crisis; returns False when the family already had that level."""
+    family = await require_manage(session, actor, family_id)
+    level = SupportLevel(level)
+    if family.closed_at is not None:
+        raise DomainError("family_closed")
+    if family.support_level == level.value:
+        return False
+    previous = family.support_level
+    family.support_level = level.value
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "family.level",
+        now,
+        object_type="family",
+        object_id=family_id,
+        level=level.value,
+        previous=previous,
+    )
+    return True

@@ -93,4 +93,4 @@ async def test_form_survives_a_restart(app: BotHarness) -> None:
     assert "Семья: Соколовы" in admin.last_text()
     await admin.press("✅ Сохранить")
     await admin.send_command("families")
-    assert "Соколовы — ТЖС (трудная жизненная ситуация), кризисный" in admin.last_text()
+    assert "Соколовы · ТЖС (трудная жизненная ситуация) · кризисный" in admin.last().button_texts()

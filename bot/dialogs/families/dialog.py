@@ -1,4 +1,4 @@
-"""/families: the list (paged, searchable by name) and adding a family."""
+"""/families: the list (paged, searchable by name, a button per family) and adding a family."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from aiogram_dialog.widgets.kbd import Back, Button, Cancel, Row, Start
 
 from bot.db.models import SupportLevel
 from bot.dialogs.context import ctx
-from bot.dialogs.families.states import FamiliesSG, FamilyAddSG
+from bot.dialogs.families.states import FamiliesSG, FamilyAddSG, FamilyCardSG
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
 from bot.dialogs.widgets import (
     Dialog,
@@ -49,6 +49,7 @@ async def get_list(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
     c = ctx(dialog_manager)
     page = await current_page(dialog_manager, SCROLL)
     search = dialog_manager.dialog_data.get("search")
+    show_closed = bool(dialog_manager.dialog_data.get("show_closed"))
     rows, total = await families.list_page(
         c.session,
         c.require_actor(),
@@ -56,19 +57,30 @@ async def get_list(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
         offset=page * PAGE_SIZE,
         limit=PAGE_SIZE,
         search=search,
+        include_closed=show_closed,
     )
-    lines = [
-        f"{page * PAGE_SIZE + n}. {family.name} — "
-        f"{c.content.category_label(family.category, c.locale)}, "
-        f"{_(LEVEL_NAMES[SupportLevel(family.support_level)])}"
-        for n, family in enumerate(rows, start=1)
+    items = [
+        (
+            f"{'🔒 ' if family.closed_at else ''}{family.name} · "
+            f"{c.content.category_label(family.category, c.locale)} · "
+            f"{_(LEVEL_NAMES[SupportLevel(family.support_level)])}",
+            str(family.id),
+        )
+        for family in rows
     ]
     return {
-        "lines": "\n".join(lines),
+        "items": items,
         "total": total,
         "search": search or "",
+        "show_closed": show_closed,
         **page_data(page, total),
     }
+
+
+async def _first_page(manager: DialogManager) -> None:
+    scroll = manager.find(SCROLL)
+    if scroll is not None:
+        await scroll.set_page(0)  # type: ignore[attr-defined]
 
 
 async def on_search(message: Message, _w: Any, manager: DialogManager) -> None:
@@ -77,13 +89,24 @@ async def on_search(message: Message, _w: Any, manager: DialogManager) -> None:
         show_input_error(manager, _("To search, send a part of the family's name as text."))
         return
     manager.dialog_data["search"] = text[:64]
-    scroll = manager.find(SCROLL)
-    if scroll is not None:
-        await scroll.set_page(0)  # type: ignore[attr-defined]
+    await _first_page(manager)
 
 
 async def on_clear_search(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
     manager.dialog_data.pop("search", None)
+    await _first_page(manager)
+
+
+async def on_toggle_closed(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    manager.dialog_data["show_closed"] = not manager.dialog_data.get("show_closed")
+    await _first_page(manager)
+
+
+async def on_pick(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    if not item.isdigit():
+        return
+    # The card checks that this person may see this family: the id came with a button.
+    await manager.start(FamilyCardSG.card, data={"family_id": int(item)})
 
 
 def create_families_dialog() -> Dialog:
@@ -92,12 +115,25 @@ def create_families_dialog() -> Dialog:
             input_error_line(),
             T("<b>Families</b>: {total} (page {page_no} of {pages})", when="total"),
             T("Search: «{search}»", when="search"),
-            T("{lines}", when="total"),
+            T("Closed cases are shown too (🔒).", when="show_closed"),
             T("No families found.", when=lambda d, *_: not d["total"]),
-            T("To find a family, send a part of its name."),
+            T("Tap a family to open its card. To find a family, send a part of its name."),
             MessageInput(on_search),
+            choices("family", "items", on_pick),
             *pager(SCROLL),
             Button(T("✖️ Clear the search"), id="clear", on_click=on_clear_search, when="search"),
+            Button(
+                T("🔒 Show closed cases"),
+                id="show_closed",
+                on_click=on_toggle_closed,
+                when=lambda d, *_: not d["show_closed"],
+            ),
+            Button(
+                T("Hide closed cases"),
+                id="hide_closed",
+                on_click=on_toggle_closed,
+                when="show_closed",
+            ),
             Start(T("➕ Add a family"), id="add", state=FamilyAddSG.name),
             to_menu(),
             state=FamiliesSG.list,

@@ -12,3 +12,21 @@ class FamilyAddSG(StatesGroup):
     timezone = State()
     confirm = State()
     saved = State()
+
+
+class MyFamiliesSG(StatesGroup):
+    """A mentor's own families; each opens its card (view only)."""
+
+    list = State()
+
+
+class FamilyCardSG(StatesGroup):
+    """Start data: {"family_id": int}. Anyone may start it: the card checks access itself."""
+
+    card = State()
+    mentors = State()
+    pick_mentor = State()
+    remove_mentor = State()
+    curator = State()
+    close_reason = State()
+    close_note = State()

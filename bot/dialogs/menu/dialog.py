@@ -17,10 +17,12 @@ from bot import texts
 from bot.commands import publish_person_commands
 from bot.db.models import Role
 from bot.dialogs.context import ctx
-from bot.dialogs.families.states import FamiliesSG, FamilyAddSG
+from bot.dialogs.families.states import FamiliesSG, FamilyAddSG, MyFamiliesSG
 from bot.dialogs.invitations.states import InvitationsSG
 from bot.dialogs.invite.states import InviteSG
 from bot.dialogs.menu.states import MenuSG
+from bot.dialogs.myvisits.states import MyVisitsSG
+from bot.dialogs.visit.states import VisitSG
 from bot.dialogs.widgets import Dialog, Html, T, Window
 from bot.roles_text import ROLE_NAMES, help_text, role_names
 from bot.services import people
@@ -47,6 +49,15 @@ def _is_coordinator(data: dict[str, Any], *_: Any) -> bool:
     return bool(data.get("is_coordinator"))
 
 
+def _is_mentor(data: dict[str, Any], *_: Any) -> bool:
+    return bool(data.get("is_mentor"))
+
+
+def _is_mentor_only(data: dict[str, Any], *_: Any) -> bool:
+    # A coordinator who also mentors finds every family under «Families».
+    return bool(data.get("is_mentor")) and not data.get("is_coordinator")
+
+
 async def get_menu(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     c = ctx(dialog_manager)
     person = c.person
@@ -64,6 +75,7 @@ async def get_menu(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
         "name": person.display_name if person else "",
         "roles": role_names(roles, _),
         "is_coordinator": Role.COORDINATOR in roles,
+        "is_mentor": Role.MENTOR in roles,
         "help": Html(help_text(roles, _)),
     }
 
@@ -147,6 +159,13 @@ def create_menu_dialog() -> Dialog:
                     state=FamilyAddSG.name,
                     when=_is_coordinator,
                 ),
+            ),
+            Start(
+                T("👪 My families"), id="my_families", state=MyFamiliesSG.list, when=_is_mentor_only
+            ),
+            Row(
+                Start(T("📝 Visit"), id="visit", state=VisitSG.family, when=_is_mentor),
+                Start(T("📋 My visits"), id="myvisits", state=MyVisitsSG.list, when=_is_mentor),
             ),
             Row(
                 SwitchTo(T("❓ Help"), id="help", state=MenuSG.help),

@@ -1,0 +1,556 @@
+"""The family card: who works with the family, its status and visits; coordinators manage it.
+
+Start it with data {"family_id": id} from anywhere: the card checks on start and on every render
+and press that the person may see (FAMILY_VIEW) or manage (FAMILY_MANAGE) this family. Hidden
+buttons still answer forged presses in aiogram-dialog, so every management handler goes through a
+service that authorises it.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram_dialog import DialogManager
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Button, Cancel, Row, SwitchTo
+
+from bot.db.models import CloseReason, SupportLevel
+from bot.dialogs.context import Ctx, ctx
+from bot.dialogs.families.dialog import LEVEL_NAMES
+from bot.dialogs.families.states import FamilyCardSG, MyFamiliesSG
+from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
+from bot.dialogs.widgets import (
+    Dialog,
+    Html,
+    T,
+    Window,
+    choices,
+    get_input_error,
+    input_error_line,
+    show_input_error,
+    to_menu,
+)
+from bot.roles_text import N_
+from bot.services import assignments, families, visits
+from bot.services.errors import DomainError
+
+FAMILY_ID = "family_id"
+NOTICE = "notice"
+TIMELINE = "timeline_scroll"
+TIMELINE_SIZE = 5
+PICK = "pick_scroll"
+MY_SCROLL = "my_families_scroll"
+
+CLOSE_REASONS = {
+    CloseReason.IMPROVEMENT: N_("situation improved (taken off the register)"),
+    CloseReason.MOVED: N_("the family moved away"),
+    CloseReason.REFUSED: N_("the family refused support"),
+    CloseReason.OTHER: N_("other reason"),
+}
+NOTE_ERRORS = {
+    "close_note_required": N_("For «other reason», please write the reason in a few words."),
+    "close_note_too_long": N_("That is a bit long: please keep the note under 500 characters."),
+}
+BACK = T("⬅️ Back")
+
+
+def family_id_of(manager: DialogManager) -> int:
+    """The card's family: from the start data (set by our code, never by a button)."""
+    value = manager.dialog_data.get(FAMILY_ID)
+    if value is None:
+        start = manager.start_data if isinstance(manager.start_data, dict) else {}
+        value = start.get(FAMILY_ID)
+    if not isinstance(value, int):
+        raise DomainError("family_not_found")
+    return value
+
+
+def _reason(value: Any) -> CloseReason | None:
+    try:
+        return CloseReason(value)
+    except ValueError:
+        return None
+
+
+def _esc(value: str) -> str:
+    return html.escape(value, quote=False)
+
+
+def _names(refs: list[families.PersonRef], empty: str) -> str:
+    return ", ".join(_esc(r.name) for r in refs) if refs else empty
+
+
+def _zone_label(c: Ctx, zone: str) -> str:
+    found = next((tz for tz in c.content.timezones if tz.zone == zone), None)
+    return found.label(c.locale) if found else zone
+
+
+def _situation(c: Ctx, value: int) -> str:
+    point = next((p for p in c.content.visits.situation if p.value == value), None)
+    return point.label(c.locale) if point else str(value)
+
+
+async def on_start(data: Any, manager: DialogManager) -> None:
+    c = ctx(manager)
+    family_id = family_id_of(manager)
+    manager.dialog_data[FAMILY_ID] = family_id
+    await families.require_view(c.session, c.actor, family_id)
+
+
+# --- the card -------------------------------------------------------------------------------
+
+
+async def get_card(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    actor = c.require_actor()
+    family_id = family_id_of(dialog_manager)
+    card = await families.family_card(c.session, actor, family_id, c.now())
+    family = card.family
+    level_name = LEVEL_NAMES[SupportLevel(family.support_level)]
+    lines = [
+        f"<b>{_esc(family.name)}</b>",
+        _("Category: {category}").format(
+            category=_esc(c.content.category_label(family.category, c.locale))
+        ),
+        _("Support level: {level}").format(level=_(level_name)),
+        _("Time zone: {zone}").format(zone=_esc(_zone_label(c, family.timezone))),
+        _("Parents: {names}").format(names=_names(card.parents, _("none linked yet"))),
+        _("Mentors: {names}").format(names=_names(card.mentors, _("none assigned yet"))),
+        _("Curator: {name}").format(
+            name=_esc(card.curator.name) if card.curator else _("not assigned yet")
+        ),
+    ]
+    if family.closed_at is not None:
+        reason = _reason(family.closed_reason)
+        lines.append(
+            _("Status: closed on {date} — {reason}").format(
+                date=family.closed_at.astimezone(ZoneInfo(family.timezone)).strftime("%d.%m.%Y"),
+                reason=_(CLOSE_REASONS[reason]) if reason else _esc(family.closed_reason or "—"),
+            )
+        )
+        if family.closed_note:
+            lines.append(_("Note: {note}").format(note=_esc(family.closed_note)))
+    else:
+        lines.append(_("Status: open"))
+
+    page = await current_page(dialog_manager, TIMELINE)
+    rows, total = await visits.visits_of_family(
+        c.session, actor, family_id, offset=page * TIMELINE_SIZE, limit=TIMELINE_SIZE, now=c.now()
+    )
+    pages = max(1, (total + TIMELINE_SIZE - 1) // TIMELINE_SIZE)
+    lines.append("")
+    if total:
+        header = _("<b>Visits</b>: {total}").format(total=total)
+        if pages > 1:
+            header += " " + _("(page {page_no} of {pages})").format(
+                page_no=min(page, pages - 1) + 1, pages=pages
+            )
+        lines.append(header)
+        for row in rows:
+            visit = row.visit
+            parts = [
+                visit.visit_date.strftime("%d.%m.%Y"),
+                _esc(row.mentor_name or "—"),
+                _esc(c.content.visits.label("formats", visit.format, c.locale)),
+                _esc(_situation(c, visit.situation)),
+            ]
+            lines.append(("⚠️ " if visit.concern else "• ") + " · ".join(parts))
+    else:
+        lines.append(_("No visits logged yet."))
+
+    is_open = family.closed_at is None
+    crisis = family.support_level == SupportLevel.CRISIS
+    return {
+        "card": Html("\n".join(lines)),
+        "notice": dialog_manager.dialog_data.pop(NOTICE, ""),
+        "pages": pages,
+        "manage_open": card.can_manage and is_open,
+        "manage_closed": card.can_manage and not is_open,
+        "can_raise": card.can_manage and is_open and not crisis,
+        "can_lower": card.can_manage and is_open and crisis,
+    }
+
+
+async def on_open_mentors(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    await families.require_manage(c.session, c.actor, family_id_of(manager))
+    await manager.switch_to(FamilyCardSG.mentors)
+
+
+async def _reset_pick(manager: DialogManager) -> None:
+    scroll = manager.find(PICK)
+    if scroll is not None:
+        await scroll.set_page(0)  # type: ignore[attr-defined]
+
+
+async def on_open_curator(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    await families.require_manage(c.session, c.actor, family_id_of(manager))
+    await _reset_pick(manager)
+    await manager.switch_to(FamilyCardSG.curator)
+
+
+async def on_level(_c: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    level = SupportLevel.CRISIS if button.widget_id == "crisis" else SupportLevel.BASIC
+    changed = await families.set_support_level(
+        c.session, c.require_actor(), family_id_of(manager), level, c.now()
+    )
+    if changed:
+        manager.dialog_data[NOTICE] = _("✅ The support level is now: {level}.").format(
+            level=_(LEVEL_NAMES[level])
+        )
+
+
+async def on_open_close(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    family = await families.require_manage(c.session, c.actor, family_id_of(manager))
+    if family.closed_at is not None:
+        return  # a second tap: the card already shows it closed
+    await manager.switch_to(FamilyCardSG.close_reason)
+
+
+async def on_reopen(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    try:
+        await families.reopen_family(c.session, c.require_actor(), family_id_of(manager), c.now())
+    except DomainError as error:
+        if error.code != "family_not_closed":
+            raise
+        return  # a second tap: already open
+    manager.dialog_data[NOTICE] = _("✅ The case is open again.")
+
+
+# --- mentors --------------------------------------------------------------------------------
+
+
+async def get_mentors(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    staff = await assignments.staff(c.session, c.require_actor(), family_id_of(dialog_manager))
+    return {
+        "name": staff.family.name,
+        "mentors": [(m.name, str(m.id)) for m in staff.mentors],
+        "has_mentors": bool(staff.mentors),
+        "notice": dialog_manager.dialog_data.pop(NOTICE, ""),
+    }
+
+
+def _person_id(item: str) -> int | None:
+    return int(item) if item.isdigit() else None
+
+
+async def on_mentor(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    person_id = _person_id(item)
+    if person_id is None:
+        return
+    manager.dialog_data["remove_id"] = person_id
+    await manager.switch_to(FamilyCardSG.remove_mentor)
+
+
+async def on_open_pick_mentor(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    await _reset_pick(manager)
+    await manager.switch_to(FamilyCardSG.pick_mentor)
+
+
+async def get_pick_mentor(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    actor = c.require_actor()
+    family_id = family_id_of(dialog_manager)
+    staff = await assignments.staff(c.session, actor, family_id)
+    page = await current_page(dialog_manager, PICK)
+    rows, total = await assignments.mentor_candidates(
+        c.session, actor, family_id, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    return {
+        "name": staff.family.name,
+        "people": [(f"{p.display_name} · 👪 {count}", str(p.id)) for p, count in rows],
+        "total": total,
+        **page_data(page, total),
+    }
+
+
+async def on_pick_mentor(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    c = ctx(manager)
+    person_id = _person_id(item)
+    if person_id is None:
+        return
+    actor = c.require_actor()
+    family_id = family_id_of(manager)
+    added = await assignments.assign_mentor(c.session, actor, family_id, person_id, c.now())
+    staff = await assignments.staff(c.session, actor, family_id)
+    name = next((m.name for m in staff.mentors if m.id == person_id), "")
+    manager.dialog_data[NOTICE] = (
+        _("✅ {name} is now a mentor of the family and will get a message about it.")
+        if added
+        else _("{name} is already a mentor of this family.")
+    ).format(name=name)
+    await manager.switch_to(FamilyCardSG.mentors)
+
+
+async def get_remove(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    staff = await assignments.staff(c.session, c.require_actor(), family_id_of(dialog_manager))
+    person_id = dialog_manager.dialog_data.get("remove_id")
+    mentor = next((m for m in staff.mentors if m.id == person_id), None)
+    return {"name": staff.family.name, "who": mentor.name if mentor else "", "gone": not mentor}
+
+
+async def on_remove(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    person_id = manager.dialog_data.pop("remove_id", None)
+    if isinstance(person_id, int):
+        removed = await assignments.unassign_mentor(
+            c.session, c.require_actor(), family_id_of(manager), person_id, c.now()
+        )
+        if removed:
+            manager.dialog_data[NOTICE] = _("The mentor is removed from the family.")
+    await manager.switch_to(FamilyCardSG.mentors)
+
+
+# --- curator --------------------------------------------------------------------------------
+
+
+async def get_curator(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    actor = c.require_actor()
+    family_id = family_id_of(dialog_manager)
+    staff = await assignments.staff(c.session, actor, family_id)
+    page = await current_page(dialog_manager, PICK)
+    rows, total = await assignments.curator_candidates(
+        c.session, actor, family_id, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    current = staff.curator.id if staff.curator else None
+    return {
+        "name": staff.family.name,
+        "curator": staff.curator.name if staff.curator else _("not assigned yet"),
+        "people": [
+            (f"{'✓ ' if p.id == current else ''}{p.display_name} · 🧭 {count}", str(p.id))
+            for p, count in rows
+        ],
+        "total": total,
+        **page_data(page, total),
+    }
+
+
+async def on_pick_curator(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    c = ctx(manager)
+    person_id = _person_id(item)
+    if person_id is None:
+        return
+    actor = c.require_actor()
+    family_id = family_id_of(manager)
+    changed = await assignments.set_curator(c.session, actor, family_id, person_id, c.now())
+    if changed:
+        staff = await assignments.staff(c.session, actor, family_id)
+        manager.dialog_data[NOTICE] = _("✅ The curator of the family is now {name}.").format(
+            name=staff.curator.name if staff.curator else ""
+        )
+    await manager.switch_to(FamilyCardSG.card)
+
+
+# --- closing --------------------------------------------------------------------------------
+
+
+async def get_close(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    family = await families.require_manage(c.session, c.actor, family_id_of(dialog_manager))
+    reason = _reason(dialog_manager.dialog_data.get("reason"))
+    return {
+        "name": family.name,
+        "reasons": [(_(label), code.value) for code, label in CLOSE_REASONS.items()],
+        "reason": _(CLOSE_REASONS[reason]) if reason else "",
+        "note_optional": reason is not None and reason is not CloseReason.OTHER,
+        "note_required": reason is CloseReason.OTHER,
+    }
+
+
+async def on_reason(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    if _reason(item) is None:
+        return
+    manager.dialog_data["reason"] = item
+    await manager.switch_to(FamilyCardSG.close_note)
+
+
+async def _close(manager: DialogManager, note: str | None) -> None:
+    c = ctx(manager)
+    reason = _reason(manager.dialog_data.get("reason"))
+    if reason is None:
+        await manager.switch_to(FamilyCardSG.close_reason)
+        return
+    try:
+        await families.close_family(
+            c.session, c.require_actor(), family_id_of(manager), reason, note, c.now()
+        )
+    except DomainError as error:
+        if error.code not in NOTE_ERRORS:
+            raise
+        show_input_error(manager, _(NOTE_ERRORS[error.code]))
+        return
+    manager.dialog_data.pop("reason", None)
+    manager.dialog_data[NOTICE] = _(
+        "✅ The case is closed. The family's history is kept; it no longer appears in the lists "
+        "and reminders."
+    )
+    await manager.switch_to(FamilyCardSG.card)
+
+
+async def on_note(message: Message, _w: Any, manager: DialogManager) -> None:
+    if not (message.text or "").strip():
+        show_input_error(manager, _("Please send the note as text."))
+        return
+    await _close(manager, message.text)
+
+
+async def on_no_note(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    await _close(manager, None)
+
+
+def create_family_card_dialog() -> Dialog:
+    return Dialog(
+        Window(
+            T("{notice}\n", when="notice"),
+            T("{card}"),
+            *pager(TIMELINE),
+            Row(
+                Button(T("👤 Mentors"), id="mentors", on_click=on_open_mentors, when="manage_open"),
+                Button(T("🧭 Curator"), id="curator", on_click=on_open_curator, when="manage_open"),
+            ),
+            Button(T("🚨 Raise to crisis level"), id="crisis", on_click=on_level, when="can_raise"),
+            Button(T("↘️ Back to basic level"), id="basic", on_click=on_level, when="can_lower"),
+            Button(T("🔒 Close the case"), id="close", on_click=on_open_close, when="manage_open"),
+            Button(T("🔓 Reopen the case"), id="reopen", on_click=on_reopen, when="manage_closed"),
+            Cancel(BACK),
+            to_menu(),
+            state=FamilyCardSG.card,
+            getter=get_card,
+        ),
+        Window(
+            T("{notice}\n", when="notice"),
+            T("<b>Mentors of the family «{name}»</b>"),
+            T("Tap a mentor to remove them from the family.", when="has_mentors"),
+            T("No mentors yet.", when=lambda d, *_: not d["has_mentors"]),
+            choices("mentor", "mentors", on_mentor, label=T("❌ {item[0]}")),
+            Button(T("➕ Assign a mentor"), id="add_mentor", on_click=on_open_pick_mentor),
+            SwitchTo(BACK, id="back", state=FamilyCardSG.card),
+            state=FamilyCardSG.mentors,
+            getter=get_mentors,
+        ),
+        Window(
+            T(
+                "Choose a mentor for the family «{name}». Beside each name: how many families "
+                "they already have. (page {page_no} of {pages})",
+                when="total",
+            ),
+            T(
+                "There is nobody else with the mentor role yet. Invite a mentor with /invite.",
+                when=lambda d, *_: not d["total"],
+            ),
+            choices("pick_mentor", "people", on_pick_mentor),
+            *pager(PICK),
+            SwitchTo(BACK, id="back", state=FamilyCardSG.mentors),
+            state=FamilyCardSG.pick_mentor,
+            getter=get_pick_mentor,
+        ),
+        Window(
+            T(
+                "Remove {who} from the mentors of the family «{name}»? "
+                "The visits they logged stay in the family's history.",
+                when=lambda d, *_: not d["gone"],
+            ),
+            T("This mentor is no longer attached to the family.", when="gone"),
+            Row(
+                Button(T("Remove"), id="remove", on_click=on_remove),
+                SwitchTo(T("Keep"), id="keep", state=FamilyCardSG.mentors),
+            ),
+            state=FamilyCardSG.remove_mentor,
+            getter=get_remove,
+        ),
+        Window(
+            T("Curator of the family «{name}»: {curator}."),
+            T(
+                "Choose a coordinator as the curator; the previous one is replaced. Beside each "
+                "name: how many families they curate. (page {page_no} of {pages})",
+                when="total",
+            ),
+            choices("pick_curator", "people", on_pick_curator),
+            *pager(PICK),
+            SwitchTo(BACK, id="back", state=FamilyCardSG.card),
+            state=FamilyCardSG.curator,
+            getter=get_curator,
+        ),
+        Window(
+            T(
+                "<b>Close the case of the family «{name}»</b>\n"
+                "Why is the case closed? The family's history is kept; it leaves the lists and "
+                "reminders, and you can reopen it later."
+            ),
+            choices("reason", "reasons", on_reason),
+            SwitchTo(BACK, id="back", state=FamilyCardSG.card),
+            state=FamilyCardSG.close_reason,
+            getter=get_close,
+        ),
+        Window(
+            input_error_line(),
+            T("Reason: {reason}."),
+            T("Add a note if you like: send it as a message.", when="note_optional"),
+            T("Please write the reason in a few words.", when="note_required"),
+            MessageInput(on_note),
+            Button(
+                T("🔒 Close without a note"),
+                id="no_note",
+                on_click=on_no_note,
+                when="note_optional",
+            ),
+            SwitchTo(BACK, id="back", state=FamilyCardSG.close_reason),
+            state=FamilyCardSG.close_note,
+            getter=[get_input_error, get_close],
+        ),
+        on_start=on_start,
+    )
+
+
+# --- a mentor's own families ----------------------------------------------------------------
+
+
+async def get_my_families(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    page = await current_page(dialog_manager, MY_SCROLL)
+    rows, total = await families.my_families_page(
+        c.session, c.require_actor(), offset=page * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    return {
+        "items": [(f.name, str(f.id)) for f in rows],
+        "total": total,
+        **page_data(page, total),
+    }
+
+
+async def on_my_family(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    if not item.isdigit():
+        return
+    await manager.start(FamilyCardSG.card, data={FAMILY_ID: int(item)})
+
+
+def create_my_families_dialog() -> Dialog:
+    return Dialog(
+        Window(
+            T(
+                "<b>Your families</b>: {total}. Tap one to open its card. (page {page_no} of "
+                "{pages})",
+                when="total",
+            ),
+            T(
+                "No families are attached to you yet: your coordinator will attach them.",
+                when=lambda d, *_: not d["total"],
+            ),
+            choices("my_family", "items", on_my_family),
+            *pager(MY_SCROLL),
+            to_menu(),
+            state=MyFamiliesSG.list,
+            getter=get_my_families,
+        ),
+    )

@@ -1,0 +1,78 @@
+"""Scheduler jobs: cheap scans of domain data that add outbox rows; the sender delivers them.
+
+Each job opens its own transaction and calls a service. The schedule lives in the data (a
+concern's next_alert_at, visits' dates, people's time zones), and every row a job adds has a
+unique outbox key, so a restart, a late run or a second replica never sends anything twice.
+Tests call these functions directly after moving the manual clock; production runs them from
+APScheduler (bot/scheduler/__init__.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.services import concerns, digest, reminders
+
+log = logging.getLogger(__name__)
+
+Sessionmaker = async_sessionmaker[AsyncSession]
+
+
+async def run_concern_alerts(sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> int:
+    """Alerts (first ones and re-alerts) of safety concerns nobody has taken on yet."""
+    async with sessionmaker.begin() as session:
+        return await concerns.send_due_alerts(session, clock.now(), settings)
+
+
+async def run_mentor_reminders(sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> int:
+    """Planned-visit reminders and no-visit nudges due by now in each mentor's zone."""
+    async with sessionmaker.begin() as session:
+        return await reminders.enqueue_due(session, clock.now(), settings)
+
+
+async def run_weekly_digest(sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> int:
+    """This week's digest for coordinators whose digest day and time have come."""
+    async with sessionmaker.begin() as session:
+        return await digest.enqueue_due(session, clock.now(), settings)
+
+
+Job = Callable[[Sessionmaker, Clock, Settings], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    job: Job
+    seconds: float  # how often APScheduler runs it
+
+
+# A concern alert should leave at once; the others are due at a minute of the local day.
+JOBS: tuple[JobSpec, ...] = (
+    JobSpec(run_concern_alerts, 15.0),
+    JobSpec(run_mentor_reminders, 120.0),
+    JobSpec(run_weekly_digest, 300.0),
+)
+
+
+async def run_due_jobs(sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> int:
+    """Every job once (tests; a manual catch-up). Returns the number of rows/concerns queued."""
+    total = 0
+    for spec in JOBS:
+        total += await spec.job(sessionmaker, clock, settings)
+    return total
+
+
+async def guarded(job: Job, sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> None:
+    """Run a job for the scheduler: a failure is logged (type and stack, never values that may
+    quote people's data) and the next run tries again."""
+    try:
+        await job(sessionmaker, clock, settings)
+    except Exception as exc:
+        stack = "".join(traceback.format_tb(exc.__traceback__))
+        log.error("job %s failed: %s\n%s", job.__name__, type(exc).__name__, stack)
