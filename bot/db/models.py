@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -227,6 +228,21 @@ class Visit(Base):
         Index("ix_visits_family_date", "family_id", "visit_date"),
         Index("ix_visits_mentor_date", "mentor_id", "visit_date"),
         Index("ix_visits_next_date", "next_visit_date"),
+        # Partial twins for the digest and reminders, which only ever look at live visits.
+        Index(
+            "ix_visits_family_live",
+            "family_id",
+            "visit_date",
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+        Index(
+            "ix_visits_mentor_live",
+            "mentor_id",
+            "visit_date",
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
     )
 
 
