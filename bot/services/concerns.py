@@ -58,6 +58,14 @@ async def send_due_alerts(
     return alerted
 
 
+async def alert_for_visit(
+    session: AsyncSession, visit_id: int, now: datetime, settings: Settings
+) -> bool:
+    """The first alert of a visit's concern, queued with the visit itself: no wait for the job."""
+    concern_id = await concerns_repo.id_for_visit(session, visit_id)
+    return concern_id is not None and await alert(session, concern_id, now, settings)
+
+
 async def alert(session: AsyncSession, concern_id: int, now: datetime, settings: Settings) -> bool:
     """Enqueue the concern's next alert to every coordinator and its curator, if one is due.
 

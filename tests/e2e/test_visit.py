@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -320,7 +320,11 @@ async def test_visit_with_a_concern_creates_one_safety_concern(app: BotHarness) 
     assert len(concerns) == 1
     (concern,) = concerns
     assert concern.visit_id == visit.id and concern.family_id == family_id
-    assert concern.alerts_sent == 0 and concern.next_alert_at == concern.raised_at
+    # the first alert was queued with the visit itself: no wait for the scheduler's scan
+    assert concern.alerts_sent == 1
+    assert concern.next_alert_at == concern.raised_at + timedelta(minutes=60)
+    await app.deliver()
+    assert "Синяки у младшего, <мама> не объясняет" in app.fake.chat_messages(ADMIN_ID)[-1].text
 
 
 async def test_mentor_without_families_is_told_kindly(app: BotHarness) -> None:

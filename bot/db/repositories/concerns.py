@@ -157,3 +157,7 @@ async def acknowledger_name(session: AsyncSession, concern: SafetyConcern) -> st
     return await session.scalar(
         select(Person.display_name).where(Person.id == concern.acknowledged_by_id)
     )
+
+
+async def id_for_visit(session: AsyncSession, visit_id: int) -> int | None:
+    return await session.scalar(select(SafetyConcern.id).where(SafetyConcern.visit_id == visit_id))

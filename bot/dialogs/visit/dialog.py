@@ -39,7 +39,7 @@ from bot.dialogs.widgets import (
     to_menu,
 )
 from bot.roles_text import N_
-from bot.services import visits
+from bot.services import concerns, visits
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.visits import OLD_DATE_DAYS, VisitDraft, local_today
 
@@ -507,6 +507,8 @@ async def on_save(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None
     except DomainError as error:
         show_input_error(manager, _(SAVE_ERRORS.get(error.code, texts.CHANGED_MEANWHILE)))
         return
+    if visit.concern:
+        await concerns.alert_for_visit(c.session, visit.id, c.now(), c.settings)
     data[SAVED_ID] = visit.id
     await manager.switch_to(VisitSG.saved)
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import bot.db.base
-
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
