@@ -188,3 +188,26 @@ async def test_myvisits_in_english_and_a_foreign_visit_is_refused(app: BotHarnes
     await mentor.press(own["text"])
     assert "Family: Smirnov family" in mentor.last_text()
     assert other is not None
+
+
+async def test_a_coordinator_corrects_an_old_visit_from_the_family_card(app: BotHarness) -> None:
+    admin = await app.admin(ADMIN_ID)
+    _mentor, (family_id,) = await mentor_with(app, "Гусевы")
+    visit_id = await add_visit(app, family_id, date(2026, 11, 23), "e2e-key-card")
+    app.clock.advance(hours=72)  # long past the mentor's 48 hours
+    await admin.send_command("families")
+    await admin.press(next(t for t in admin.last().button_texts() if t.startswith("Гусевы")))
+    await admin.press(next(t for t in admin.last().button_texts() if t.startswith("🔎 23.11.2026")))
+    assert "Звонок или видеосвязь" in admin.last_text()
+    await admin.press("✏️ Изменить")
+    await admin.press("✏️ Изменить")  # the summary: choose a step to change
+    await admin.press(next(t for t in admin.last().button_texts() if "Длительность" in t))
+    await admin.press("45 мин")
+    await admin.press("✅ Сохранить")
+    (visit,) = await visits_in_db(app)
+    assert visit.duration_minutes == 45
+    async with app.sessionmaker() as session:
+        actions = list(
+            await session.scalars(select(AuditEntry.action).where(AuditEntry.object_id == visit_id))
+        )
+    assert "visit.edit" in actions and "visit.view" in actions

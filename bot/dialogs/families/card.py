@@ -22,6 +22,8 @@ from bot.db.models import CloseReason, SupportLevel
 from bot.dialogs.context import Ctx, ctx
 from bot.dialogs.families.dialog import LEVEL_NAMES
 from bot.dialogs.families.states import FamilyCardSG, MyFamiliesSG
+from bot.dialogs.myvisits.dialog import OPEN_VISIT
+from bot.dialogs.myvisits.states import MyVisitsSG
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
 from bot.dialogs.widgets import (
     Dialog,
@@ -161,11 +163,20 @@ async def get_card(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
             lines.append(("⚠️ " if visit.concern else "• ") + " · ".join(parts))
     else:
         lines.append(_("No visits logged yet."))
+    # Each visit of the page opens in full (a coordinator may correct it after the mentor's 48 h).
+    visit_buttons = [
+        (
+            f"{row.visit.visit_date.strftime('%d.%m.%Y')} · {row.mentor_name or '—'}",
+            str(row.visit.id),
+        )
+        for row in rows
+    ]
 
     is_open = family.closed_at is None
     crisis = family.support_level == SupportLevel.CRISIS
     return {
         "card": Html("\n".join(lines)),
+        "visit_buttons": visit_buttons,
         "notice": dialog_manager.dialog_data.pop(NOTICE, ""),
         "pages": pages,
         "manage_open": card.can_manage and is_open,
@@ -409,11 +420,17 @@ async def on_no_note(_c: CallbackQuery, _b: Button, manager: DialogManager) -> N
     await _close(manager, None)
 
 
+async def on_open_visit(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    if item.isdigit():  # the visit dialog checks the right to see it, with the id from the DB
+        await manager.start(MyVisitsSG.detail, data={OPEN_VISIT: int(item)})
+
+
 def create_family_card_dialog() -> Dialog:
     return Dialog(
         Window(
             T("{notice}\n", when="notice"),
             T("{card}"),
+            choices("tv", "visit_buttons", on_open_visit, width=2, label=T("🔎 {item[0]}")),
             *pager(TIMELINE),
             Row(
                 Button(T("👤 Mentors"), id="mentors", on_click=on_open_mentors, when="manage_open"),

@@ -23,6 +23,8 @@ from bot.services.errors import AccessDenied, DomainError
 
 SCROLL = "myvisits_scroll"
 VISIT_ID, FAMILY_FILTER, NOTICE = "visit_id", "family", "notice"
+OPEN_VISIT = "open_visit"  # start data: open this visit's details directly (from a family card)
+FROM_CARD = "from_card"
 ALL = "all"
 
 
@@ -154,7 +156,24 @@ async def on_delete(_c: CallbackQuery, _b: Button, manager: DialogManager) -> No
         _("The visit is deleted.") if deleted else _("This visit was already deleted.")
     )
     manager.dialog_data.pop(VISIT_ID, None)
+    if manager.dialog_data.get(FROM_CARD):
+        await manager.done()
+        return
     await manager.switch_to(MyVisitsSG.list)
+
+
+async def on_start(start_data: Any, manager: DialogManager) -> None:
+    if isinstance(start_data, dict) and isinstance(start_data.get(OPEN_VISIT), int):
+        manager.dialog_data[VISIT_ID] = start_data[OPEN_VISIT]
+        manager.dialog_data[FROM_CARD] = True
+
+
+async def on_back(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    # Opened from a family card: back to it; otherwise back to the list of one's visits.
+    if manager.dialog_data.get(FROM_CARD):
+        await manager.done()
+    else:
+        await manager.switch_to(MyVisitsSG.list)
 
 
 def _no_visits(data: dict[str, Any], *_: Any) -> bool:
@@ -191,7 +210,7 @@ def create_myvisits_dialog() -> Dialog:
                 SwitchTo(T("🗑 Delete"), id="delete", state=MyVisitsSG.confirm_delete),
                 when="can_change",
             ),
-            SwitchTo(T("⬅️ Back"), id="back", state=MyVisitsSG.list),
+            Button(T("⬅️ Back"), id="back", on_click=on_back),
             state=MyVisitsSG.detail,
             getter=get_detail,
         ),
@@ -203,4 +222,5 @@ def create_myvisits_dialog() -> Dialog:
             ),
             state=MyVisitsSG.confirm_delete,
         ),
+        on_start=on_start,
     )

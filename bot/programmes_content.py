@@ -1,0 +1,261 @@
+"""Weekly family programmes and the family-functioning questionnaire, as editable YAML data.
+
+Every ``*.yaml`` in ``content/programmes`` is one programme: a service adds its own programme by
+adding a file. Files are validated at start; a broken file raises ``ContentError`` naming the file
+and the problem. The texts are plain text (the bot HTML-escapes them when it sends them).
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.content import CONTENT_DIR, ContentError
+
+PROGRAMMES_DIR = CONTENT_DIR / "programmes"
+QUESTIONNAIRE_PATH = CONTENT_DIR / "questionnaire.yaml"
+
+LOCALES: tuple[str, ...] = ("ru", "en")
+CODE_PATTERN = r"^[a-z0-9_]+$"
+MAX_WEEK_CHARS = 3500  # a week rendered whole, HTML-escaped; Telegram's limit is 4096
+MIN_QUESTIONS = 2
+MAX_QUESTIONS = 3
+MIN_STATEMENTS = 6
+MAX_STATEMENTS = 8
+SCALE_VALUES = [1, 2, 3, 4, 5]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _not_blank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("text is empty")
+    return value
+
+
+class Localized(_Strict):
+    """One text in every locale."""
+
+    ru: str
+    en: str
+
+    @field_validator("ru", "en")
+    @classmethod
+    def _filled(cls, value: str) -> str:
+        return _not_blank(value)
+
+    def get(self, locale: str) -> str:
+        return self.en if locale == "en" else self.ru
+
+
+class LocalizedList(_Strict):
+    """A short list of texts (the week's questions) in every locale."""
+
+    ru: list[str]
+    en: list[str]
+
+    @field_validator("ru", "en")
+    @classmethod
+    def _filled(cls, value: list[str]) -> list[str]:
+        if not MIN_QUESTIONS <= len(value) <= MAX_QUESTIONS:
+            raise ValueError(
+                f"{MIN_QUESTIONS} to {MAX_QUESTIONS} questions per locale, found {len(value)}"
+            )
+        return [_not_blank(item) for item in value]
+
+    def get(self, locale: str) -> list[str]:
+        return list(self.en if locale == "en" else self.ru)
+
+
+class Week(_Strict):
+    number: int = Field(ge=1)
+    topic: Localized
+    greeting: Localized
+    questions: LocalizedList
+    homework: Localized
+    practice: Localized
+
+    def parts(self, locale: str) -> list[str]:
+        """Plain-text pieces in the order of a meeting: topic, greeting, questions, homework,
+        practice. The questions come as one piece, one bullet line per question."""
+        questions = "\n".join(f"• {q}" for q in self.questions.get(locale))
+        return [
+            self.topic.get(locale),
+            self.greeting.get(locale),
+            questions,
+            self.homework.get(locale),
+            self.practice.get(locale),
+        ]
+
+    def render(self, locale: str, *, escape: bool = True) -> str:
+        """The whole week as one message: the parts joined by blank lines, HTML-escaped."""
+        parts = self.parts(locale)
+        if escape:
+            parts = [html.escape(part, quote=False) for part in parts]
+        return "\n\n".join(parts)
+
+    @model_validator(mode="after")
+    def _fits(self) -> Week:
+        for locale in LOCALES:
+            size = len(self.render(locale))
+            if size > MAX_WEEK_CHARS:
+                raise ValueError(
+                    f"week {self.number} ({locale}) is {size} characters when rendered whole; "
+                    f"keep it under {MAX_WEEK_CHARS}"
+                )
+        return self
+
+
+class Programme(_Strict):
+    code: str = Field(pattern=CODE_PATTERN)
+    title: Localized
+    audience: Localized
+    weeks: list[Week]
+
+    @model_validator(mode="after")
+    def _numbered(self) -> Programme:
+        numbers = [week.number for week in self.weeks]
+        expected = list(range(1, len(numbers) + 1))
+        if not numbers:
+            raise ValueError("weeks: at least one week")
+        if numbers != expected:
+            raise ValueError(
+                f"weeks must be numbered 1..{len(numbers)} in order without gaps, found {numbers}"
+            )
+        return self
+
+    @property
+    def length(self) -> int:
+        return len(self.weeks)
+
+    def week(self, number: int) -> Week | None:
+        if 1 <= number <= len(self.weeks):
+            return self.weeks[number - 1]
+        return None
+
+
+class Statement(_Strict):
+    code: str = Field(pattern=CODE_PATTERN)
+    ru: str
+    en: str
+
+    @field_validator("ru", "en")
+    @classmethod
+    def _filled(cls, value: str) -> str:
+        return _not_blank(value)
+
+    def get(self, locale: str) -> str:
+        return self.en if locale == "en" else self.ru
+
+
+class ScaleStep(_Strict):
+    value: int
+    ru: str
+    en: str
+
+    @field_validator("ru", "en")
+    @classmethod
+    def _filled(cls, value: str) -> str:
+        return _not_blank(value)
+
+    def get(self, locale: str) -> str:
+        return self.en if locale == "en" else self.ru
+
+
+class Questionnaire(_Strict):
+    code: str = Field(pattern=CODE_PATTERN)
+    title: Localized
+    intro: Localized
+    statements: list[Statement]
+    scale: list[ScaleStep]
+
+    @model_validator(mode="after")
+    def _valid(self) -> Questionnaire:
+        count = len(self.statements)
+        if not MIN_STATEMENTS <= count <= MAX_STATEMENTS:
+            raise ValueError(
+                f"statements: {MIN_STATEMENTS} to {MAX_STATEMENTS} statements, found {count}"
+            )
+        codes = [s.code for s in self.statements]
+        duplicates = sorted({c for c in codes if codes.count(c) > 1})
+        if duplicates:
+            raise ValueError(f"statements: duplicate codes {duplicates}")
+        values = [step.value for step in self.scale]
+        if values != SCALE_VALUES:
+            raise ValueError(f"scale: exactly the values 1 to 5 in order, found {values}")
+        return self
+
+    @property
+    def min_total(self) -> int:
+        return SCALE_VALUES[0] * len(self.statements)
+
+    @property
+    def max_total(self) -> int:
+        return SCALE_VALUES[-1] * len(self.statements)
+
+    def scale_label(self, value: int, locale: str) -> str:
+        found = next((s for s in self.scale if s.value == value), None)
+        return found.get(locale) if found else str(value)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        problems.append(f"{where}: {message}" if where else message)
+    return "; ".join(problems)
+
+
+def _load(path: Path, model: type[M]) -> M:
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ContentError(f"{path}: file is missing") from exc
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ContentError(f"{path}: expected a mapping of fields at the top of the file")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise ContentError(f"{path}: {_describe(exc)}") from exc
+
+
+def load_programme(path: Path) -> Programme:
+    return _load(path, Programme)
+
+
+def load_programmes(directory: Path = PROGRAMMES_DIR) -> dict[str, Programme]:
+    """Every ``*.yaml`` in ``directory``, keyed by programme code, in file-name order."""
+    if not directory.is_dir():
+        raise ContentError(f"{directory}: programmes directory is missing")
+    paths = sorted(directory.glob("*.yaml"))
+    if not paths:
+        raise ContentError(f"{directory}: no programme files (*.yaml)")
+    programmes: dict[str, Programme] = {}
+    sources: dict[str, Path] = {}
+    for path in paths:
+        programme = load_programme(path)
+        if programme.code in programmes:
+            raise ContentError(
+                f"{path}: duplicate programme code {programme.code!r}, "
+                f"already used in {sources[programme.code]}"
+            )
+        programmes[programme.code] = programme
+        sources[programme.code] = path
+    return programmes
+
+
+def load_questionnaire(path: Path = QUESTIONNAIRE_PATH) -> Questionnaire:
+    return _load(path, Questionnaire)
