@@ -111,6 +111,12 @@ class Content:
         self.categories = _load(directory / "family_categories.yaml", CategoriesFile).categories
         self.timezones = _load(directory / "timezones.yaml", TimeZonesFile).timezones
         self.visits = _load(directory / "visits.yaml", VisitsFile)
+        # Weekly programmes: one file each under programmes/, checked at start like the rest
+        # (imported here because that module builds on this one).
+        from bot.programmes_content import load_programmes, load_questionnaire
+
+        self.programmes = load_programmes(directory / "programmes")
+        self.questionnaire = load_questionnaire(directory / "questionnaire.yaml")
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)
