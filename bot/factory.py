@@ -24,6 +24,7 @@ from bot.dialogs.invitations.dialog import create_invitations_dialog
 from bot.dialogs.invite.dialog import create_invite_dialog
 from bot.dialogs.menu.dialog import create_menu_dialog
 from bot.dialogs.myvisits.dialog import create_myvisits_dialog
+from bot.dialogs.programmes.dialog import create_programmes_dialog
 from bot.dialogs.visit.dialog import create_visit_dialog
 from bot.handlers import get_fallback_routers, get_routers
 from bot.i18n import LocaleMiddleware, create_i18n
@@ -95,6 +96,7 @@ def create_dispatcher(
         create_my_families_dialog(),
         create_visit_dialog(),
         create_myvisits_dialog(),
+        create_programmes_dialog(),
     )
     dp.include_routers(*get_fallback_routers())
     make_intent_ids_unique()

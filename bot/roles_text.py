@@ -69,6 +69,7 @@ COMMANDS = (
     CommandSpec("families", N_("Families"), frozenset({Role.COORDINATOR})),
     CommandSpec("visit", N_("Record a visit"), frozenset({Role.MENTOR})),
     CommandSpec("myvisits", N_("My visits"), frozenset({Role.MENTOR})),
+    CommandSpec("programmes", N_("Family programmes"), frozenset({Role.COORDINATOR, Role.MENTOR})),
     CommandSpec("me", N_("My data"), None),
     CommandSpec("language", N_("Language"), None),
     CommandSpec("cancel", N_("Stop the current step"), None),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    Time,
     UniqueConstraint,
     text,
 )
@@ -53,6 +54,25 @@ class VisitFormat(StrEnum):
     HOME = "home"
     ELSEWHERE = "elsewhere"
     CALL = "call"
+
+
+class EnrollmentStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    COMPLETED = "completed"
+
+
+class AnswerKind(StrEnum):
+    TEXT = "text"
+    PHOTO = "photo"
+    VOICE = "voice"
+    DOCUMENT = "document"
+
+
+class QuestionnairePhase(StrEnum):
+    ENTRY = "entry"
+    EXIT = "exit"
 
 
 class OutboxStatus(StrEnum):
@@ -272,3 +292,95 @@ class FsmRecord(Base):
     state: Mapped[str | None] = mapped_column(String(255))
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Enrollment(Base):
+    """A family in a weekly programme. One active-or-paused enrollment per family at a time."""
+
+    __tablename__ = "enrollments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    programme_code: Mapped[str] = mapped_column(String(64))
+    start_date: Mapped[date] = mapped_column(Date)  # the family's calendar
+    release_weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    release_time: Mapped[time] = mapped_column(Time)  # family local time
+    due_days: Mapped[int] = mapped_column(Integer, default=3)
+    status: Mapped[str] = mapped_column(String(16), default=EnrollmentStatus.ACTIVE)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # The release job's cursor: when the next week is due (UTC); None when nothing is due.
+    next_release_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    entry_total: Mapped[int | None] = mapped_column(Integer)
+    exit_total: Mapped[int | None] = mapped_column(Integer)
+    positive_override: Mapped[bool | None] = mapped_column(Boolean)
+    override_note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_enrollments_family", "family_id"),
+        Index("ix_enrollments_due", "status", "next_release_at"),
+        Index(
+            "uq_enrollments_family_current",
+            "family_id",
+            unique=True,
+            sqlite_where=text("status IN ('active', 'paused')"),
+            postgresql_where=text("status IN ('active', 'paused')"),
+        ),
+    )
+
+
+class HomeworkWeek(Base):
+    """One released week of an enrollment: created when the week is released."""
+
+    __tablename__ = "homework_weeks"
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "week_number"),
+        Index("ix_homework_weeks_open_due", "done_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    week_number: Mapped[int] = mapped_column(Integer)
+    released_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    late_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    rating: Mapped[int | None] = mapped_column(Integer)  # 1..10
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class HomeworkAnswer(Base):
+    """One message a parent sent as the week's answer; media are kept as Telegram file ids."""
+
+    __tablename__ = "homework_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    homework_week_id: Mapped[int] = mapped_column(
+        ForeignKey("homework_weeks.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[str | None] = mapped_column(String(255))
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class QuestionnaireResponse(Base):
+    """The entry or exit self-assessment of a family: statement code -> 1..5."""
+
+    __tablename__ = "questionnaire_responses"
+    __table_args__ = (UniqueConstraint("enrollment_id", "phase"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    phase: Mapped[str] = mapped_column(String(8))
+    answers: Mapped[dict[str, int]] = mapped_column(JSON)
+    total: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -19,6 +19,7 @@ from bot.dialogs.invite.states import InviteSG
 from bot.dialogs.menu.dialog import NOTICE, MenuNotice
 from bot.dialogs.menu.states import MenuSG
 from bot.dialogs.myvisits.states import MyVisitsSG
+from bot.dialogs.programmes.states import ProgrammesSG
 from bot.dialogs.visit.states import VisitSG
 from bot.handlers.filters import HasRole, Joined
 from bot.roles_text import help_text
@@ -73,6 +74,10 @@ async def cmd_mentor(message: Message, dialog_manager: DialogManager) -> None:
     await _open(dialog_manager, MENTOR_COMMANDS[command])
 
 
+async def cmd_programmes(message: Message, dialog_manager: DialogManager) -> None:
+    await _open(dialog_manager, ProgrammesSG.families)
+
+
 async def cmd_coordinator_refused(
     message: Message, session: AsyncSession, actor: Actor, clock: Clock
 ) -> None:
@@ -93,4 +98,8 @@ def create_router() -> Router:
     router.message.register(cmd_coordinator_refused, Command(*COORDINATOR_COMMANDS), Joined())
     router.message.register(cmd_mentor, Command(*MENTOR_COMMANDS), HasRole(Role.MENTOR))
     router.message.register(cmd_coordinator_refused, Command(*MENTOR_COMMANDS), Joined())
+    router.message.register(
+        cmd_programmes, Command("programmes"), HasRole(Role.COORDINATOR, Role.MENTOR)
+    )
+    router.message.register(cmd_coordinator_refused, Command("programmes"), Joined())
     return router

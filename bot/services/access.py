@@ -42,6 +42,8 @@ class Action(StrEnum):
     VISIT_VIEW = "visit.view"  # object: visit id
     VISIT_EDIT = "visit.edit"  # object: visit id; the author's time window is checked by visits
     CONCERN_ACK = "concern.ack"  # object: safety concern id
+    PROGRAMME_MANAGE = "programme.manage"  # object: family id; enrol, pause, resume, stop
+    PROGRAMME_VIEW = "programme.view"  # object: family id; the enrollment and its progress
 
 
 # Actions open to coordinators only; coordinators see their whole service.
@@ -77,6 +79,12 @@ async def is_allowed(
         return await families_repo.is_linked(
             session, object_id, actor.person_id, {FamilyLinkKind.MENTOR.value}
         )
+    if action is Action.PROGRAMME_MANAGE:
+        return await families_repo.is_linked(
+            session, object_id, actor.person_id, {FamilyLinkKind.MENTOR.value}
+        )
+    if action is Action.PROGRAMME_VIEW:
+        return await families_repo.is_linked(session, object_id, actor.person_id, FAMILY_STAFF)
     if action in (Action.VISIT_VIEW, Action.VISIT_EDIT):
         visit = await session.get(Visit, object_id)
         if visit is None:

@@ -25,6 +25,7 @@ from bot.dialogs.families.states import FamilyCardSG, MyFamiliesSG
 from bot.dialogs.myvisits.dialog import OPEN_VISIT
 from bot.dialogs.myvisits.states import MyVisitsSG
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
+from bot.dialogs.programmes.states import ProgrammesSG
 from bot.dialogs.widgets import (
     Dialog,
     Html,
@@ -37,7 +38,7 @@ from bot.dialogs.widgets import (
     to_menu,
 )
 from bot.roles_text import N_
-from bot.services import assignments, families, visits
+from bot.services import assignments, families, programmes, visits
 from bot.services.errors import DomainError
 
 FAMILY_ID = "family_id"
@@ -183,7 +184,13 @@ async def get_card(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
         "manage_closed": card.can_manage and not is_open,
         "can_raise": card.can_manage and is_open and not crisis,
         "can_lower": card.can_manage and is_open and crisis,
+        "can_programme": await programmes.can_view(c.session, actor, family_id),
     }
+
+
+async def on_open_programme(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    # The programme dialog checks PROGRAMME_VIEW itself on start.
+    await manager.start(ProgrammesSG.overview, data={FAMILY_ID: family_id_of(manager)})
 
 
 async def on_open_mentors(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
@@ -438,6 +445,9 @@ def create_family_card_dialog() -> Dialog:
             ),
             Button(T("🚨 Raise to crisis level"), id="crisis", on_click=on_level, when="can_raise"),
             Button(T("↘️ Back to basic level"), id="basic", on_click=on_level, when="can_lower"),
+            Button(
+                T("📚 Programme"), id="programme", on_click=on_open_programme, when="can_programme"
+            ),
             Button(T("🔒 Close the case"), id="close", on_click=on_open_close, when="manage_open"),
             Button(T("🔓 Reopen the case"), id="reopen", on_click=on_reopen, when="manage_closed"),
             Cancel(BACK),

@@ -1,0 +1,466 @@
+"""A family's weekly programme: the enrollment and progress; enrol, pause, resume, stop.
+
+Started from the family card (data {"family_id": id}) or by /programmes (pick a family first).
+Every getter and press goes through services.programmes, which authorises with ids from the
+database: a forged press for another family is refused there.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram_dialog import DialogManager
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Button, Cancel, Row, SwitchTo
+
+from bot.db.models import EnrollmentStatus, Role
+from bot.dialogs.context import ctx
+from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
+from bot.dialogs.programmes.states import ProgrammesSG
+from bot.dialogs.widgets import (
+    Dialog,
+    Html,
+    T,
+    Window,
+    choices,
+    get_input_error,
+    input_error_line,
+    show_input_error,
+    to_menu,
+)
+from bot.roles_text import N_
+from bot.services import families, programmes
+from bot.services.access import Action, authorize
+from bot.services.errors import DomainError
+
+FAMILY_ID = "family_id"
+NOTICE = "notice"
+SCROLL = "programme_families_scroll"
+BACK = T("⬅️ Back")
+TIMES = ("10:00", "12:00", "18:00", "19:00", "20:00")
+WEEKDAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+STATUS_NAMES = {
+    EnrollmentStatus.ACTIVE.value: N_("active"),
+    EnrollmentStatus.PAUSED.value: N_("paused"),
+    EnrollmentStatus.STOPPED.value: N_("stopped"),
+    EnrollmentStatus.COMPLETED.value: N_("completed"),
+}
+PAST = N_("That date has already passed. Please choose today or later.")
+ERRORS = {
+    "programme_start_past": PAST,
+    "programme_already_enrolled": N_("The family is already in a programme."),
+    "family_closed": N_("The family's case is closed: reopen it first."),
+    "programme_unknown": N_("This programme is no longer available. Please choose another."),
+}
+
+
+def _family_id(manager: DialogManager) -> int:
+    value = manager.dialog_data.get(FAMILY_ID)
+    if not isinstance(value, int):
+        raise DomainError("family_not_found")
+    return value
+
+
+def _esc(value: str) -> str:
+    return html.escape(value, quote=False)
+
+
+def _fmt_date(d: date) -> str:
+    return d.strftime("%d.%m.%Y")
+
+
+async def on_start(data: Any, manager: DialogManager) -> None:
+    if isinstance(data, dict) and isinstance(data.get(FAMILY_ID), int):
+        c = ctx(manager)
+        await authorize(c.session, c.actor, Action.PROGRAMME_VIEW, data[FAMILY_ID])
+        manager.dialog_data[FAMILY_ID] = data[FAMILY_ID]
+
+
+# --- choosing a family (/programmes) --------------------------------------------------------
+
+
+async def get_families(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    actor = c.require_actor()
+    page = await current_page(dialog_manager, SCROLL)
+    if actor.has(Role.COORDINATOR):
+        rows, total = await families.list_page(
+            c.session, actor, c.now(), offset=page * PAGE_SIZE, limit=PAGE_SIZE
+        )
+    else:
+        rows, total = await families.my_families_page(
+            c.session, actor, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+        )
+    return {"items": [(f.name, str(f.id)) for f in rows], "total": total, **page_data(page, total)}
+
+
+async def on_family(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    if not item.isdigit():
+        return
+    c = ctx(manager)
+    await authorize(c.session, c.actor, Action.PROGRAMME_VIEW, int(item))
+    manager.dialog_data[FAMILY_ID] = int(item)
+    await manager.switch_to(ProgrammesSG.overview)
+
+
+# --- the overview ---------------------------------------------------------------------------
+
+
+async def get_overview(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    p = await programmes.progress(
+        c.session, c.require_actor(), _family_id(dialog_manager), c.now(), c.content.programmes
+    )
+    lines = [_("<b>Programme of the family «{name}»</b>").format(name=_esc(p.family.name))]
+    e = p.enrollment
+    if e is None:
+        lines.append(_("The family is not in a programme yet."))
+    else:
+        title = p.programme.title.get(c.locale) if p.programme else e.programme_code
+        lines.append(
+            _("{title} — {status}").format(
+                title=_esc(title), status=_(STATUS_NAMES.get(e.status, e.status))
+            )
+        )
+        lines.append(
+            _("Week {current} of {total}").format(current=p.current_week, total=p.total_weeks)
+        )
+        lines.append(
+            _("Release: {weekday} at {time}, family time; due after {days} days").format(
+                weekday=_(WEEKDAYS[e.release_weekday]),
+                time=e.release_time.strftime("%H:%M"),
+                days=e.due_days,
+            )
+        )
+        for w in p.weeks:
+            mark = "✅" if w.done else "⏳"
+            extra = []
+            if w.late:
+                extra.append(_("late"))
+            if w.rating is not None:
+                extra.append(_("rating {rating}/10").format(rating=w.rating))
+            line = _("{mark} Week {number}").format(mark=mark, number=w.number)
+            lines.append(line + (" · " + ", ".join(extra) if extra else ""))
+        if p.next_release_local is not None:
+            lines.append(
+                _("Next release: {moment}").format(
+                    moment=p.next_release_local.strftime("%d.%m.%Y %H:%M")
+                )
+            )
+    current = p.is_current
+    status = e.status if e else None
+    return {
+        "card": Html("\n".join(lines)),
+        "notice": dialog_manager.dialog_data.pop(NOTICE, ""),
+        "can_enrol": p.can_manage and not current and p.family.closed_at is None,
+        "can_pause": p.can_manage and status == EnrollmentStatus.ACTIVE,
+        "can_resume": p.can_manage and status == EnrollmentStatus.PAUSED,
+        "can_stop": p.can_manage and current,
+    }
+
+
+async def _require_manage(manager: DialogManager) -> int:
+    c = ctx(manager)
+    family_id = _family_id(manager)
+    await authorize(c.session, c.actor, Action.PROGRAMME_MANAGE, family_id)
+    return family_id
+
+
+async def on_enrol(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    await _require_manage(manager)
+    for key in ("programme", "start", "weekday", "time", "due"):
+        manager.dialog_data.pop(key, None)
+    await manager.switch_to(ProgrammesSG.programme)
+
+
+async def on_pause(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    if await programmes.pause(c.session, c.require_actor(), _family_id(manager), c.now()):
+        manager.dialog_data[NOTICE] = _("⏸ The programme is paused: no new weeks until resumed.")
+
+
+async def on_resume(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    if await programmes.resume(c.session, c.require_actor(), _family_id(manager), c.now()):
+        manager.dialog_data[NOTICE] = _("▶️ The programme is running again.")
+
+
+async def on_open_stop(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    await _require_manage(manager)
+    await manager.switch_to(ProgrammesSG.stop)
+
+
+async def on_stop(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    if await programmes.stop(c.session, c.require_actor(), _family_id(manager), c.now()):
+        manager.dialog_data[NOTICE] = _("⏹ The programme is stopped. Its history is kept.")
+    await manager.switch_to(ProgrammesSG.overview)
+
+
+# --- enrolling ------------------------------------------------------------------------------
+
+
+async def get_programmes(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    await _require_manage(dialog_manager)
+    items = []
+    lines = []
+    for code, prog in sorted(c.content.programmes.items()):
+        title = prog.title.get(c.locale)
+        items.append((title, code))
+        lines.append(
+            _("<b>{title}</b> ({weeks} weeks): {audience}").format(
+                title=_esc(title),
+                weeks=prog.length,
+                audience=_esc(prog.audience.get(c.locale)),
+            )
+        )
+    return {"items": items, "list": Html("\n".join(lines))}
+
+
+async def on_programme(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    if item not in ctx(manager).content.programmes:
+        return
+    manager.dialog_data["programme"] = item
+    await manager.switch_to(ProgrammesSG.start)
+
+
+def _today(manager: DialogManager, timezone: str) -> date:
+    return ctx(manager).now().astimezone(ZoneInfo(timezone)).date()
+
+
+async def _family_zone(manager: DialogManager) -> str:
+    c = ctx(manager)
+    family = await families.require_view(c.session, c.actor, _family_id(manager))
+    return family.timezone
+
+
+async def get_start(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    today = _today(dialog_manager, await _family_zone(dialog_manager))
+    monday = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+    return {
+        "dates": [
+            (_("Today, {date}").format(date=_fmt_date(today)), today.isoformat()),
+            (_("Next Monday, {date}").format(date=_fmt_date(monday)), monday.isoformat()),
+        ]
+    }
+
+
+async def _set_start(manager: DialogManager, day: date) -> None:
+    if day < _today(manager, await _family_zone(manager)):
+        show_input_error(manager, _(PAST))
+        return
+    manager.dialog_data["start"] = day.isoformat()
+    await manager.switch_to(ProgrammesSG.weekday)
+
+
+async def on_start_pick(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    try:
+        day = date.fromisoformat(item)
+    except ValueError:
+        return
+    await _set_start(manager, day)
+
+
+async def on_start_text(message: Message, _w: Any, manager: DialogManager) -> None:
+    try:
+        day = datetime.strptime((message.text or "").strip(), "%d.%m.%Y").date()
+    except ValueError:
+        show_input_error(manager, _("Please send the date as DD.MM.YYYY, for example 01.12.2026."))
+        return
+    await _set_start(manager, day)
+
+
+async def get_weekdays(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    return {"days": [(_(name), str(n)) for n, name in enumerate(WEEKDAYS)]}
+
+
+async def on_weekday(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    if item.isdigit() and 0 <= int(item) <= 6:
+        manager.dialog_data["weekday"] = int(item)
+        await manager.switch_to(ProgrammesSG.time)
+
+
+async def get_times(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    return {"times": [(t, t.replace(":", "")) for t in TIMES]}
+
+
+async def on_time(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    if item in {t.replace(":", "") for t in TIMES}:
+        manager.dialog_data["time"] = item
+        await manager.switch_to(ProgrammesSG.due)
+
+
+async def get_dues(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    return {"dues": [(str(n), str(n)) for n in range(1, 7)]}
+
+
+async def on_due(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    if item.isdigit() and 1 <= int(item) <= 6:
+        manager.dialog_data["due"] = int(item)
+        await manager.switch_to(ProgrammesSG.confirm)
+
+
+def _choice(manager: DialogManager) -> tuple[str, date, int, time, int] | None:
+    d = manager.dialog_data
+    try:
+        raw = str(d["time"])
+        return (
+            str(d["programme"]),
+            date.fromisoformat(str(d["start"])),
+            int(d.get("weekday", 0)),
+            time(int(raw[:2]), int(raw[2:])),
+            int(d.get("due", 3)),
+        )
+    except (KeyError, ValueError):
+        return None
+
+
+async def get_confirm(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    zone = await _family_zone(dialog_manager)
+    choice = _choice(dialog_manager)
+    if choice is None:
+        return {"summary": "", "ready": False}
+    code, start, weekday, at, due = choice
+    prog = c.content.programmes.get(code)
+    first = programmes.release_at(start, weekday, at, zone, 1)
+    local = first.astimezone(ZoneInfo(zone))
+    lines = [
+        _("Programme: {title}").format(title=_esc(prog.title.get(c.locale) if prog else code)),
+        _("Start: {date}").format(date=_fmt_date(start)),
+        _("Every {weekday} at {time}, family time").format(
+            weekday=_(WEEKDAYS[weekday]), time=at.strftime("%H:%M")
+        ),
+        _("Due after {days} days").format(days=due),
+        _("First release: {moment}").format(moment=local.strftime("%d.%m.%Y %H:%M")),
+    ]
+    return {"summary": Html("\n".join(lines)), "ready": True}
+
+
+async def on_save(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    choice = _choice(manager)
+    if choice is None:
+        await manager.switch_to(ProgrammesSG.programme)
+        return
+    code, start, weekday, at, due = choice
+    try:
+        await programmes.enrol(
+            c.session,
+            c.require_actor(),
+            _family_id(manager),
+            code,
+            start_date=start,
+            release_weekday=weekday,
+            release_time=at,
+            due_days=due,
+            now=c.now(),
+            known_programmes=c.content.programmes,
+        )
+    except DomainError as error:
+        if error.code not in ERRORS:
+            raise
+        if error.code == "programme_start_past":
+            show_input_error(manager, _(ERRORS[error.code]))
+            await manager.switch_to(ProgrammesSG.start)
+            return
+        manager.dialog_data[NOTICE] = _(ERRORS[error.code])
+        await manager.switch_to(ProgrammesSG.overview)
+        return
+    manager.dialog_data[NOTICE] = _("✅ The family is enrolled in the programme.")
+    await manager.switch_to(ProgrammesSG.overview)
+
+
+def create_programmes_dialog() -> Dialog:
+    return Dialog(
+        Window(
+            T("<b>Programmes</b>: choose a family. (page {page_no} of {pages})", when="total"),
+            T("There are no families to choose from yet.", when=lambda d, *_: not d["total"]),
+            choices("prog_family", "items", on_family),
+            *pager(SCROLL),
+            to_menu(),
+            state=ProgrammesSG.families,
+            getter=get_families,
+        ),
+        Window(
+            T("{notice}\n", when="notice"),
+            T("{card}"),
+            Button(T("➕ Enrol"), id="enrol", on_click=on_enrol, when="can_enrol"),
+            Row(
+                Button(T("⏸ Pause"), id="pause", on_click=on_pause, when="can_pause"),
+                Button(T("▶️ Resume"), id="resume", on_click=on_resume, when="can_resume"),
+                Button(T("⏹ Stop"), id="stop", on_click=on_open_stop, when="can_stop"),
+            ),
+            Cancel(BACK),
+            to_menu(),
+            state=ProgrammesSG.overview,
+            getter=get_overview,
+        ),
+        Window(
+            T("Choose a programme:\n{list}"),
+            choices("prog", "items", on_programme),
+            SwitchTo(BACK, id="back", state=ProgrammesSG.overview),
+            state=ProgrammesSG.programme,
+            getter=get_programmes,
+        ),
+        Window(
+            input_error_line(),
+            T("When does the family start? Tap a date or send one as DD.MM.YYYY."),
+            choices("start_day", "dates", on_start_pick),
+            MessageInput(on_start_text),
+            SwitchTo(BACK, id="back", state=ProgrammesSG.programme),
+            state=ProgrammesSG.start,
+            getter=[get_input_error, get_start],
+        ),
+        Window(
+            T("On which day of the week should a new week come?"),
+            choices("weekday", "days", on_weekday, width=2),
+            SwitchTo(BACK, id="back", state=ProgrammesSG.start),
+            state=ProgrammesSG.weekday,
+            getter=get_weekdays,
+        ),
+        Window(
+            T("At what time, in the family's local time?"),
+            choices("time", "times", on_time, width=3),
+            SwitchTo(BACK, id="back", state=ProgrammesSG.weekday),
+            state=ProgrammesSG.time,
+            getter=get_times,
+        ),
+        Window(
+            T("How many days does the family have for the homework?"),
+            choices("due", "dues", on_due, width=6),
+            SwitchTo(BACK, id="back", state=ProgrammesSG.time),
+            state=ProgrammesSG.due,
+            getter=get_dues,
+        ),
+        Window(
+            T("<b>Please check</b>\n{summary}", when="ready"),
+            Button(T("✅ Save"), id="save", on_click=on_save, when="ready"),
+            SwitchTo(BACK, id="back", state=ProgrammesSG.due),
+            state=ProgrammesSG.confirm,
+            getter=get_confirm,
+        ),
+        Window(
+            T("Stop the programme for this family? No more weeks will come; the history is kept."),
+            Row(
+                Button(T("⏹ Stop"), id="stop_yes", on_click=on_stop),
+                SwitchTo(T("Keep"), id="keep", state=ProgrammesSG.overview),
+            ),
+            state=ProgrammesSG.stop,
+        ),
+        on_start=on_start,
+    )
