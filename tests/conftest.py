@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.db.engine import create_engine
+from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade
 from bot.db.models import Base
 from tests.faketg import FakeSession, FakeTelegram
@@ -137,3 +137,10 @@ async def app(
     yield harness
     await harness.stop()
     fake.assert_no_violations()
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session on the test database, for service-level tests."""
+    async with create_sessionmaker(engine)() as session:
+        yield session

@@ -15,7 +15,7 @@ from aiogram_dialog.api.entities import Context
 from aiogram_dialog.api.internal.widgets import MarkupVariant, RawKeyboard
 from aiogram_dialog.api.protocols import DialogManager
 from aiogram_dialog.widgets.common import WhenCondition
-from aiogram_dialog.widgets.kbd import Group, Select, Start
+from aiogram_dialog.widgets.kbd import Group, Multiselect, Select, Start
 from aiogram_dialog.widgets.markup.inline_keyboard import InlineKeyboardFactory
 from aiogram_dialog.widgets.text import Text
 
@@ -127,6 +127,20 @@ def choices(
             item_id_getter=operator.itemgetter(1),
             items=items_key,
             on_click=on_click,
+        ),
+        width=width,
+    )
+
+
+def checklist(widget_id: str, items_key: str, *, width: int = 1) -> Group:
+    """Tick-boxes for a list of (label, id) pairs from the getter; read with manager.find(id)."""
+    return Group(
+        Multiselect(
+            T("✅ {item[0]}"),
+            T("▫️ {item[0]}"),
+            id=widget_id,
+            item_id_getter=operator.itemgetter(1),
+            items=items_key,
         ),
         width=width,
     )

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.engine import create_sessionmaker
 from bot.db.models import (
     AuditEntry,
     CloseReason,
     FamilyLinkKind,
     OutboxMessage,
-    Person,
-    PersonRole,
     Role,
     SupportLevel,
 )
@@ -24,28 +20,13 @@ from bot.db.repositories import families as families_repo
 from bot.services import assignments, families
 from bot.services.access import Actor
 from bot.services.errors import AccessDenied, DomainError
+from tests.factories import make_person
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
-    async with create_sessionmaker(engine)() as session:
-        yield session
-
-
 async def person(session: AsyncSession, telegram_id: int, *roles: Role) -> Actor:
-    someone = Person(
-        telegram_id=telegram_id,
-        display_name=f"P{telegram_id}",
-        locale="ru",
-        timezone="Europe/Moscow",
-        created_at=NOW,
-        roles=[PersonRole(role=r.value, granted_at=NOW) for r in roles],
-    )
-    session.add(someone)
-    await session.flush()
-    return Actor.of(someone)
+    return await make_person(session, telegram_id, *roles, now=NOW)
 
 
 async def family(session: AsyncSession, coordinator: Actor, name: str = "Ивановы") -> int:

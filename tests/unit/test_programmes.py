@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.engine import create_sessionmaker
 from bot.db.models import (
     AuditEntry,
     Enrollment,
     EnrollmentStatus,
     FamilyLinkKind,
     HomeworkWeek,
-    Person,
-    PersonRole,
     Role,
     SupportLevel,
 )
@@ -25,6 +21,7 @@ from bot.db.repositories import families as families_repo
 from bot.services import families, programmes
 from bot.services.access import Action, Actor, is_allowed
 from bot.services.errors import AccessDenied, DomainError
+from tests.factories import make_person
 
 # Sunday 22.11.2026, 10:00 UTC = 13:00 in Moscow.
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -37,24 +34,8 @@ def known() -> dict[str, object]:
     return dict(load_programmes())
 
 
-@pytest.fixture
-async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
-    async with create_sessionmaker(engine)() as session:
-        yield session
-
-
 async def person(session: AsyncSession, telegram_id: int, *roles: Role) -> Actor:
-    someone = Person(
-        telegram_id=telegram_id,
-        display_name=f"P{telegram_id}",
-        locale="ru",
-        timezone="Europe/Moscow",
-        created_at=NOW,
-        roles=[PersonRole(role=r.value, granted_at=NOW) for r in roles],
-    )
-    session.add(someone)
-    await session.flush()
-    return Actor.of(someone)
+    return await make_person(session, telegram_id, *roles, now=NOW)
 
 
 async def family(session: AsyncSession, boss: Actor, tz: str = "Europe/Moscow") -> int:

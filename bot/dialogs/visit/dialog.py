@@ -8,7 +8,6 @@ times «Save» arrives. Started with {"visit_id": n}, the same form edits that v
 
 from __future__ import annotations
 
-import operator
 import secrets
 from datetime import date
 from typing import Any
@@ -18,7 +17,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, StartMode
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, Cancel, Group, Multiselect, Row, Start
+from aiogram_dialog.widgets.kbd import Button, Cancel, Row, Start
 
 from bot import texts
 from bot.dialogs.context import ctx
@@ -32,6 +31,7 @@ from bot.dialogs.widgets import (
     Dialog,
     T,
     Window,
+    checklist,
     choices,
     get_input_error,
     input_error_line,
@@ -612,16 +612,7 @@ def create_visit_dialog() -> Dialog:
         Window(
             input_error_line(),
             T("Which methods did you use? Tick all that apply, then tap «Next»."),
-            Group(
-                Multiselect(
-                    T("✅ {item[0]}"),
-                    T("▫️ {item[0]}"),
-                    id=METHODS,
-                    item_id_getter=operator.itemgetter(1),
-                    items="methods",
-                ),
-                width=1,
-            ),
+            checklist(METHODS, "methods"),
             Button(T("➡️ Next"), id="methods_done", on_click=on_methods_done),
             _nav(VisitSG.duration),
             state=VisitSG.methods,
@@ -629,16 +620,7 @@ def create_visit_dialog() -> Dialog:
         ),
         Window(
             T("What help was given? Tick all that apply (or none), then tap «Next»."),
-            Group(
-                Multiselect(
-                    T("✅ {item[0]}"),
-                    T("▫️ {item[0]}"),
-                    id=HELP,
-                    item_id_getter=operator.itemgetter(1),
-                    items="helps",
-                ),
-                width=2,
-            ),
+            checklist(HELP, "helps", width=2),
             Button(T("➡️ Next"), id="help_done", on_click=on_help_done),
             _nav(VisitSG.methods),
             state=VisitSG.help,
