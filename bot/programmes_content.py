@@ -141,32 +141,12 @@ class Programme(_Strict):
         return None
 
 
-class Statement(_Strict):
+class Statement(Localized):
     code: str = Field(pattern=CODE_PATTERN)
-    ru: str
-    en: str
-
-    @field_validator("ru", "en")
-    @classmethod
-    def _filled(cls, value: str) -> str:
-        return _not_blank(value)
-
-    def get(self, locale: str) -> str:
-        return self.en if locale == "en" else self.ru
 
 
-class ScaleStep(_Strict):
+class ScaleStep(Localized):
     value: int
-    ru: str
-    en: str
-
-    @field_validator("ru", "en")
-    @classmethod
-    def _filled(cls, value: str) -> str:
-        return _not_blank(value)
-
-    def get(self, locale: str) -> str:
-        return self.en if locale == "en" else self.ru
 
 
 class Questionnaire(_Strict):
