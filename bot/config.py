@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     digest_weekday: int = Field(default=0, ge=0, le=6)  # 0 = Monday
     digest_time: time = time(9, 0)
     visit_edit_hours: int = Field(default=48, ge=0)
+    homework_digest_minutes: int = Field(default=60, ge=1, le=1440)
     concern_realert_minutes: int = Field(default=60, ge=1)
     concern_max_realerts: int = Field(default=3, ge=0)
     delivery_rate_per_second: float = 25.0

@@ -30,6 +30,7 @@ from bot.handlers import get_fallback_routers, get_routers
 from bot.i18n import LocaleMiddleware, create_i18n
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.people import PersonMiddleware
+from bot.programmes_content import use_programmes
 
 
 class MissingToken(SystemExit):
@@ -72,11 +73,13 @@ def create_dispatcher(
     clock = clock or SystemClock()
     sessionmaker: async_sessionmaker[AsyncSession] = create_sessionmaker(engine)
     i18n = create_i18n(settings.default_locale)
+    content = content or Content()
+    use_programmes(content.programmes)
     dp = Dispatcher(
         storage=storage or create_storage(settings, engine, clock),
         settings=settings,
         clock=clock,
-        content=content or Content(),
+        content=content,
         sessionmaker=sessionmaker,
         i18n=i18n,
     )

@@ -239,3 +239,20 @@ def load_programmes(directory: Path = PROGRAMMES_DIR) -> dict[str, Programme]:
 
 def load_questionnaire(path: Path = QUESTIONNAIRE_PATH) -> Questionnaire:
     return _load(path, Questionnaire)
+
+
+# The programmes this process runs with. Set from the loaded Content when the dispatcher is
+# built; the release job and the outbox renderers (which run outside any update) read it here.
+_active: dict[str, Programme] | None = None
+
+
+def use_programmes(programmes: dict[str, Programme]) -> None:
+    global _active
+    _active = dict(programmes)
+
+
+def active_programmes() -> dict[str, Programme]:
+    global _active
+    if _active is None:
+        _active = load_programmes()
+    return _active

@@ -317,6 +317,18 @@ class Enrollment(Base):
     exit_total: Mapped[int | None] = mapped_column(Integer)
     positive_override: Mapped[bool | None] = mapped_column(Boolean)
     override_note: Mapped[str | None] = mapped_column(Text)
+    override_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def positive_dynamics(self) -> bool | None:
+        """Completed with positive dynamics: exit total above entry total, unless a
+        coordinator decided otherwise. None while either questionnaire is missing."""
+        if self.positive_override is not None:
+            return self.positive_override
+        if self.entry_total is None or self.exit_total is None:
+            return None
+        return self.exit_total > self.entry_total
 
     __table_args__ = (
         Index("ix_enrollments_family", "family_id"),
@@ -338,6 +350,7 @@ class HomeworkWeek(Base):
     __table_args__ = (
         UniqueConstraint("enrollment_id", "week_number"),
         Index("ix_homework_weeks_open_due", "done_at", "due_at"),
+        Index("ix_homework_weeks_digest", "digested_at", "done_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -351,6 +364,8 @@ class HomeworkWeek(Base):
     rating: Mapped[int | None] = mapped_column(Integer)  # 1..10
     rating_comment: Mapped[str | None] = mapped_column(Text)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the hand-in went into the mentors' digest; None while it waits for the next one.
+    digested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class HomeworkAnswer(Base):
@@ -383,4 +398,20 @@ class QuestionnaireResponse(Base):
     phase: Mapped[str] = mapped_column(String(8))
     answers: Mapped[dict[str, int]] = mapped_column(JSON)
     total: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HomeworkFeedback(Base):
+    """A mentor's reply to a handed-in week, delivered to the family's parents."""
+
+    __tablename__ = "homework_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    homework_week_id: Mapped[int] = mapped_column(
+        ForeignKey("homework_weeks.id", ondelete="CASCADE"), index=True
+    )
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    # One key per written reply: a double tap or a resent update stores and sends it once.
+    draft_key: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -30,9 +30,14 @@ class Translator(Protocol):
 
 @dataclass(frozen=True)
 class Outgoing:
+    """A text message, or with ``media`` ("photo", "voice", "document") and ``file_id`` a copy
+    of a file Telegram already has, with ``text`` as its caption (1024 characters at most)."""
+
     text: str
     reply_markup: InlineKeyboardMarkup | None = None
     disable_notification: bool | None = None
+    media: str | None = None
+    file_id: str | None = None
 
 
 Renderer = Callable[[dict[str, Any], Translator], Outgoing]

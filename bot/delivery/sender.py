@@ -38,6 +38,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
+from aiogram.types import Message
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -373,15 +374,27 @@ class OutboxSender:
         finally:
             self._semaphore.release()
 
+    async def _request(self, row: _Row, outgoing: Outgoing) -> Message:
+        common: dict[str, Any] = {
+            "chat_id": row.chat_id,
+            "reply_markup": outgoing.reply_markup,
+            "disable_notification": outgoing.disable_notification,
+            "request_timeout": self._request_timeout,
+        }
+        caption = outgoing.text or None
+        if outgoing.media == "photo" and outgoing.file_id:
+            return await self._bot.send_photo(photo=outgoing.file_id, caption=caption, **common)
+        if outgoing.media == "voice" and outgoing.file_id:
+            return await self._bot.send_voice(voice=outgoing.file_id, caption=caption, **common)
+        if outgoing.media == "document" and outgoing.file_id:
+            return await self._bot.send_document(
+                document=outgoing.file_id, caption=caption, **common
+            )
+        return await self._bot.send_message(text=outgoing.text, **common)
+
     async def _send(self, row: _Row, outgoing: Outgoing) -> None:
         try:
-            message = await self._bot.send_message(
-                chat_id=row.chat_id,
-                text=outgoing.text,
-                reply_markup=outgoing.reply_markup,
-                disable_notification=outgoing.disable_notification,
-                request_timeout=self._request_timeout,
-            )
+            message = await self._request(row, outgoing)
         except TelegramRetryAfter as exc:
             # Telegram refused it, so it was not sent: back in the queue, never lost.
             self.stats.retried_429 += 1

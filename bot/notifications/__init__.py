@@ -7,6 +7,7 @@ from bot.notifications import (
     concerns,  # noqa: F401
     digest,  # noqa: F401
     families,  # noqa: F401
+    homework,  # noqa: F401
     invitations,  # noqa: F401
     reminders,  # noqa: F401
 )

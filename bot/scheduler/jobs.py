@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.services import concerns, digest, reminders
+from bot.programmes_content import active_programmes
+from bot.services import concerns, digest, homework, homework_review, reminders
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,27 @@ async def run_weekly_digest(sessionmaker: Sessionmaker, clock: Clock, settings: 
         return await digest.enqueue_due(session, clock.now(), settings)
 
 
+async def run_homework_release(sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> int:
+    """Weekly programme releases due by now (and completions after the last week)."""
+    async with sessionmaker.begin() as session:
+        result = await homework.release_all_due(session, clock.now(), active_programmes())
+        return result.messages
+
+
+async def run_homework_reminders(
+    sessionmaker: Sessionmaker, clock: Clock, settings: Settings
+) -> int:
+    """Parents' reminders for weeks not handed in by the due time."""
+    async with sessionmaker.begin() as session:
+        return await homework.enqueue_reminders(session, clock.now())
+
+
+async def run_homework_digest(sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> int:
+    """Mentors' digest of hand-ins, once per period."""
+    async with sessionmaker.begin() as session:
+        return await homework_review.enqueue_digests(session, clock.now(), settings)
+
+
 Job = Callable[[Sessionmaker, Clock, Settings], Awaitable[int]]
 
 
@@ -57,6 +79,9 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec(run_concern_alerts, 15.0),
     JobSpec(run_mentor_reminders, 120.0),
     JobSpec(run_weekly_digest, 300.0),
+    JobSpec(run_homework_release, 30.0),
+    JobSpec(run_homework_reminders, 120.0),
+    JobSpec(run_homework_digest, 60.0),
 )
 
 

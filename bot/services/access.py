@@ -11,7 +11,15 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import FamilyLinkKind, Person, Role, SafetyConcern, Visit
+from bot.db.models import (
+    Enrollment,
+    FamilyLinkKind,
+    HomeworkWeek,
+    Person,
+    Role,
+    SafetyConcern,
+    Visit,
+)
 from bot.db.repositories import families as families_repo
 from bot.services.errors import AccessDenied
 
@@ -44,6 +52,10 @@ class Action(StrEnum):
     CONCERN_ACK = "concern.ack"  # object: safety concern id
     PROGRAMME_MANAGE = "programme.manage"  # object: family id; enrol, pause, resume, stop
     PROGRAMME_VIEW = "programme.view"  # object: family id; the enrollment and its progress
+    PROGRAMME_RESULT = "programme.result"  # object: family id; override "positive dynamics"
+    HOMEWORK_ANSWER = "homework.answer"  # object: homework week id; the family's parents only
+    HOMEWORK_REVIEW = "homework.review"  # object: homework week id; open answers, give feedback
+    QUESTIONNAIRE_ANSWER = "questionnaire.answer"  # object: enrollment id; the family's parents
 
 
 # Actions open to coordinators only; coordinators see their whole service.
@@ -55,8 +67,12 @@ COORDINATOR_ACTIONS = frozenset(
         Action.FAMILY_CREATE,
         Action.FAMILY_LIST,
         Action.FAMILY_MANAGE,
+        Action.PROGRAMME_RESULT,
     }
 )
+
+# A family's own answers come from its parents: a coordinator does not hand in homework.
+PARENT_ACTIONS = frozenset({Action.HOMEWORK_ANSWER, Action.QUESTIONNAIRE_ANSWER})
 
 # Who may open a family's card besides coordinators: its mentors and its curator.
 FAMILY_STAFF = frozenset({FamilyLinkKind.MENTOR.value, FamilyLinkKind.CURATOR.value})
@@ -67,6 +83,8 @@ async def is_allowed(
 ) -> bool:
     if actor is None:
         return False
+    if action in PARENT_ACTIONS:
+        return object_id is not None and await _is_parent(session, actor, action, object_id)
     if actor.has(Role.COORDINATOR):
         return True
     if action in COORDINATOR_ACTIONS:
@@ -85,6 +103,11 @@ async def is_allowed(
         )
     if action is Action.PROGRAMME_VIEW:
         return await families_repo.is_linked(session, object_id, actor.person_id, FAMILY_STAFF)
+    if action is Action.HOMEWORK_REVIEW:
+        family_id = await _family_of_week(session, object_id)
+        return family_id is not None and await families_repo.is_linked(
+            session, family_id, actor.person_id, FAMILY_STAFF
+        )
     if action in (Action.VISIT_VIEW, Action.VISIT_EDIT):
         visit = await session.get(Visit, object_id)
         if visit is None:
@@ -100,6 +123,25 @@ async def is_allowed(
             session, concern.family_id, actor.person_id, {FamilyLinkKind.CURATOR.value}
         )
     return False
+
+
+async def _family_of_week(session: AsyncSession, week_id: int) -> int | None:
+    week = await session.get(HomeworkWeek, week_id)
+    if week is None:
+        return None
+    enrollment = await session.get(Enrollment, week.enrollment_id)
+    return enrollment.family_id if enrollment else None
+
+
+async def _is_parent(session: AsyncSession, actor: Actor, action: Action, object_id: int) -> bool:
+    if action is Action.HOMEWORK_ANSWER:
+        family_id = await _family_of_week(session, object_id)
+    else:
+        enrollment = await session.get(Enrollment, object_id)
+        family_id = enrollment.family_id if enrollment else None
+    return family_id is not None and await families_repo.is_linked(
+        session, family_id, actor.person_id, {FamilyLinkKind.PARENT.value}
+    )
 
 
 async def authorize(

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Enrollment, EnrollmentStatus, Family, HomeworkWeek
+from bot.db.models import Enrollment, EnrollmentStatus, Family, HomeworkWeek, QuestionnairePhase
 from bot.db.repositories import families as families_repo
 from bot.programmes_content import Programme
 from bot.services import audit
@@ -229,6 +229,10 @@ async def enrol(
     enrollment.next_release_at = next_release_at(enrollment, family.timezone, now)
     session.add(enrollment)
     await session.flush()
+    # Imported here: homework builds on this module's schedule.
+    from bot.services.homework import invite_to_questionnaire
+
+    await invite_to_questionnaire(session, enrollment, QuestionnairePhase.ENTRY, now)
     await audit.record(
         session,
         actor,

@@ -1,0 +1,243 @@
+"""Queries behind weekly homework: releases, parents and mentors to notify, reminders, digests."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    Enrollment,
+    EnrollmentStatus,
+    Family,
+    FamilyLink,
+    FamilyLinkKind,
+    HomeworkAnswer,
+    HomeworkFeedback,
+    HomeworkWeek,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+)
+
+
+@dataclass(frozen=True)
+class Member:
+    """Someone linked to a family who gets its homework messages."""
+
+    person_id: int
+    telegram_id: int
+    name: str
+
+
+def _is_postgres(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
+async def members(
+    session: AsyncSession, family_ids: Collection[int], kind: FamilyLinkKind
+) -> dict[int, list[Member]]:
+    """Family id -> its parents (or mentors), in the order they were linked."""
+    found: dict[int, list[Member]] = defaultdict(list)
+    ids = list(family_ids)
+    for start in range(0, len(ids), 500):
+        rows = await session.execute(
+            select(FamilyLink.family_id, Person.id, Person.telegram_id, Person.display_name)
+            .join(Person, Person.id == FamilyLink.person_id)
+            .where(FamilyLink.family_id.in_(ids[start : start + 500]), FamilyLink.kind == kind)
+            .order_by(FamilyLink.id)
+        )
+        for family_id, person_id, telegram_id, name in rows:
+            found[family_id].append(Member(person_id, telegram_id, name))
+    return found
+
+
+async def due_enrollments(
+    session: AsyncSession, now: datetime, limit: int
+) -> list[tuple[Enrollment, Family]]:
+    """Active enrollments whose next release has come. On PostgreSQL the rows are locked and
+    rows another replica holds are skipped, so two replicas never release the same week."""
+    query = (
+        select(Enrollment, Family)
+        .join(Family, Family.id == Enrollment.family_id)
+        .where(
+            Enrollment.status == EnrollmentStatus.ACTIVE.value,
+            Enrollment.next_release_at <= now,
+        )
+        .order_by(Enrollment.next_release_at, Enrollment.id)
+        .limit(limit)
+    )
+    if _is_postgres(session):
+        query = query.with_for_update(skip_locked=True, of=Enrollment)
+    rows = await session.execute(query)
+    return [(enrollment, family) for enrollment, family in rows]
+
+
+async def released_counts(session: AsyncSession, enrollment_ids: Collection[int]) -> dict[int, int]:
+    rows = await session.execute(
+        select(HomeworkWeek.enrollment_id, func.max(HomeworkWeek.week_number))
+        .where(HomeworkWeek.enrollment_id.in_(list(enrollment_ids)))
+        .group_by(HomeworkWeek.enrollment_id)
+    )
+    return {enrollment_id: count or 0 for enrollment_id, count in rows}
+
+
+async def week_with_enrollment(
+    session: AsyncSession, week_id: int, *, lock: bool = False
+) -> tuple[HomeworkWeek, Enrollment, Family] | None:
+    query = (
+        select(HomeworkWeek, Enrollment, Family)
+        .join(Enrollment, Enrollment.id == HomeworkWeek.enrollment_id)
+        .join(Family, Family.id == Enrollment.family_id)
+        .where(HomeworkWeek.id == week_id)
+    )
+    if lock and _is_postgres(session):
+        query = query.with_for_update(of=HomeworkWeek)
+    row = (await session.execute(query)).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+async def answers(session: AsyncSession, week_id: int) -> list[HomeworkAnswer]:
+    rows = await session.scalars(
+        select(HomeworkAnswer)
+        .where(HomeworkAnswer.homework_week_id == week_id)
+        .order_by(HomeworkAnswer.id)
+    )
+    return list(rows)
+
+
+async def answer_kinds(session: AsyncSession, week_id: int) -> list[str]:
+    rows = await session.scalars(
+        select(HomeworkAnswer.kind)
+        .where(HomeworkAnswer.homework_week_id == week_id)
+        .order_by(HomeworkAnswer.id)
+    )
+    return list(rows)
+
+
+async def feedback(session: AsyncSession, week_id: int) -> list[HomeworkFeedback]:
+    rows = await session.scalars(
+        select(HomeworkFeedback)
+        .where(HomeworkFeedback.homework_week_id == week_id)
+        .order_by(HomeworkFeedback.id)
+    )
+    return list(rows)
+
+
+async def feedback_by_key(session: AsyncSession, draft_key: str) -> HomeworkFeedback | None:
+    found: HomeworkFeedback | None = await session.scalar(
+        select(HomeworkFeedback).where(HomeworkFeedback.draft_key == draft_key)
+    )
+    return found
+
+
+async def weeks_to_remind(
+    session: AsyncSession, now: datetime, late_until_after: datetime
+) -> list[tuple[HomeworkWeek, Enrollment]]:
+    """Weeks not handed in whose due time has passed while the family is still on that week
+    (`late_until` is the next release plus a day), in enrollments that are running."""
+    rows = await session.execute(
+        select(HomeworkWeek, Enrollment)
+        .join(Enrollment, Enrollment.id == HomeworkWeek.enrollment_id)
+        .where(
+            HomeworkWeek.done_at.is_(None),
+            HomeworkWeek.due_at <= now,
+            HomeworkWeek.late_until > late_until_after,
+            Enrollment.status == EnrollmentStatus.ACTIVE.value,
+        )
+        .order_by(HomeworkWeek.id)
+    )
+    return [(week, enrollment) for week, enrollment in rows]
+
+
+async def cancel_queued(
+    session: AsyncSession, object_type: str, object_id: int, purposes: Collection[str]
+) -> int:
+    """Cancel queued messages about an object that are no longer wanted (a reminder after the
+    homework was handed in). A claimed row is cancelled too: its sender's compare-and-set then
+    fails and it is not sent."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.object_type == object_type,
+            OutboxMessage.object_id == object_id,
+            OutboxMessage.purpose.in_(list(purposes)),
+            OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value]),
+        )
+        .values(status=OutboxStatus.CANCELLED.value, last_error="no longer needed")
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True)
+class HandIn:
+    week_id: int
+    family_id: int
+    family_name: str
+    programme_code: str
+    week_number: int
+    late: bool
+    rating: int | None
+
+
+async def undigested(session: AsyncSession, done_before: datetime, limit: int) -> list[HandIn]:
+    """Handed-in weeks not yet in a mentors' digest (locked, skipping others', on PostgreSQL)."""
+    query = (
+        select(
+            HomeworkWeek.id,
+            Family.id,
+            Family.name,
+            Enrollment.programme_code,
+            HomeworkWeek.week_number,
+            HomeworkWeek.late,
+            HomeworkWeek.rating,
+        )
+        .join(Enrollment, Enrollment.id == HomeworkWeek.enrollment_id)
+        .join(Family, Family.id == Enrollment.family_id)
+        .where(
+            HomeworkWeek.digested_at.is_(None),
+            HomeworkWeek.done_at.is_not(None),
+            HomeworkWeek.done_at < done_before,
+        )
+        .order_by(HomeworkWeek.done_at, HomeworkWeek.id)
+        .limit(limit)
+    )
+    if _is_postgres(session):
+        query = query.with_for_update(skip_locked=True, of=HomeworkWeek)
+    rows = await session.execute(query)
+    return [HandIn(*row) for row in rows]
+
+
+async def mark_digested(session: AsyncSession, week_ids: Collection[int], now: datetime) -> None:
+    if not week_ids:
+        return
+    await session.execute(
+        update(HomeworkWeek)
+        .where(HomeworkWeek.id.in_(list(week_ids)))
+        .values(digested_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def weeks_of(session: AsyncSession, enrollment_id: int) -> list[HomeworkWeek]:
+    rows = await session.scalars(
+        select(HomeworkWeek)
+        .where(HomeworkWeek.enrollment_id == enrollment_id)
+        .order_by(HomeworkWeek.week_number)
+    )
+    return list(rows)
+
+
+async def parent_families(session: AsyncSession, person_id: int) -> list[Family]:
+    rows = await session.scalars(
+        select(Family)
+        .join(FamilyLink, FamilyLink.family_id == Family.id)
+        .where(FamilyLink.person_id == person_id, FamilyLink.kind == FamilyLinkKind.PARENT.value)
+        .order_by(Family.id)
+    )
+    return list(rows)
