@@ -366,6 +366,9 @@ class HomeworkWeek(Base):
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     # When the hand-in went into the mentors' digest; None while it waits for the next one.
     digested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Reminders queued so far (0, 1 at the due time, 2 two days later): the reminder scan skips
+    # weeks it is done with instead of re-checking every overdue week on every run.
+    reminders_queued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class HomeworkAnswer(Base):

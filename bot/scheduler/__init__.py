@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -39,6 +40,9 @@ def create_scheduler(
         misfire_grace_time=30,
     )
     if sessionmaker is not None and clock is not None and settings is not None:
+        # Each scan also runs once right at start: what fell due while the bot was down (a
+        # weekly release, a reminder) goes out now, not one interval later.
+        first_run = datetime.now(UTC)
         for spec in JOBS:
             scheduler.add_job(
                 guarded,
@@ -49,5 +53,6 @@ def create_scheduler(
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=max(30, int(spec.seconds)),
+                next_run_time=first_run,
             )
     return scheduler

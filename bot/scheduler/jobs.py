@@ -45,10 +45,15 @@ async def run_weekly_digest(sessionmaker: Sessionmaker, clock: Clock, settings: 
 
 
 async def run_homework_release(sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> int:
-    """Weekly programme releases due by now (and completions after the last week)."""
-    async with sessionmaker.begin() as session:
-        result = await homework.release_all_due(session, clock.now(), active_programmes())
-        return result.messages
+    """Weekly programme releases due by now (and completions after the last week), committed
+    batch by batch: a slot of thousands of families never holds the database for long."""
+    now, queued = clock.now(), 0
+    while True:
+        async with sessionmaker.begin() as session:
+            batch = await homework.release_due(session, now, active_programmes())
+        queued += batch.messages
+        if batch.examined < homework.RELEASE_BATCH:
+            return queued
 
 
 async def run_homework_reminders(

@@ -62,6 +62,7 @@ INVITE_KIND = "questionnaire_invite"
 REMINDER_PURPOSES = (REMINDER_PURPOSE, SNOOZE_PURPOSE)
 SECOND_REMINDER_AFTER = timedelta(days=2)
 LATE_GRACE = timedelta(days=1)  # answers after the next release are taken for one more day
+ON_TIME = timedelta(hours=1)  # a release this late still counts as at its slot
 RELEASE_BATCH = 500
 RATING_MIN, RATING_MAX = 1, 10
 COMMENT_MAX_CHARS = 1000
@@ -92,14 +93,19 @@ async def notify_members(
     occurrence: str,
     due_at: datetime | None = None,
     skip_person_id: int | None = None,
+    precheck: bool = True,
 ) -> int:
-    """Queue one message to each of `people` (keyed: a second call adds nothing)."""
+    """Queue one message to each of `people` (keyed: a second call adds nothing).
+
+    `precheck` looks the keys up first, which makes a repeated call cheap; callers that know
+    the keys are new (a week created in this transaction, a reminder level not reached yet)
+    skip it, and the insert's ON CONFLICT still keeps a rare race to one row."""
     wanted = [m for m in people if m.person_id != skip_person_id]
     keys = {
         m.person_id: outbox.dedup_key(m.person_id, purpose, object_type, object_id, occurrence)
         for m in wanted
     }
-    taken = await outbox_keys.existing_keys(session, keys.values())
+    taken = await outbox_keys.existing_keys(session, keys.values()) if precheck else set()
     queued = 0
     for member in wanted:
         if keys[member.person_id] in taken:
@@ -162,6 +168,7 @@ class ReleaseResult:
     finished: int = 0  # enrollments completed
     messages: int = 0  # outbox rows queued
     skipped: list[int] = field(default_factory=list)  # enrollments with an unknown programme
+    examined: int = 0  # due enrollments looked at (a full batch means there may be more)
 
 
 async def release_due(
@@ -174,6 +181,7 @@ async def release_due(
     """Release every week due by now (one batch; call again while it returns a full batch)."""
     result = ReleaseResult()
     due = await homework_repo.due_enrollments(session, now, limit)
+    result.examined = len(due)
     if not due:
         return result
     released = await homework_repo.released_counts(session, [e.id for e, _ in due])
@@ -216,22 +224,23 @@ async def _release_week(
     parents: list[Member],
 ) -> int:
     slot = enrollment.next_release_at or now
-    following = next_release_at(enrollment, family.timezone, slot + timedelta(seconds=1))
-    following = following or slot + timedelta(days=7)
+    # On time (the usual scheduler lag), the week keeps the grid's times. Released late (the bot
+    # was down), it counts from now, so the family gets its full days before the due time.
+    anchor = slot if now - slot <= ON_TIME else now
+    # Missed slots are not made up: the next week comes at the next slot after the anchor.
+    following = next_release_at(enrollment, family.timezone, anchor + timedelta(seconds=1))
+    following = following or anchor + timedelta(days=7)
     week = HomeworkWeek(
         enrollment_id=enrollment.id,
         week_number=number,
         released_at=now,
-        due_at=slot + timedelta(days=enrollment.due_days),
+        due_at=min(anchor + timedelta(days=enrollment.due_days), following),
         late_until=following + LATE_GRACE,
         late=False,
     )
     session.add(week)
     await session.flush()
-    # Missed slots (the bot was down) are not made up: the next week comes at the next slot.
-    enrollment.next_release_at = next_release_at(
-        enrollment, family.timezone, max(now, slot) + timedelta(seconds=1)
-    )
+    enrollment.next_release_at = following
     return await notify_members(
         session,
         parents,
@@ -248,6 +257,7 @@ async def _release_week(
         object_type=OBJECT_WEEK,
         object_id=week.id,
         occurrence=f"week{number}",
+        precheck=False,
     )
 
 
@@ -271,7 +281,8 @@ async def release_all_due(
         total.finished += batch.finished
         total.messages += batch.messages
         total.skipped += batch.skipped
-        if batch.weeks + batch.finished + len(batch.skipped) < RELEASE_BATCH:
+        total.examined += batch.examined
+        if batch.examined < RELEASE_BATCH:
             return total
 
 
@@ -356,8 +367,8 @@ async def add_answer(
     file_id: str | None,
     message_id: int | None,
     now: datetime,
-) -> bool:
-    """Store one message of the answer; returns whether it counts as late."""
+) -> HomeworkAnswer:
+    """Store one message of the answer (its `late` tells whether it came after the due time)."""
     week, enrollment, _family = await _load(session, actor, week_id, lock=True)
     assert actor is not None
     state = _state(week, enrollment, now)
@@ -369,21 +380,39 @@ async def add_answer(
         raise DomainError("homework_empty")
     if kind is not AnswerKind.TEXT and not file_id:
         raise DomainError("homework_empty")
-    late = now > week.due_at
-    session.add(
-        HomeworkAnswer(
-            homework_week_id=week.id,
-            person_id=actor.person_id,
-            kind=kind.value,
-            text=(text or None) and text[:ANSWER_TEXT_MAX_CHARS],
-            file_id=file_id,
-            telegram_message_id=message_id,
-            created_at=now,
-            late=late,
-        )
+    answer = HomeworkAnswer(
+        homework_week_id=week.id,
+        person_id=actor.person_id,
+        kind=kind.value,
+        text=(text or None) and text[:ANSWER_TEXT_MAX_CHARS],
+        file_id=file_id,
+        telegram_message_id=message_id,
+        created_at=now,
+        late=now > week.due_at,
     )
+    session.add(answer)
     await session.flush()
-    return late
+    return answer
+
+
+async def remove_answer(
+    session: AsyncSession, actor: Actor | None, week_id: int, answer_id: int, now: datetime
+) -> bool:
+    """Take back one's own message from a week not handed in yet (a message the bot filed as
+    homework that was not meant as such). False when it is gone already or not removable."""
+    week, enrollment, _family = await _load(session, actor, week_id, lock=True)
+    assert actor is not None
+    answer = await session.get(HomeworkAnswer, answer_id)
+    if (
+        answer is None
+        or answer.homework_week_id != week.id
+        or answer.person_id != actor.person_id
+        or _state(week, enrollment, now) is not WeekState.OPEN
+    ):
+        return False
+    await session.delete(answer)
+    await session.flush()
+    return True
 
 
 class HandInOutcome(StrEnum):
@@ -463,7 +492,9 @@ async def add_comment(
 async def enqueue_reminders(session: AsyncSession, now: datetime) -> int:
     """Reminders due by now: at the due time, and once more two days later (only the second one
     when the first was missed altogether). Returns how many rows were queued."""
-    weeks = await homework_repo.weeks_to_remind(session, now, now + LATE_GRACE)
+    weeks = await homework_repo.weeks_to_remind(
+        session, now, now + LATE_GRACE, SECOND_REMINDER_AFTER
+    )
     if not weeks:
         return 0
     parents = await homework_repo.members(
@@ -487,7 +518,9 @@ async def enqueue_reminders(session: AsyncSession, now: datetime) -> int:
             object_type=OBJECT_WEEK,
             object_id=week.id,
             occurrence="r2" if second else "r1",
+            precheck=False,  # the week's reminder count says this level is not queued yet
         )
+        week.reminders_queued = 2 if second else 1
     return queued
 
 

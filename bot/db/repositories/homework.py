@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -136,16 +136,24 @@ async def feedback_by_key(session: AsyncSession, draft_key: str) -> HomeworkFeed
 
 
 async def weeks_to_remind(
-    session: AsyncSession, now: datetime, late_until_after: datetime
+    session: AsyncSession, now: datetime, late_until_after: datetime, second_after: timedelta
 ) -> list[tuple[HomeworkWeek, Enrollment]]:
-    """Weeks not handed in whose due time has passed while the family is still on that week
-    (`late_until` is the next release plus a day), in enrollments that are running."""
+    """Weeks not handed in whose next reminder is due: the first at the due time, the second
+    `second_after` later; only while the family is still on that week (`late_until` is the next
+    release plus a day) and the enrollment runs."""
     rows = await session.execute(
         select(HomeworkWeek, Enrollment)
         .join(Enrollment, Enrollment.id == HomeworkWeek.enrollment_id)
         .where(
             HomeworkWeek.done_at.is_(None),
             HomeworkWeek.due_at <= now,
+            or_(
+                HomeworkWeek.reminders_queued == 0,
+                and_(
+                    HomeworkWeek.reminders_queued == 1,
+                    HomeworkWeek.due_at <= now - second_after,
+                ),
+            ),
             HomeworkWeek.late_until > late_until_after,
             Enrollment.status == EnrollmentStatus.ACTIVE.value,
         )

@@ -1,4 +1,4 @@
-"""homework: digest cursor, mentors' feedback, completion time, result override author
+"""homework: digest cursor, reminder count, feedback, completion, result override author
 
 Revision ID: 0005
 Revises: 0004
@@ -22,6 +22,9 @@ def upgrade() -> None:
     with op.batch_alter_table("homework_weeks") as batch:
         batch.add_column(
             sa.Column("digested_at", bot.db.base.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch.add_column(
+            sa.Column("reminders_queued", sa.Integer(), server_default="0", nullable=False)
         )
         batch.create_index("ix_homework_weeks_digest", ["digested_at", "done_at"])
     with op.batch_alter_table("enrollments") as batch:
@@ -63,4 +66,5 @@ def downgrade() -> None:
         batch.drop_column("override_by_id")
     with op.batch_alter_table("homework_weeks") as batch:
         batch.drop_index("ix_homework_weeks_digest")
+        batch.drop_column("reminders_queued")
         batch.drop_column("digested_at")
