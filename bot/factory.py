@@ -20,16 +20,20 @@ from bot.db.fsm_storage import SqlStorage
 from bot.dialogs import make_intent_ids_unique
 from bot.dialogs.families.card import create_family_card_dialog, create_my_families_dialog
 from bot.dialogs.families.dialog import create_families_dialog, create_family_add_dialog
+from bot.dialogs.homework.dialog import create_answer_dialog, create_progress_dialog
+from bot.dialogs.homework_review.dialog import create_homework_review_dialog
 from bot.dialogs.invitations.dialog import create_invitations_dialog
 from bot.dialogs.invite.dialog import create_invite_dialog
 from bot.dialogs.menu.dialog import create_menu_dialog
 from bot.dialogs.myvisits.dialog import create_myvisits_dialog
 from bot.dialogs.programmes.dialog import create_programmes_dialog
+from bot.dialogs.questionnaire.dialog import create_questionnaire_dialog
 from bot.dialogs.visit.dialog import create_visit_dialog
 from bot.handlers import get_fallback_routers, get_routers
 from bot.i18n import LocaleMiddleware, create_i18n
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.people import PersonMiddleware
+from bot.middlewares.serial import PerUserSerialMiddleware
 from bot.programmes_content import use_programmes
 
 
@@ -83,7 +87,9 @@ def create_dispatcher(
         sessionmaker=sessionmaker,
         i18n=i18n,
     )
-    # db and person first, on dp.update: aiogram-dialog's background updates re-enter there too.
+    # One update at a time per person, then db and person, on dp.update: aiogram-dialog's
+    # background updates re-enter there too.
+    dp.update.outer_middleware(PerUserSerialMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(PersonMiddleware())
     dp.errors.outer_middleware(DbSessionMiddleware(sessionmaker, fresh=True))
@@ -100,6 +106,10 @@ def create_dispatcher(
         create_visit_dialog(),
         create_myvisits_dialog(),
         create_programmes_dialog(),
+        create_homework_review_dialog(),
+        create_answer_dialog(),
+        create_progress_dialog(),
+        create_questionnaire_dialog(),
     )
     dp.include_routers(*get_fallback_routers())
     make_intent_ids_unique()

@@ -38,7 +38,8 @@ HELP_BLOCKS = {
     Role.PARENT: N_(
         "<b>For your family</b>\n"
         "Messages from your coordinator and mentor will come here. "
-        "You can answer with text, a voice message or a photo — whatever is easier."
+        "You can answer with text, a voice message or a photo — whatever is easier.\n"
+        "/progress — your family's programme: which weeks are done and what is next"
     ),
     Role.PARTICIPANT: N_(
         "<b>Network meeting</b>\nInvitations and reminders about the meeting come here."
@@ -70,6 +71,7 @@ COMMANDS = (
     CommandSpec("visit", N_("Record a visit"), frozenset({Role.MENTOR})),
     CommandSpec("myvisits", N_("My visits"), frozenset({Role.MENTOR})),
     CommandSpec("programmes", N_("Family programmes"), frozenset({Role.COORDINATOR, Role.MENTOR})),
+    CommandSpec("progress", N_("Our programme"), frozenset({Role.PARENT})),
     CommandSpec("me", N_("My data"), None),
     CommandSpec("language", N_("Language"), None),
     CommandSpec("cancel", N_("Stop the current step"), None),

@@ -144,3 +144,18 @@ def checklist(widget_id: str, items_key: str, *, width: int = 1) -> Group:
         ),
         width=width,
     )
+
+
+def start_beside(callback: CallbackQuery, manager: DialogManager) -> None:
+    """Let a dialog started from a button under an ordinary bot message (a week's homework, a
+    digest, an invitation) leave that message and its buttons alone.
+
+    aiogram-dialog takes the message under a pressed button for its own window and strips its
+    keyboard when it sends a new one. Without the message it treats the press like a command: the
+    previous window loses its buttons, this message keeps its own. Relies on aiogram-dialog 2.6's
+    ManagerImpl._event (the version is pinned).
+    """
+    from aiogram_dialog.manager.manager import ManagerImpl
+
+    if isinstance(manager, ManagerImpl):
+        manager._event = callback.model_copy(update={"message": None})

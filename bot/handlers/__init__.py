@@ -1,6 +1,16 @@
 from aiogram import Router
 
-from bot.handlers import commands, concerns, errors, membership, reminders, start, strangers
+from bot.handlers import (
+    commands,
+    concerns,
+    errors,
+    homework,
+    homework_review,
+    membership,
+    reminders,
+    start,
+    strangers,
+)
 
 
 def get_routers() -> list[Router]:
@@ -15,6 +25,8 @@ def get_routers() -> list[Router]:
         # catch-all for callback data that no dialog made.
         concerns.create_router(),
         reminders.create_router(),
+        homework.create_router(),
+        homework_review.create_router(),
         start.create_router(),
         commands.create_router(),
     ]
@@ -22,4 +34,4 @@ def get_routers() -> list[Router]:
 
 def get_fallback_routers() -> list[Router]:
     """Included after the dialogs: only what no dialog took."""
-    return [strangers.create_router()]
+    return [homework.create_fallback_router(), strangers.create_router()]

@@ -113,9 +113,11 @@ async def _latest(session: AsyncSession, family_id: int) -> Enrollment | None:
 
 @dataclass(frozen=True)
 class WeekProgress:
+    week_id: int
     number: int
     released_at: datetime
     due_at: datetime
+    late_until: datetime  # answers are accepted until then
     done: bool
     late: bool
     rating: int | None
@@ -166,9 +168,11 @@ async def progress(
     )
     weeks = [
         WeekProgress(
+            week_id=w.id,
             number=w.week_number,
             released_at=w.released_at,
             due_at=w.due_at,
+            late_until=w.late_until,
             done=w.done_at is not None,
             late=w.late,
             rating=w.rating,

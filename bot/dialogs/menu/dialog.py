@@ -18,6 +18,8 @@ from bot.commands import publish_person_commands
 from bot.db.models import Role
 from bot.dialogs.context import ctx
 from bot.dialogs.families.states import FamiliesSG, FamilyAddSG, MyFamiliesSG
+from bot.dialogs.homework.dialog import take_loose_answer
+from bot.dialogs.homework.states import ProgressSG
 from bot.dialogs.invitations.states import InvitationsSG
 from bot.dialogs.invite.states import InviteSG
 from bot.dialogs.menu.states import MenuSG
@@ -53,6 +55,10 @@ def _is_mentor(data: dict[str, Any], *_: Any) -> bool:
     return bool(data.get("is_mentor"))
 
 
+def _is_parent(data: dict[str, Any], *_: Any) -> bool:
+    return bool(data.get("is_parent"))
+
+
 def _is_mentor_only(data: dict[str, Any], *_: Any) -> bool:
     # A coordinator who also mentors finds every family under «Families».
     return bool(data.get("is_mentor")) and not data.get("is_coordinator")
@@ -76,6 +82,7 @@ async def get_menu(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
         "roles": role_names(roles, _),
         "is_coordinator": Role.COORDINATOR in roles,
         "is_mentor": Role.MENTOR in roles,
+        "is_parent": Role.PARENT in roles,
         "help": Html(help_text(roles, _)),
     }
 
@@ -116,6 +123,8 @@ async def get_me(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any
 
 
 async def on_unexpected_text(message: Message, _w: Any, manager: DialogManager) -> None:
+    if await take_loose_answer(message, manager):
+        return  # a parent's homework, sent without tapping «Answer»
     # One message, not two: the menu comes again below their text, with the hint on top.
     manager.dialog_data[NOTICE] = MenuNotice.UNKNOWN_INPUT
     manager.show_mode = ShowMode.SEND
@@ -167,6 +176,7 @@ def create_menu_dialog() -> Dialog:
                 Start(T("📝 Visit"), id="visit", state=VisitSG.family, when=_is_mentor),
                 Start(T("📋 My visits"), id="myvisits", state=MyVisitsSG.list, when=_is_mentor),
             ),
+            Start(T("📚 Our programme"), id="progress", state=ProgressSG.overview, when=_is_parent),
             Row(
                 SwitchTo(T("❓ Help"), id="help", state=MenuSG.help),
                 SwitchTo(T("🔒 My data"), id="me", state=MenuSG.me),

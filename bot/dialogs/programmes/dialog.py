@@ -12,14 +12,16 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row, SwitchTo
 
-from bot.db.models import EnrollmentStatus, Role
+from bot.db.models import Enrollment, EnrollmentStatus, Role
 from bot.dialogs.context import ctx
+from bot.dialogs.homework_review.states import HomeworkReviewSG
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
 from bot.dialogs.programmes.states import ProgrammesSG
 from bot.dialogs.widgets import (
@@ -34,9 +36,10 @@ from bot.dialogs.widgets import (
     to_menu,
 )
 from bot.roles_text import N_
-from bot.services import families, programmes
-from bot.services.access import Action, authorize
+from bot.services import families, programmes, questionnaire
+from bot.services.access import Action, authorize, is_allowed
 from bot.services.errors import DomainError
+from bot.services.programmes import WeekProgress
 
 FAMILY_ID = "family_id"
 NOTICE = "notice"
@@ -119,6 +122,44 @@ async def on_family(_c: CallbackQuery, _w: Any, manager: DialogManager, item: st
 # --- the overview ---------------------------------------------------------------------------
 
 
+def _week_line(w: WeekProgress, e: Enrollment, now: datetime, zone: ZoneInfo) -> str:
+    if w.done:
+        if w.late:
+            return _("✅ Week {number}: handed in late").format(number=w.number)
+        return _("✅ Week {number}: handed in").format(number=w.number)
+    if now <= w.due_at:
+        return _("⏳ Week {number}: open, due {due}").format(
+            number=w.number, due=w.due_at.astimezone(zone).strftime("%d.%m %H:%M")
+        )
+    if e.status != EnrollmentStatus.STOPPED and now <= w.late_until:
+        return _("⏰ Week {number}: overdue, answers still accepted").format(number=w.number)
+    return _("▫️ Week {number}: not handed in").format(number=w.number)
+
+
+def _total(value: int | None) -> str:
+    return "—" if value is None else str(value)
+
+
+def _result_lines(e: Enrollment) -> str:
+    lines = [
+        _("📝 Questionnaire: {entry} at the start, {exit} at the end").format(
+            entry=_total(e.entry_total), exit=_total(e.exit_total)
+        )
+    ]
+    positive = e.positive_dynamics
+    if positive is None:
+        lines.append(_("🌱 Positive dynamics: not known yet (both questionnaires are needed)"))
+    elif positive:
+        lines.append(_("🌱 Completed with positive dynamics: yes"))
+    else:
+        lines.append(_("🌱 Completed with positive dynamics: no"))
+    if e.positive_override is not None:
+        lines.append(
+            _("Decided by a coordinator: «{note}»").format(note=_esc(e.override_note or ""))
+        )
+    return "\n".join(lines)
+
+
 async def get_overview(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     c = ctx(dialog_manager)
     p = await programmes.progress(
@@ -145,24 +186,32 @@ async def get_overview(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
                 days=e.due_days,
             )
         )
+        zone = ZoneInfo(p.family.timezone)
         for w in p.weeks:
-            mark = "✅" if w.done else "⏳"
-            extra = []
-            if w.late:
-                extra.append(_("late"))
+            line = _week_line(w, e, c.now(), zone)
             if w.rating is not None:
-                extra.append(_("rating {rating}/10").format(rating=w.rating))
-            line = _("{mark} Week {number}").format(mark=mark, number=w.number)
-            lines.append(line + (" · " + ", ".join(extra) if extra else ""))
+                line += " · " + _("rating {rating}/10").format(rating=w.rating)
+            lines.append(line)
         if p.next_release_local is not None:
             lines.append(
                 _("Next release: {moment}").format(
                     moment=p.next_release_local.strftime("%d.%m.%Y %H:%M")
                 )
             )
+        lines.append(_result_lines(e))
     current = p.is_current
     status = e.status if e else None
+    done_weeks = [w for w in p.weeks if w.done]
+    may_review = bool(done_weeks) and await is_allowed(
+        c.session, c.actor, Action.HOMEWORK_REVIEW, done_weeks[0].week_id
+    )
     return {
+        "review_weeks": [
+            (_("📖 Week {number}").format(number=w.number), str(w.week_id))
+            for w in (done_weeks if may_review else [])
+        ],
+        "can_result": e is not None
+        and await is_allowed(c.session, c.actor, Action.PROGRAMME_RESULT, p.family.id),
         "card": Html("\n".join(lines)),
         "notice": dialog_manager.dialog_data.pop(NOTICE, ""),
         "can_enrol": p.can_manage and not current and p.family.closed_at is None,
@@ -207,6 +256,94 @@ async def on_stop(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None
     c = ctx(manager)
     if await programmes.stop(c.session, c.require_actor(), _family_id(manager), c.now()):
         manager.dialog_data[NOTICE] = _("⏹ The programme is stopped. Its history is kept.")
+    await manager.switch_to(ProgrammesSG.overview)
+
+
+async def on_review_week(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    if not item.isdigit() or len(item) > 9:
+        return
+    c = ctx(manager)
+    await authorize(c.session, c.actor, Action.HOMEWORK_REVIEW, int(item))
+    await manager.start(HomeworkReviewSG.answers, data={"week_id": int(item), "nested": True})
+
+
+# --- the result: "completed with positive dynamics" (coordinators) ----------------------------
+
+RESULT = "result"
+RESULT_CHOICES = {"yes": True, "no": False}
+RESULT_ERRORS = {
+    "programme_result_note": N_("Please write the note as text: a few words on why."),
+    "programme_result_note_long": N_("Please keep the note under {limit} characters."),
+}
+
+
+async def _require_result(manager: DialogManager) -> int:
+    c = ctx(manager)
+    family_id = _family_id(manager)
+    await authorize(c.session, c.actor, Action.PROGRAMME_RESULT, family_id)
+    return family_id
+
+
+async def on_open_result(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    await _require_result(manager)
+    manager.dialog_data.pop(RESULT, None)
+    await manager.switch_to(ProgrammesSG.result)
+
+
+async def get_result(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    family_id = await _require_result(dialog_manager)
+    enrollment = await questionnaire.latest_enrollment(c.session, family_id)
+    return {"summary": Html(_result_lines(enrollment) if enrollment else "")}
+
+
+async def on_result_choice(_c: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    family_id = await _require_result(manager)
+    choice = (button.widget_id or "").removeprefix("result_")
+    if choice in RESULT_CHOICES:
+        manager.dialog_data[RESULT] = choice
+        await manager.switch_to(ProgrammesSG.result_note)
+        return
+    await questionnaire.set_result(c.session, c.require_actor(), family_id, None, None, c.now())
+    manager.dialog_data[NOTICE] = _("The result follows the questionnaire totals again.")
+    await manager.switch_to(ProgrammesSG.overview)
+
+
+async def get_result_note(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    await _require_result(dialog_manager)
+    positive = dialog_manager.dialog_data.get(RESULT) == "yes"
+    return {
+        "decision": _("yes") if positive else _("no"),
+        "limit": questionnaire.NOTE_MAX_CHARS,
+    }
+
+
+async def on_result_note(message: Message, _w: Any, manager: DialogManager) -> None:
+    c = ctx(manager)
+    choice = manager.dialog_data.get(RESULT)
+    if choice not in RESULT_CHOICES:
+        await manager.switch_to(ProgrammesSG.result)
+        return
+    try:
+        await questionnaire.set_result(
+            c.session,
+            c.require_actor(),
+            _family_id(manager),
+            RESULT_CHOICES[choice],
+            message.text,
+            c.now(),
+        )
+    except DomainError as error:
+        if error.code not in RESULT_ERRORS:
+            raise
+        show_input_error(
+            manager, _(RESULT_ERRORS[error.code]).format(limit=questionnaire.NOTE_MAX_CHARS)
+        )
+        return
+    manager.dialog_data[NOTICE] = _(
+        "✅ Saved: completed with positive dynamics — {decision}."
+    ).format(decision=_("yes") if RESULT_CHOICES[choice] else _("no"))
     await manager.switch_to(ProgrammesSG.overview)
 
 
@@ -405,6 +542,8 @@ def create_programmes_dialog() -> Dialog:
                 Button(T("▶️ Resume"), id="resume", on_click=on_resume, when="can_resume"),
                 Button(T("⏹ Stop"), id="stop", on_click=on_open_stop, when="can_stop"),
             ),
+            choices("review_week", "review_weeks", on_review_week, width=3),
+            Button(T("🏁 Result"), id="result", on_click=on_open_result, when="can_result"),
             Cancel(BACK),
             to_menu(),
             state=ProgrammesSG.overview,
@@ -461,6 +600,29 @@ def create_programmes_dialog() -> Dialog:
                 SwitchTo(T("Keep"), id="keep", state=ProgrammesSG.overview),
             ),
             state=ProgrammesSG.stop,
+        ),
+        Window(
+            T("<b>Completed with positive dynamics?</b>\n{summary}"),
+            T(
+                "\nYour decision replaces the comparison of the questionnaire totals; "
+                "a note on why is required."
+            ),
+            Row(
+                Button(T("✅ Yes"), id="result_yes", on_click=on_result_choice),
+                Button(T("❌ No"), id="result_no", on_click=on_result_choice),
+            ),
+            Button(T("📊 By the questionnaire"), id="result_auto", on_click=on_result_choice),
+            SwitchTo(BACK, id="back", state=ProgrammesSG.overview),
+            state=ProgrammesSG.result,
+            getter=get_result,
+        ),
+        Window(
+            input_error_line(),
+            T("Decision: {decision}. Please write a short note: why? (up to {limit} characters)"),
+            MessageInput(on_result_note, content_types=ContentType.ANY),
+            SwitchTo(BACK, id="back", state=ProgrammesSG.result),
+            state=ProgrammesSG.result_note,
+            getter=[get_input_error, get_result_note],
         ),
         on_start=on_start,
     )

@@ -13,3 +13,5 @@ class ProgrammesSG(StatesGroup):
     due = State()
     confirm = State()
     stop = State()
+    result = State()
+    result_note = State()
