@@ -259,6 +259,15 @@ async def _change(
     return family, await _current(session, family_id)
 
 
+async def _cancel_reminders(session: AsyncSession, enrollment_id: int) -> None:
+    """A paused or stopped programme sends no more homework reminders, queued ones included."""
+    # Imported here: homework builds on this module's schedule.
+    from bot.db.repositories.homework import cancel_queued_for_enrollment
+    from bot.services.homework import REMINDER_PURPOSES
+
+    await cancel_queued_for_enrollment(session, enrollment_id, REMINDER_PURPOSES)
+
+
 async def pause(session: AsyncSession, actor: Actor, family_id: int, now: datetime) -> bool:
     """Pause the family's active enrollment; False when there is nothing active (a second tap)."""
     _family_row, enrollment = await _change(session, actor, family_id)
@@ -267,6 +276,7 @@ async def pause(session: AsyncSession, actor: Actor, family_id: int, now: dateti
     enrollment.status = EnrollmentStatus.PAUSED.value
     enrollment.paused_at = now
     enrollment.next_release_at = None
+    await _cancel_reminders(session, enrollment.id)
     await audit.record(
         session,
         actor,
@@ -309,6 +319,7 @@ async def stop(session: AsyncSession, actor: Actor, family_id: int, now: datetim
     enrollment.status = EnrollmentStatus.STOPPED.value
     enrollment.stopped_at = now
     enrollment.next_release_at = None
+    await _cancel_reminders(session, enrollment.id)
     await audit.record(
         session,
         actor,

@@ -536,6 +536,22 @@ async def test_no_reminders_for_paused_or_stopped_programmes(
     assert await outbox_rows(session, homework.REMINDER_PURPOSE) == []
 
 
+async def test_pausing_cancels_queued_reminders(
+    session: AsyncSession, known: dict[str, Programme]
+) -> None:
+    w = await world(session, known)
+    week = await week_one(session, known, w)
+    assert await homework.enqueue_reminders(session, DUE) == 1
+    assert await homework.snooze(session, w.parents[0], week.id, DUE + HOUR) is (
+        homework.SnoozeOutcome.SCHEDULED
+    )
+    assert await programmes.pause(session, w.boss, w.family_id, DUE + 2 * HOUR)
+    queued = await outbox_rows(session, homework.REMINDER_PURPOSE)
+    queued += await outbox_rows(session, homework.SNOOZE_PURPOSE)
+    assert len(queued) == 2
+    assert {r.status for r in queued} == {OutboxStatus.CANCELLED.value}
+
+
 async def test_snooze_once_a_day_and_not_after_done(
     session: AsyncSession, known: dict[str, Programme]
 ) -> None:

@@ -182,6 +182,25 @@ async def cancel_queued(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def cancel_queued_for_enrollment(
+    session: AsyncSession, enrollment_id: int, purposes: Collection[str]
+) -> int:
+    """Cancel queued messages about any week of an enrollment (it was paused or stopped)."""
+    weeks = select(HomeworkWeek.id).where(HomeworkWeek.enrollment_id == enrollment_id)
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.object_type == "homework_week",
+            OutboxMessage.object_id.in_(weeks.scalar_subquery()),
+            OutboxMessage.purpose.in_(list(purposes)),
+            OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value]),
+        )
+        .values(status=OutboxStatus.CANCELLED.value, last_error="no longer needed")
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 @dataclass(frozen=True)
 class HandIn:
     week_id: int
