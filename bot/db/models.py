@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -73,6 +74,39 @@ class AnswerKind(StrEnum):
 class QuestionnairePhase(StrEnum):
     ENTRY = "entry"
     EXIT = "exit"
+
+
+class MeetingFormat(StrEnum):
+    DIALOGUE = "dialogue"  # встреча-диалог
+    PROCESS = "process"  # встреча-процесс
+    FAMILY_COUNCIL = "family_council"  # семейный совет
+    SUPPORT_GROUP = "support_group"  # встреча группы поддержки
+
+
+class MeetingStatus(StrEnum):
+    PLANNED = "planned"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+class Relation(StrEnum):
+    """A participant's relation to the child."""
+
+    MOTHER = "mother"
+    FATHER = "father"
+    RELATIVE = "relative"
+    FRIEND = "friend"
+    NEIGHBOUR = "neighbour"
+    TEACHER = "teacher"  # teacher or carer
+    SPECIALIST = "specialist"
+    OFFICIAL = "official"
+    OTHER = "other"
+
+
+class Rsvp(StrEnum):
+    YES = "yes"  # Приду
+    NO = "no"  # Не смогу
+    MAYBE = "maybe"  # Пока не знаю
 
 
 class OutboxStatus(StrEnum):
@@ -171,6 +205,10 @@ class Invitation(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A personal invitation to a network meeting: joining binds the person to this participant.
+    meeting_participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting_participants.id", ondelete="CASCADE")
+    )
 
     __table_args__ = (Index("ix_invitations_open", "used_at", "revoked_at", "expires_at"),)
 
@@ -417,4 +455,63 @@ class HomeworkFeedback(Base):
     text: Mapped[str] = mapped_column(Text)
     # One key per written reply: a double tap or a resent update stores and sends it once.
     draft_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Meeting(Base):
+    """A network meeting around a child. Only the child's first name is stored."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    child_name: Mapped[str] = mapped_column(String(64))
+    topic: Mapped[str] = mapped_column(Text)  # in the child's words
+    format: Mapped[str] = mapped_column(String(24))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    timezone: Mapped[str] = mapped_column(String(64))  # the family's zone when it was planned
+    place: Mapped[str] = mapped_column(Text)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    facilitators: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str] = mapped_column(Text)  # the coordinator's contact for participants
+    note: Mapped[str] = mapped_column(Text)  # a short note on the situation, for the invitation
+    status: Mapped[str] = mapped_column(String(16), default=MeetingStatus.PLANNED)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # One key per filled form: a double tap on Save creates one meeting.
+    draft_key: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (
+        Index("ix_meetings_starts_at", "starts_at"),
+        Index("ix_meetings_family", "family_id"),
+    )
+
+
+class MeetingParticipant(Base):
+    """Someone the child named for the meeting: invited by a personal link or, when they already
+    use the bot, directly; their answer (RSVP) and later their attendance."""
+
+    __tablename__ = "meeting_participants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(128))
+    relation: Mapped[str] = mapped_column(String(24))
+    approved_by_child: Mapped[bool] = mapped_column(Boolean, default=False)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rsvp: Mapped[str | None] = mapped_column(String(8))
+    rsvp_comment: Mapped[str | None] = mapped_column(Text)
+    rsvp_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attended: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -15,6 +15,7 @@ from bot.db.models import (
     Enrollment,
     FamilyLinkKind,
     HomeworkWeek,
+    MeetingParticipant,
     Person,
     Role,
     SafetyConcern,
@@ -56,6 +57,8 @@ class Action(StrEnum):
     HOMEWORK_ANSWER = "homework.answer"  # object: homework week id; the family's parents only
     HOMEWORK_REVIEW = "homework.review"  # object: homework week id; open answers, give feedback
     QUESTIONNAIRE_ANSWER = "questionnaire.answer"  # object: enrollment id; the family's parents
+    MEETING_MANAGE = "meeting.manage"  # plan, invite, board, cancel: coordinators
+    MEETING_PARTICIPATE = "meeting.participate"  # object: meeting participant id; that person
 
 
 # Actions open to coordinators only; coordinators see their whole service.
@@ -68,11 +71,14 @@ COORDINATOR_ACTIONS = frozenset(
         Action.FAMILY_LIST,
         Action.FAMILY_MANAGE,
         Action.PROGRAMME_RESULT,
+        Action.MEETING_MANAGE,
     }
 )
 
-# A family's own answers come from its parents: a coordinator does not hand in homework.
+# A family's own answers come from its parents, a participant's from that participant: a
+# coordinator does not hand in homework or answer an invitation for someone else.
 PARENT_ACTIONS = frozenset({Action.HOMEWORK_ANSWER, Action.QUESTIONNAIRE_ANSWER})
+OWN_ACTIONS = PARENT_ACTIONS | {Action.MEETING_PARTICIPATE}
 
 # Who may open a family's card besides coordinators: its mentors and its curator.
 FAMILY_STAFF = frozenset({FamilyLinkKind.MENTOR.value, FamilyLinkKind.CURATOR.value})
@@ -83,6 +89,9 @@ async def is_allowed(
 ) -> bool:
     if actor is None:
         return False
+    if action is Action.MEETING_PARTICIPATE:
+        participant = await session.get(MeetingParticipant, object_id) if object_id else None
+        return participant is not None and participant.person_id == actor.person_id
     if action in PARENT_ACTIONS:
         return object_id is not None and await _is_parent(session, actor, action, object_id)
     if actor.has(Role.COORDINATOR):

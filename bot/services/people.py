@@ -11,7 +11,7 @@ from bot.db.models import Consent, FamilyLink, FamilyLinkKind, Person, Role
 from bot.db.repositories import families as families_repo
 from bot.db.repositories import invitations as invitations_repo
 from bot.db.repositories import people as people_repo
-from bot.services import audit
+from bot.services import audit, meetings
 from bot.services.access import Actor
 from bot.services.errors import DomainError
 from bot.services.invitations import find_valid
@@ -37,6 +37,7 @@ class Joined:
     person: Person
     role: Role
     family_id: int | None
+    meeting_participant_id: int | None = None  # joined by a network meeting's personal link
 
 
 async def _get_or_create(session: AsyncSession, who: Newcomer, now: datetime) -> Person:
@@ -72,6 +73,7 @@ async def join_by_invitation(
         await families_repo.link(
             session, invitation.family_id, person.id, FamilyLinkKind.PARENT, now
         )
+    participant_id = await meetings.bind(session, invitation, person.id, now)
     await audit.record(
         session,
         Actor.of(person),
@@ -97,7 +99,7 @@ async def join_by_invitation(
             object_type="invitation",
             object_id=invitation.id,
         )
-    return Joined(person, role, invitation.family_id)
+    return Joined(person, role, invitation.family_id, participant_id)
 
 
 async def join_as_admin(

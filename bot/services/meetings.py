@@ -1,0 +1,569 @@
+"""Network meetings: the coordinator plans one around a child, lists the people the child named,
+invites them; each participant sees the invitation and answers (RSVP) until the meeting starts.
+
+Invitations: a participant who already uses the bot is invited in the chat (an outbox message);
+anyone else gets a personal deep link (an `Invitation` with role participant bound to the
+participant row) that the coordinator forwards. Nobody is invited before the child approved them.
+Joining by such a link asks for consent first (handlers/start.py) and then binds the person to the
+participant row. Participants see only their own meeting: first names and relations of the other
+invitees, never a surname or the family's name.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    Family,
+    Invitation,
+    Meeting,
+    MeetingFormat,
+    MeetingParticipant,
+    MeetingStatus,
+    Relation,
+    Role,
+    Rsvp,
+)
+from bot.db.repositories import families as families_repo
+from bot.db.repositories import people as people_repo
+from bot.services import audit, outbox
+from bot.services.access import Action, Actor, authorize
+from bot.services.errors import DomainError
+from bot.services.invitations import TOKEN_BYTES, hash_token
+
+CHILD_NAME_MAX = 40
+SHORT_TEXT_MAX = 200  # topic, place, facilitators, contact
+NOTE_MAX = 600
+NAME_MAX = 80
+PHONE_MAX = 32
+COMMENT_MAX = 500
+DURATIONS = (60, 90, 120, 180)
+DURATION_MAX = 8 * 60
+MAX_PARTICIPANTS = 30
+
+INVITE_PURPOSE = "meeting_invitation"
+INVITE_KIND = "meeting_invitation"
+CANCEL_PURPOSE = "meeting_cancelled"
+CANCEL_KIND = "meeting_cancelled"
+OBJECT_PARTICIPANT = "meeting_participant"
+
+
+def _clean(value: str | None, limit: int, code: str, *, required: bool = True) -> str | None:
+    text = (value or "").strip()
+    if not text:
+        if required:
+            raise DomainError(f"{code}_empty")
+        return None
+    if len(text) > limit:
+        raise DomainError(f"{code}_long")
+    return text
+
+
+@dataclass(frozen=True)
+class MeetingDraft:
+    """What the coordinator filled in; `starts_local` is a wall time in the family's zone."""
+
+    child_name: str
+    topic: str
+    format: MeetingFormat
+    starts_local: datetime
+    place: str
+    duration_minutes: int
+    facilitators: str
+    contact: str
+    note: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+async def _meeting(session: AsyncSession, meeting_id: int) -> Meeting:
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise DomainError("meeting_not_found")
+    return meeting
+
+
+async def _participant(session: AsyncSession, participant_id: int) -> MeetingParticipant:
+    participant = await session.get(MeetingParticipant, participant_id)
+    if participant is None:
+        raise DomainError("participant_not_found")
+    return participant
+
+
+def local_start(meeting: Meeting) -> datetime:
+    return meeting.starts_at.astimezone(ZoneInfo(meeting.timezone))
+
+
+# --- the coordinator -------------------------------------------------------------------------
+
+
+async def create(
+    session: AsyncSession,
+    actor: Actor,
+    family_id: int,
+    draft: MeetingDraft,
+    *,
+    draft_key: str,
+    now: datetime,
+) -> Meeting:
+    """Plan a meeting (a second Save of the same form returns the first one)."""
+    await authorize(session, actor, Action.MEETING_MANAGE)
+    existing = await session.scalar(select(Meeting).where(Meeting.draft_key == draft_key))
+    if existing is not None:
+        return existing
+    family = await families_repo.by_id(session, family_id)
+    if family is None:
+        raise DomainError("family_not_found")
+    if family.closed_at is not None:
+        raise DomainError("family_closed")
+    zone = ZoneInfo(family.timezone)
+    starts_at = draft.starts_local.replace(tzinfo=zone)
+    if starts_at <= now:
+        raise DomainError("meeting_in_past")
+    if not 15 <= draft.duration_minutes <= DURATION_MAX:
+        raise DomainError("meeting_duration")
+    meeting = Meeting(
+        family_id=family.id,
+        child_name=_clean(draft.child_name, CHILD_NAME_MAX, "meeting_child"),
+        topic=_clean(draft.topic, SHORT_TEXT_MAX, "meeting_topic"),
+        format=MeetingFormat(draft.format).value,
+        starts_at=starts_at,
+        timezone=family.timezone,
+        place=_clean(draft.place, SHORT_TEXT_MAX, "meeting_place"),
+        latitude=draft.latitude,
+        longitude=draft.longitude,
+        duration_minutes=draft.duration_minutes,
+        facilitators=_clean(draft.facilitators, SHORT_TEXT_MAX, "meeting_facilitators"),
+        contact=_clean(draft.contact, SHORT_TEXT_MAX, "meeting_contact"),
+        note=_clean(draft.note, NOTE_MAX, "meeting_note"),
+        status=MeetingStatus.PLANNED.value,
+        created_at=now,
+        created_by_id=actor.person_id,
+        draft_key=draft_key,
+    )
+    session.add(meeting)
+    await session.flush()
+    await audit.record(
+        session, actor, "meeting.create", now, object_type="meeting", object_id=meeting.id
+    )
+    return meeting
+
+
+async def add_participant(
+    session: AsyncSession,
+    actor: Actor,
+    meeting_id: int,
+    *,
+    name: str,
+    relation: Relation,
+    approved_by_child: bool,
+    phone: str | None,
+    now: datetime,
+    person_id: int | None = None,
+) -> MeetingParticipant:
+    await authorize(session, actor, Action.MEETING_MANAGE)
+    meeting = await _meeting(session, meeting_id)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise DomainError("meeting_not_planned")
+    count = await session.scalar(
+        select(func.count(MeetingParticipant.id)).where(MeetingParticipant.meeting_id == meeting.id)
+    )
+    if (count or 0) >= MAX_PARTICIPANTS:
+        raise DomainError("meeting_full")
+    if person_id is not None and await people_repo.by_id(session, person_id) is None:
+        raise DomainError("person_not_found")
+    participant = MeetingParticipant(
+        meeting_id=meeting.id,
+        name=_clean(name, NAME_MAX, "participant_name"),
+        relation=Relation(relation).value,
+        approved_by_child=approved_by_child,
+        phone=_clean(phone, PHONE_MAX, "participant_phone", required=False),
+        person_id=person_id,
+        created_at=now,
+    )
+    session.add(participant)
+    await session.flush()
+    return participant
+
+
+async def set_approved(
+    session: AsyncSession, actor: Actor, participant_id: int, approved: bool, now: datetime
+) -> MeetingParticipant:
+    """The child approved (or withdrew) this person; an invitation needs the approval."""
+    await authorize(session, actor, Action.MEETING_MANAGE)
+    participant = await _participant(session, participant_id)
+    participant.approved_by_child = approved
+    return participant
+
+
+@dataclass(frozen=True)
+class Invited:
+    participant: MeetingParticipant
+    token: str | None  # a personal link to forward; None when invited in the chat
+
+
+async def invite(
+    session: AsyncSession,
+    actor: Actor,
+    participant_id: int,
+    now: datetime,
+    *,
+    ttl: timedelta,
+) -> Invited:
+    """Invite (or invite again) one participant the child approved."""
+    await authorize(session, actor, Action.MEETING_MANAGE)
+    participant = await _participant(session, participant_id)
+    meeting = await _meeting(session, participant.meeting_id)
+    if not participant.approved_by_child:
+        raise DomainError("participant_not_approved")
+    if meeting.status != MeetingStatus.PLANNED or meeting.starts_at <= now:
+        raise DomainError("meeting_not_planned")
+    participant.invited_at = now
+    if participant.person_id is not None:
+        person = await people_repo.by_id(session, participant.person_id)
+        if person is None:
+            raise DomainError("person_not_found")
+        await outbox.enqueue(
+            session,
+            recipient=outbox.Recipient(person.id, person.telegram_id),
+            purpose=INVITE_PURPOSE,
+            kind=INVITE_KIND,
+            params={"participant_id": participant.id},
+            now=now,
+            object_type=OBJECT_PARTICIPANT,
+            object_id=participant.id,
+            occurrence=now.isoformat(),  # a resend is a new message
+        )
+        return Invited(participant, None)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    session.add(
+        Invitation(
+            token_hash=hash_token(token),
+            role=Role.PARTICIPANT.value,
+            created_by_id=actor.person_id,
+            created_at=now,
+            expires_at=min(now + ttl, meeting.starts_at),
+            meeting_participant_id=participant.id,
+        )
+    )
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "meeting.invite",
+        now,
+        object_type=OBJECT_PARTICIPANT,
+        object_id=participant.id,
+    )
+    return Invited(participant, token)
+
+
+async def note_opened(session: AsyncSession, invitation: Invitation, now: datetime) -> None:
+    """The link was opened (before consent: only the participant row's time is written)."""
+    if invitation.meeting_participant_id is None:
+        return
+    participant = await session.get(MeetingParticipant, invitation.meeting_participant_id)
+    if participant is not None and participant.opened_at is None:
+        participant.opened_at = now
+
+
+async def bind(
+    session: AsyncSession, invitation: Invitation, person_id: int, now: datetime
+) -> int | None:
+    """Joining by a meeting link makes the person that participant; returns its id."""
+    if invitation.meeting_participant_id is None:
+        return None
+    participant = await session.get(MeetingParticipant, invitation.meeting_participant_id)
+    if participant is None:
+        return None
+    participant.person_id = person_id
+    participant.opened_at = participant.opened_at or now
+    return participant.id
+
+
+@dataclass(frozen=True)
+class BoardLine:
+    participant_id: int
+    name: str
+    relation: str
+    approved: bool
+    invited: bool
+    opened: bool
+    joined: bool  # uses the bot (invited in the chat or came by the link)
+    rsvp: str | None
+    comment: str | None
+    attended: bool | None
+
+
+@dataclass(frozen=True)
+class Board:
+    meeting: Meeting
+    family_name: str
+    lines: list[BoardLine]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        found = {"invited": 0, "yes": 0, "no": 0, "maybe": 0, "silent": 0}
+        for line in self.lines:
+            if line.invited:
+                found["invited"] += 1
+                found[line.rsvp or "silent"] += 1
+        return found
+
+
+async def board(session: AsyncSession, actor: Actor, meeting_id: int, now: datetime) -> Board:
+    """The meeting's board for a coordinator (audited: it lists people by name)."""
+    await authorize(session, actor, Action.MEETING_MANAGE)
+    meeting = await _meeting(session, meeting_id)
+    family = await families_repo.by_id(session, meeting.family_id)
+    rows = await session.scalars(
+        select(MeetingParticipant)
+        .where(MeetingParticipant.meeting_id == meeting.id)
+        .order_by(MeetingParticipant.id)
+    )
+    lines = [
+        BoardLine(
+            participant_id=p.id,
+            name=p.name,
+            relation=p.relation,
+            approved=p.approved_by_child,
+            invited=p.invited_at is not None,
+            opened=p.opened_at is not None,
+            joined=p.person_id is not None,
+            rsvp=p.rsvp,
+            comment=p.rsvp_comment,
+            attended=p.attended,
+        )
+        for p in rows
+    ]
+    await audit.record(
+        session, actor, "meeting.board", now, object_type="meeting", object_id=meeting.id
+    )
+    return Board(meeting, family.name if family else "", lines)
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    id: int
+    family_name: str
+    child_name: str
+    starts_at: datetime
+    timezone: str
+    status: str
+    invited: int
+    accepted: int
+
+
+async def page(
+    session: AsyncSession,
+    actor: Actor,
+    now: datetime,
+    *,
+    past: bool,
+    offset: int,
+    limit: int,
+) -> tuple[list[MeetingRow], int]:
+    """Upcoming meetings (soonest first) or past and cancelled ones (latest first)."""
+    await authorize(session, actor, Action.MEETING_MANAGE)
+    upcoming = (Meeting.starts_at >= now) & (Meeting.status == MeetingStatus.PLANNED.value)
+    where = ~upcoming if past else upcoming
+    total = await session.scalar(select(func.count(Meeting.id)).where(where)) or 0
+    invited = (
+        select(func.count(MeetingParticipant.id))
+        .where(
+            MeetingParticipant.meeting_id == Meeting.id,
+            MeetingParticipant.invited_at.is_not(None),
+        )
+        .scalar_subquery()
+    )
+    accepted = (
+        select(func.count(MeetingParticipant.id))
+        .where(
+            MeetingParticipant.meeting_id == Meeting.id,
+            MeetingParticipant.rsvp == Rsvp.YES.value,
+        )
+        .scalar_subquery()
+    )
+    order = Meeting.starts_at.desc() if past else Meeting.starts_at.asc()
+    rows = await session.execute(
+        select(Meeting, Family.name, invited, accepted)
+        .join(Family, Family.id == Meeting.family_id)
+        .where(where)
+        .order_by(order, Meeting.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [
+        MeetingRow(m.id, name, m.child_name, m.starts_at, m.timezone, m.status, i or 0, a or 0)
+        for m, name, i, a in rows
+    ], int(total)
+
+
+async def cancel(session: AsyncSession, actor: Actor, meeting_id: int, now: datetime) -> bool:
+    """Cancel a planned meeting and tell everyone invited who uses the bot; False if it was
+    not planned any more (a second tap)."""
+    await authorize(session, actor, Action.MEETING_MANAGE)
+    meeting = await _meeting(session, meeting_id)
+    if meeting.status != MeetingStatus.PLANNED:
+        return False
+    meeting.status = MeetingStatus.CANCELLED.value
+    meeting.cancelled_at = now
+    rows = await session.scalars(
+        select(MeetingParticipant).where(
+            MeetingParticipant.meeting_id == meeting.id,
+            MeetingParticipant.person_id.is_not(None),
+            MeetingParticipant.invited_at.is_not(None),
+        )
+    )
+    for participant in rows:
+        assert participant.person_id is not None
+        person = await people_repo.by_id(session, participant.person_id)
+        if person is None:
+            continue
+        await outbox.enqueue(
+            session,
+            recipient=outbox.Recipient(person.id, person.telegram_id),
+            purpose=CANCEL_PURPOSE,
+            kind=CANCEL_KIND,
+            params={
+                "participant_id": participant.id,
+                "when": local_start(meeting).strftime("%d.%m.%Y %H:%M"),
+            },
+            now=now,
+            object_type=OBJECT_PARTICIPANT,
+            object_id=participant.id,
+        )
+    await audit.record(
+        session, actor, "meeting.cancel", now, object_type="meeting", object_id=meeting.id
+    )
+    return True
+
+
+# --- the participant -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Invitee:
+    name: str  # the first word of the name only
+    relation: str
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    participant_id: int
+    child_name: str
+    topic: str
+    format: str
+    starts_local: datetime
+    place: str
+    latitude: float | None
+    longitude: float | None
+    duration_minutes: int
+    facilitators: str
+    contact: str
+    note: str
+    others: list[Invitee]
+    rsvp: str | None
+    comment: str | None
+    status: str
+    can_answer: bool
+
+
+def first_name(name: str) -> str:
+    parts = name.split()
+    return parts[0] if parts else name
+
+
+async def _own(
+    session: AsyncSession, actor: Actor | None, participant_id: int
+) -> tuple[MeetingParticipant, Meeting]:
+    await authorize(session, actor, Action.MEETING_PARTICIPATE, participant_id)
+    participant = await _participant(session, participant_id)
+    return participant, await _meeting(session, participant.meeting_id)
+
+
+def _can_answer(meeting: Meeting, now: datetime) -> bool:
+    return meeting.status == MeetingStatus.PLANNED and now < meeting.starts_at
+
+
+async def invitation_view(
+    session: AsyncSession, actor: Actor | None, participant_id: int, now: datetime
+) -> InvitationView:
+    participant, meeting = await _own(session, actor, participant_id)
+    others = await session.scalars(
+        select(MeetingParticipant)
+        .where(
+            MeetingParticipant.meeting_id == meeting.id,
+            MeetingParticipant.id != participant.id,
+            MeetingParticipant.approved_by_child.is_(True),
+        )
+        .order_by(MeetingParticipant.id)
+    )
+    return InvitationView(
+        participant_id=participant.id,
+        child_name=meeting.child_name,
+        topic=meeting.topic,
+        format=meeting.format,
+        starts_local=local_start(meeting),
+        place=meeting.place,
+        latitude=meeting.latitude,
+        longitude=meeting.longitude,
+        duration_minutes=meeting.duration_minutes,
+        facilitators=meeting.facilitators,
+        contact=meeting.contact,
+        note=meeting.note,
+        others=[Invitee(first_name(o.name), o.relation) for o in others],
+        rsvp=participant.rsvp,
+        comment=participant.rsvp_comment,
+        status=meeting.status,
+        can_answer=_can_answer(meeting, now),
+    )
+
+
+async def answer(
+    session: AsyncSession, actor: Actor | None, participant_id: int, rsvp: Rsvp, now: datetime
+) -> bool:
+    """Приду / Не смогу / Пока не знаю, changeable until the meeting starts. False when the
+    answer was already this one."""
+    participant, meeting = await _own(session, actor, participant_id)
+    if not _can_answer(meeting, now):
+        raise DomainError("meeting_answers_closed")
+    value = Rsvp(rsvp).value
+    if participant.rsvp == value:
+        return False
+    participant.rsvp = value
+    participant.rsvp_at = now
+    participant.opened_at = participant.opened_at or now
+    return True
+
+
+async def comment(
+    session: AsyncSession, actor: Actor | None, participant_id: int, text: str, now: datetime
+) -> None:
+    participant, meeting = await _own(session, actor, participant_id)
+    if not _can_answer(meeting, now):
+        raise DomainError("meeting_answers_closed")
+    participant.rsvp_comment = _clean(text, COMMENT_MAX, "participant_comment")
+
+
+async def my_invitations(
+    session: AsyncSession, actor: Actor, now: datetime
+) -> list[tuple[int, datetime, str]]:
+    """(participant id, local start, child's first name) of the actor's meetings to come."""
+    rows = await session.execute(
+        select(MeetingParticipant.id, Meeting)
+        .join(Meeting, Meeting.id == MeetingParticipant.meeting_id)
+        .where(
+            MeetingParticipant.person_id == actor.person_id,
+            Meeting.status == MeetingStatus.PLANNED.value,
+            Meeting.starts_at > now,
+        )
+        .order_by(Meeting.starts_at)
+    )
+    return [(pid, local_start(m), m.child_name) for pid, m in rows]
