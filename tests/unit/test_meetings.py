@@ -1,0 +1,277 @@
+"""Network meetings at the service level: planning, participants, invitations only after the
+child's approval, joining by a personal link, answers until the start, board, list, cancel."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    AuditEntry,
+    Invitation,
+    MeetingFormat,
+    MeetingStatus,
+    OutboxMessage,
+    Relation,
+    Role,
+    Rsvp,
+    SupportLevel,
+)
+from bot.services import families, meetings, people
+from bot.services.access import Actor
+from bot.services.errors import AccessDenied, DomainError
+from tests.factories import make_person
+
+# Monday 23.11.2026, 10:00 in Moscow.
+NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+TTL = timedelta(days=7)
+
+
+def draft(**changes: object) -> meetings.MeetingDraft:
+    values: dict[str, object] = {
+        "child_name": "Маша",
+        "topic": "Я хочу жить с мамой",
+        "format": MeetingFormat.DIALOGUE,
+        "starts_local": datetime(2026, 12, 1, 17, 0),
+        "place": "Центр «Семья», ул. Ленина, 1",
+        "duration_minutes": 120,
+        "facilitators": "Ольга и Пётр",
+        "contact": "+7 900 000-00-00",
+        "note": "Маше сейчас непросто, ей важна поддержка близких.",
+    }
+    values.update(changes)
+    return meetings.MeetingDraft(**values)  # type: ignore[arg-type]
+
+
+async def setup(session: AsyncSession) -> tuple[Actor, int]:
+    boss = await make_person(session, 1, Role.COORDINATOR, now=NOW)
+    family = await families.add(
+        session,
+        boss,
+        name="Ивановы",
+        category="tzhs",
+        support_level=SupportLevel.BASIC,
+        timezone="Europe/Moscow",
+        known_categories={"tzhs"},
+        now=NOW,
+    )
+    return boss, family.id
+
+
+async def raises(code: str, awaitable: object) -> None:
+    with pytest.raises(DomainError) as caught:
+        await awaitable  # type: ignore[misc]
+    assert caught.value.code == code
+
+
+async def test_plan_validates_and_a_second_save_is_the_same_meeting(
+    session: AsyncSession,
+) -> None:
+    boss, family_id = await setup(session)
+    mentor = await make_person(session, 2, Role.MENTOR, now=NOW)
+    with pytest.raises(AccessDenied):
+        await meetings.create(session, mentor, family_id, draft(), draft_key="k0", now=NOW)
+    await raises(
+        "meeting_in_past",
+        meetings.create(
+            session,
+            boss,
+            family_id,
+            draft(starts_local=datetime(2026, 11, 23, 9, 0)),
+            draft_key="k1",
+            now=NOW,
+        ),
+    )
+    await raises(
+        "meeting_child_empty",
+        meetings.create(session, boss, family_id, draft(child_name="  "), draft_key="k2", now=NOW),
+    )
+    await raises(
+        "meeting_note_long",
+        meetings.create(session, boss, family_id, draft(note="х" * 601), draft_key="k3", now=NOW),
+    )
+    first = await meetings.create(session, boss, family_id, draft(), draft_key="k4", now=NOW)
+    again = await meetings.create(session, boss, family_id, draft(), draft_key="k4", now=NOW)
+    assert first.id == again.id
+    # 17:00 in Moscow is 14:00 UTC.
+    assert first.starts_at == datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+    assert first.timezone == "Europe/Moscow"
+
+
+async def test_invitation_only_after_the_childs_approval_and_joining_binds(
+    session: AsyncSession,
+) -> None:
+    boss, family_id = await setup(session)
+    meeting = await meetings.create(session, boss, family_id, draft(), draft_key="k", now=NOW)
+    mum = await meetings.add_participant(
+        session,
+        boss,
+        meeting.id,
+        name="Анна Иванова",
+        relation=Relation.MOTHER,
+        approved_by_child=False,
+        phone=None,
+        now=NOW,
+    )
+    await raises("participant_not_approved", meetings.invite(session, boss, mum.id, NOW, ttl=TTL))
+    await meetings.set_approved(session, boss, mum.id, True, NOW)
+    invited = await meetings.invite(session, boss, mum.id, NOW, ttl=TTL)
+    assert invited.token and mum.invited_at == NOW
+    link = await session.scalar(
+        select(Invitation).where(Invitation.meeting_participant_id == mum.id)
+    )
+    assert link is not None and link.role == Role.PARTICIPANT.value
+    assert link.expires_at <= meeting.starts_at
+
+    await meetings.note_opened(session, link, NOW + timedelta(minutes=1))
+    assert mum.opened_at == NOW + timedelta(minutes=1)
+    joined = await people.join_by_invitation(
+        session,
+        people.Newcomer(5001, "Анна", "ru", "Europe/Moscow"),
+        invited.token,
+        NOW + timedelta(minutes=2),
+    )
+    assert joined.role is Role.PARTICIPANT
+    assert joined.meeting_participant_id == mum.id
+    assert mum.person_id == joined.person.id
+
+
+async def test_existing_users_are_invited_in_the_chat(session: AsyncSession) -> None:
+    boss, family_id = await setup(session)
+    teacher = await make_person(session, 6001, Role.PARTICIPANT, now=NOW)
+    meeting = await meetings.create(session, boss, family_id, draft(), draft_key="k", now=NOW)
+    row = await meetings.add_participant(
+        session,
+        boss,
+        meeting.id,
+        name="Ирина Петровна",
+        relation=Relation.TEACHER,
+        approved_by_child=True,
+        phone="+7 900",
+        person_id=teacher.person_id,
+        now=NOW,
+    )
+    invited = await meetings.invite(session, boss, row.id, NOW, ttl=TTL)
+    assert invited.token is None
+    again = await meetings.invite(session, boss, row.id, NOW + timedelta(hours=1), ttl=TTL)
+    assert again.token is None
+    sent = list(
+        await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.purpose == meetings.INVITE_PURPOSE)
+        )
+    )
+    assert [m.person_id for m in sent] == [teacher.person_id] * 2  # a resend is a new message
+    assert all(m.params == {"participant_id": row.id} for m in sent)
+
+
+async def test_participants_see_only_their_meeting_and_answer_until_the_start(
+    session: AsyncSession,
+) -> None:
+    boss, family_id = await setup(session)
+    meeting = await meetings.create(session, boss, family_id, draft(), draft_key="k", now=NOW)
+    rows = []
+    for index, (name, relation, approved) in enumerate(
+        [
+            ("Анна Иванова", Relation.MOTHER, True),
+            ("Сергей Петров", Relation.RELATIVE, True),
+            ("Тайный Гость", Relation.OTHER, False),
+        ]
+    ):
+        person = await make_person(session, 7000 + index, Role.PARTICIPANT, now=NOW)
+        rows.append(
+            await meetings.add_participant(
+                session,
+                boss,
+                meeting.id,
+                name=name,
+                relation=relation,
+                approved_by_child=approved,
+                phone=None,
+                person_id=person.person_id,
+                now=NOW,
+            )
+        )
+    anna = Actor(rows[0].person_id or 0, 7000, frozenset({Role.PARTICIPANT.value}))
+    view = await meetings.invitation_view(session, anna, rows[0].id, NOW)
+    assert view.child_name == "Маша" and view.can_answer
+    assert [(o.name, o.relation) for o in view.others] == [("Сергей", "relative")]
+    assert view.starts_local.hour == 17
+    # Nobody else opens or answers Anna's invitation: not the coordinator, not another invitee.
+    sergey = Actor(rows[1].person_id or 0, 7001, frozenset({Role.PARTICIPANT.value}))
+    for intruder in (sergey, boss):
+        with pytest.raises(AccessDenied):
+            await meetings.invitation_view(session, intruder, rows[0].id, NOW)
+        with pytest.raises(AccessDenied):
+            await meetings.answer(session, intruder, rows[0].id, Rsvp.NO, NOW)
+
+    assert await meetings.answer(session, anna, rows[0].id, Rsvp.YES, NOW)
+    assert not await meetings.answer(session, anna, rows[0].id, Rsvp.YES, NOW)
+    assert await meetings.answer(session, anna, rows[0].id, Rsvp.MAYBE, NOW + timedelta(days=1))
+    await meetings.comment(session, anna, rows[0].id, "  Приду с мужем  ", NOW)
+    assert rows[0].rsvp == "maybe" and rows[0].rsvp_comment == "Приду с мужем"
+    await raises(
+        "participant_comment_long", meetings.comment(session, anna, rows[0].id, "х" * 501, NOW)
+    )
+    await raises(
+        "meeting_answers_closed",
+        meetings.answer(session, anna, rows[0].id, Rsvp.NO, meeting.starts_at),
+    )
+
+
+async def test_board_list_and_cancel(session: AsyncSession) -> None:
+    boss, family_id = await setup(session)
+    soon = await meetings.create(session, boss, family_id, draft(), draft_key="a", now=NOW)
+    later = await meetings.create(
+        session,
+        boss,
+        family_id,
+        draft(starts_local=datetime(2026, 12, 20, 12, 0)),
+        draft_key="b",
+        now=NOW,
+    )
+    guest = await make_person(session, 8001, Role.PARTICIPANT, now=NOW)
+    row = await meetings.add_participant(
+        session,
+        boss,
+        soon.id,
+        name="Олег <b>",
+        relation=Relation.FRIEND,
+        approved_by_child=True,
+        phone=None,
+        person_id=guest.person_id,
+        now=NOW,
+    )
+    await meetings.invite(session, boss, row.id, NOW, ttl=TTL)
+    guest_actor = Actor(guest.person_id, 8001, frozenset({Role.PARTICIPANT.value}))
+    await meetings.answer(session, guest_actor, row.id, Rsvp.YES, NOW)
+    board = await meetings.board(session, boss, soon.id, NOW)
+    assert board.family_name == "Ивановы"
+    assert board.counts == {"invited": 1, "yes": 1, "no": 0, "maybe": 0, "silent": 0}
+    assert [(line.name, line.rsvp) for line in board.lines] == [("Олег <b>", "yes")]
+    audited = await session.scalar(select(AuditEntry).where(AuditEntry.action == "meeting.board"))
+    assert audited is not None and audited.object_id == soon.id
+
+    upcoming, total = await meetings.page(session, boss, NOW, past=False, offset=0, limit=10)
+    assert total == 2 and [m.id for m in upcoming] == [soon.id, later.id]
+    assert (upcoming[0].invited, upcoming[0].accepted) == (1, 1)
+
+    assert await meetings.cancel(session, boss, soon.id, NOW)
+    assert not await meetings.cancel(session, boss, soon.id, NOW)
+    assert soon.status == MeetingStatus.CANCELLED
+    notices = list(
+        await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.purpose == meetings.CANCEL_PURPOSE)
+        )
+    )
+    assert [(n.person_id, n.params["when"]) for n in notices] == [
+        (guest.person_id, "01.12.2026 17:00")
+    ]
+    past, total = await meetings.page(session, boss, NOW, past=True, offset=0, limit=10)
+    assert total == 1 and past[0].id == soon.id
+    await raises(
+        "meeting_answers_closed", meetings.answer(session, guest_actor, row.id, Rsvp.NO, NOW)
+    )
+    await raises("meeting_not_planned", meetings.invite(session, boss, row.id, NOW, ttl=TTL))
