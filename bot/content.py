@@ -117,6 +117,9 @@ class Content:
 
         self.programmes = load_programmes(directory / "programmes")
         self.questionnaire = load_questionnaire(directory / "questionnaire.yaml")
+        from bot.srs_content import load_srs
+
+        self.srs = load_srs(directory / "srs.yaml")
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)

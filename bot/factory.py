@@ -24,10 +24,13 @@ from bot.dialogs.homework.dialog import create_answer_dialog, create_progress_di
 from bot.dialogs.homework_review.dialog import create_homework_review_dialog
 from bot.dialogs.invitations.dialog import create_invitations_dialog
 from bot.dialogs.invite.dialog import create_invite_dialog
+from bot.dialogs.meeting_invite.dialog import create_meeting_invite_dialog
+from bot.dialogs.meetings.dialog import create_meeting_new_dialog, create_meetings_dialog
 from bot.dialogs.menu.dialog import create_menu_dialog
 from bot.dialogs.myvisits.dialog import create_myvisits_dialog
 from bot.dialogs.programmes.dialog import create_programmes_dialog
 from bot.dialogs.questionnaire.dialog import create_questionnaire_dialog
+from bot.dialogs.srs.dialog import create_srs_dialog
 from bot.dialogs.visit.dialog import create_visit_dialog
 from bot.handlers import get_fallback_routers, get_routers
 from bot.i18n import LocaleMiddleware, create_i18n
@@ -35,6 +38,7 @@ from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.people import PersonMiddleware
 from bot.middlewares.serial import PerUserSerialMiddleware
 from bot.programmes_content import use_programmes
+from bot.srs_content import use_srs
 
 
 class MissingToken(SystemExit):
@@ -79,6 +83,7 @@ def create_dispatcher(
     i18n = create_i18n(settings.default_locale)
     content = content or Content()
     use_programmes(content.programmes)
+    use_srs(content.srs)
     dp = Dispatcher(
         storage=storage or create_storage(settings, engine, clock),
         settings=settings,
@@ -103,6 +108,8 @@ def create_dispatcher(
         create_family_add_dialog(),
         create_family_card_dialog(),
         create_my_families_dialog(),
+        create_meetings_dialog(),
+        create_meeting_new_dialog(),
         create_visit_dialog(),
         create_myvisits_dialog(),
         create_programmes_dialog(),
@@ -110,6 +117,8 @@ def create_dispatcher(
         create_answer_dialog(),
         create_progress_dialog(),
         create_questionnaire_dialog(),
+        create_meeting_invite_dialog(),
+        create_srs_dialog(),
     )
     dp.include_routers(*get_fallback_routers())
     make_intent_ids_unique()

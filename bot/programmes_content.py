@@ -212,6 +212,11 @@ def _load(path: Path, model: type[M]) -> M:
         raise ContentError(f"{path}: {_describe(exc)}") from exc
 
 
+# For other content files built the same way (bot/srs_content.py).
+StrictModel = _Strict
+load_model = _load
+
+
 def load_programme(path: Path) -> Programme:
     return _load(path, Programme)
 

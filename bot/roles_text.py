@@ -28,7 +28,8 @@ HELP_BLOCKS = {
         "/invite — invite a coordinator, a mentor or a parent\n"
         "/invitations — open invitations; revoke one\n"
         "/families — the families of the service: a family's card, its mentors and curator, "
-        "closing a case; add a family"
+        "closing a case; add a family\n"
+        "/meetings — network meetings: plan one, its participants, invitations and answers"
     ),
     Role.MENTOR: N_(
         "<b>As a mentor</b>\n"
@@ -68,6 +69,7 @@ COMMANDS = (
     CommandSpec("invite", N_("Invite a person"), frozenset({Role.COORDINATOR})),
     CommandSpec("invitations", N_("Open invitations"), frozenset({Role.COORDINATOR})),
     CommandSpec("families", N_("Families"), frozenset({Role.COORDINATOR})),
+    CommandSpec("meetings", N_("Network meetings"), frozenset({Role.COORDINATOR})),
     CommandSpec("visit", N_("Record a visit"), frozenset({Role.MENTOR})),
     CommandSpec("myvisits", N_("My visits"), frozenset({Role.MENTOR})),
     CommandSpec("programmes", N_("Family programmes"), frozenset({Role.COORDINATOR, Role.MENTOR})),

@@ -515,3 +515,22 @@ class MeetingParticipant(Base):
     rsvp_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attended: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SrsResponse(Base):
+    """An attendee's Session Rating Scale after a network meeting: item code -> 0..10. Once
+    sent it cannot be changed."""
+
+    __tablename__ = "srs_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting_participants.id", ondelete="CASCADE"), unique=True
+    )
+    scores: Mapped[dict[str, int]] = mapped_column(JSON)
+    total: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

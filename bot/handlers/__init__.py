@@ -6,8 +6,10 @@ from bot.handlers import (
     errors,
     homework,
     homework_review,
+    meetings,
     membership,
     reminders,
+    srs,
     start,
     strangers,
 )
@@ -25,6 +27,8 @@ def get_routers() -> list[Router]:
         # catch-all for callback data that no dialog made.
         concerns.create_router(),
         reminders.create_router(),
+        meetings.create_router(),
+        srs.create_router(),
         homework.create_router(),
         homework_review.create_router(),
         start.create_router(),

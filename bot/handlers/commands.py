@@ -16,6 +16,7 @@ from bot.db.models import Role
 from bot.dialogs.families.states import FamiliesSG
 from bot.dialogs.invitations.states import InvitationsSG
 from bot.dialogs.invite.states import InviteSG
+from bot.dialogs.meetings.states import MeetingsSG
 from bot.dialogs.menu.dialog import NOTICE, MenuNotice
 from bot.dialogs.menu.states import MenuSG
 from bot.dialogs.myvisits.states import MyVisitsSG
@@ -30,6 +31,7 @@ COORDINATOR_COMMANDS: dict[str, State] = {
     "invite": InviteSG.role,
     "invitations": InvitationsSG.list,
     "families": FamiliesSG.list,
+    "meetings": MeetingsSG.list,
 }
 
 MENTOR_COMMANDS: dict[str, State] = {

@@ -15,11 +15,12 @@ from bot.clock import Clock
 from bot.commands import publish_person_commands
 from bot.config import Settings
 from bot.db.models import Person, Role
+from bot.dialogs.meeting_invite.dialog import open_invitation
 from bot.dialogs.menu.dialog import WELCOME_ROLE
 from bot.dialogs.menu.states import MenuSG
 from bot.i18n import locale_for
 from bot.roles_text import ROLE_NAMES
-from bot.services import invitations, people
+from bot.services import invitations, meetings, people
 from bot.services.access import Actor
 from bot.services.errors import DomainError
 from bot.services.invitations import TokenProblem
@@ -78,8 +79,14 @@ async def cmd_start_with_token(
         if person is not None:
             await show_menu(dialog_manager)
         return
+    await meetings.note_opened(session, invitation, clock.now())  # only for a meeting's link
     role = Role(invitation.role)
-    if person is not None and role.value in {r.role for r in person.roles} and role != Role.PARENT:
+    # A parent may join a second family, a participant a second meeting: the link still counts.
+    if (
+        person is not None
+        and role.value in {r.role for r in person.roles}
+        and role not in (Role.PARENT, Role.PARTICIPANT)
+    ):
         await message.answer(_(texts.ALREADY_JOINED))
         await show_menu(dialog_manager)
         return
@@ -124,6 +131,7 @@ async def on_consent_yes(
 ) -> None:
     token = (callback.data or "")[len(CONSENT_YES) :]
     who = _newcomer(callback.from_user, settings, person)
+    participant_id: int | None = None
     try:
         if token == ADMIN_TOKEN:
             joined_person = await people.join_as_admin(
@@ -133,6 +141,7 @@ async def on_consent_yes(
         else:
             joined = await people.join_by_invitation(session, who, token, clock.now())
             joined_person, role = joined.person, joined.role
+            participant_id = joined.meeting_participant_id
     except DomainError as error:
         if person is not None:
             # Already in the bot: a second tap on the same consent; the menu is already there.
@@ -157,6 +166,12 @@ async def on_consent_yes(
     await publish_person_commands(callback.bot, i18n, joined_person, who.locale)  # type: ignore[arg-type]
     dialog_manager.middleware_data["person"] = joined_person
     dialog_manager.middleware_data["actor"] = Actor.of(joined_person)
+    if participant_id is not None:
+        # A network meeting's link: the consent message turns into their invitation.
+        await open_invitation(
+            dialog_manager, participant_id, mode=StartMode.RESET_STACK, show_mode=ShowMode.EDIT
+        )
+        return
     # The consent message turns into the menu, greeting them with their new role once.
     await dialog_manager.start(
         MenuSG.main,

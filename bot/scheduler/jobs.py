@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from bot.programmes_content import active_programmes
-from bot.services import concerns, digest, homework, homework_review, reminders
+from bot.services import concerns, digest, homework, homework_review, meetings, reminders
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,14 @@ async def run_homework_digest(sessionmaker: Sessionmaker, clock: Clock, settings
         return await homework_review.enqueue_digests(session, clock.now(), settings)
 
 
+async def run_meeting_reminders(
+    sessionmaker: Sessionmaker, clock: Clock, settings: Settings
+) -> int:
+    """Network meeting reminders 24 h and 2 h before, to those who said yes or maybe."""
+    async with sessionmaker.begin() as session:
+        return await meetings.enqueue_reminders(session, clock.now(), settings)
+
+
 Job = Callable[[Sessionmaker, Clock, Settings], Awaitable[int]]
 
 
@@ -87,6 +95,7 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec(run_homework_release, 30.0),
     JobSpec(run_homework_reminders, 120.0),
     JobSpec(run_homework_digest, 60.0),
+    JobSpec(run_meeting_reminders, 120.0),
 )
 
 

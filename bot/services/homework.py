@@ -437,7 +437,7 @@ async def hand_in(
     week.done_at = now
     week.done_by_id = actor.person_id
     week.late = now > week.due_at
-    await homework_repo.cancel_queued(session, OBJECT_WEEK, week.id, REMINDER_PURPOSES)
+    await outbox_keys.cancel_queued(session, OBJECT_WEEK, week.id, REMINDER_PURPOSES)
     await notify_members(
         session,
         await parents_of(session, family.id),

@@ -14,11 +14,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.db.models import (
     Family,
     Invitation,
@@ -26,6 +27,7 @@ from bot.db.models import (
     MeetingFormat,
     MeetingParticipant,
     MeetingStatus,
+    Person,
     Relation,
     Role,
     Rsvp,
@@ -36,6 +38,7 @@ from bot.services import audit, outbox
 from bot.services.access import Action, Actor, authorize
 from bot.services.errors import DomainError
 from bot.services.invitations import TOKEN_BYTES, hash_token
+from bot.services.quiet_hours import in_quiet_hours
 
 CHILD_NAME_MAX = 40
 SHORT_TEXT_MAX = 200  # topic, place, facilitators, contact
@@ -198,7 +201,19 @@ async def set_approved(
     """The child approved (or withdrew) this person; an invitation needs the approval."""
     await authorize(session, actor, Action.MEETING_MANAGE)
     participant = await _participant(session, participant_id)
+    meeting = await _meeting(session, participant.meeting_id)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise DomainError("meeting_not_planned")
     participant.approved_by_child = approved
+    await audit.record(
+        session,
+        actor,
+        "meeting.approval",
+        now,
+        object_type=OBJECT_PARTICIPANT,
+        object_id=participant.id,
+        approved=approved,
+    )
     return participant
 
 
@@ -225,6 +240,14 @@ async def invite(
     if meeting.status != MeetingStatus.PLANNED or meeting.starts_at <= now:
         raise DomainError("meeting_not_planned")
     participant.invited_at = now
+    await audit.record(
+        session,
+        actor,
+        "meeting.invite",
+        now,
+        object_type=OBJECT_PARTICIPANT,
+        object_id=participant.id,
+    )
     if participant.person_id is not None:
         person = await people_repo.by_id(session, participant.person_id)
         if person is None:
@@ -241,6 +264,17 @@ async def invite(
             occurrence=now.isoformat(),  # a resend is a new message
         )
         return Invited(participant, None)
+    # Inviting again makes a new link: the earlier unused one stops working.
+    await session.execute(
+        update(Invitation)
+        .where(
+            Invitation.meeting_participant_id == participant.id,
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
     token = secrets.token_urlsafe(TOKEN_BYTES)
     session.add(
         Invitation(
@@ -253,14 +287,6 @@ async def invite(
         )
     )
     await session.flush()
-    await audit.record(
-        session,
-        actor,
-        "meeting.invite",
-        now,
-        object_type=OBJECT_PARTICIPANT,
-        object_id=participant.id,
-    )
     return Invited(participant, token)
 
 
@@ -414,6 +440,19 @@ async def cancel(session: AsyncSession, actor: Actor, meeting_id: int, now: date
         return False
     meeting.status = MeetingStatus.CANCELLED.value
     meeting.cancelled_at = now
+    # Links not used yet stop working: nobody joins a cancelled meeting.
+    await session.execute(
+        update(Invitation)
+        .where(
+            Invitation.meeting_participant_id.in_(
+                select(MeetingParticipant.id).where(MeetingParticipant.meeting_id == meeting.id)
+            ),
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
     rows = await session.scalars(
         select(MeetingParticipant).where(
             MeetingParticipant.meeting_id == meeting.id,
@@ -567,3 +606,146 @@ async def my_invitations(
         .order_by(Meeting.starts_at)
     )
     return [(pid, local_start(m), m.child_name) for pid, m in rows]
+
+
+# --- changes and reminders -------------------------------------------------------------------
+
+CHANGE_PURPOSE = "meeting_changed"
+CHANGE_KIND = "meeting_changed"
+REMINDER_PURPOSE = "meeting_reminder"
+REMINDER_KIND = "meeting_reminder"
+REMINDERS = (("24h", timedelta(hours=24)), ("2h", timedelta(hours=2)))
+COMING = (Rsvp.YES.value, Rsvp.MAYBE.value)
+
+
+def _when(meeting: Meeting) -> str:
+    return local_start(meeting).strftime("%d.%m.%Y %H:%M")
+
+
+async def _invited_people(
+    session: AsyncSession, meeting_id: int, *, coming_only: bool = False
+) -> list[tuple[MeetingParticipant, Person]]:
+    query = (
+        select(MeetingParticipant, Person)
+        .join(Person, Person.id == MeetingParticipant.person_id)
+        .where(
+            MeetingParticipant.meeting_id == meeting_id,
+            MeetingParticipant.invited_at.is_not(None),
+        )
+        .order_by(MeetingParticipant.id)
+    )
+    if coming_only:
+        query = query.where(MeetingParticipant.rsvp.in_(COMING))
+    rows = await session.execute(query)
+    return [(participant, person) for participant, person in rows]
+
+
+async def reschedule(
+    session: AsyncSession,
+    actor: Actor,
+    meeting_id: int,
+    *,
+    now: datetime,
+    starts_local: datetime | None = None,
+    place: str | None = None,
+) -> bool:
+    """Move the meeting or its place; everyone invited who uses the bot is told what changed.
+    False when nothing changed."""
+    await authorize(session, actor, Action.MEETING_MANAGE)
+    meeting = await _meeting(session, meeting_id)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise DomainError("meeting_not_planned")
+    changes: dict[str, list[str]] = {}
+    if starts_local is not None:
+        starts_at = starts_local.replace(tzinfo=ZoneInfo(meeting.timezone))
+        if starts_at <= now:
+            raise DomainError("meeting_in_past")
+        if starts_at != meeting.starts_at:
+            before = _when(meeting)
+            meeting.starts_at = starts_at
+            changes["when"] = [before, _when(meeting)]
+    if place is not None:
+        cleaned = _clean(place, SHORT_TEXT_MAX, "meeting_place")
+        if cleaned != meeting.place:
+            changes["place"] = [meeting.place, cleaned or ""]
+            meeting.place = cleaned or meeting.place
+    if not changes:
+        return False
+    stamp = now.isoformat()
+    for participant, person in await _invited_people(session, meeting.id):
+        await outbox.enqueue(
+            session,
+            recipient=outbox.Recipient(person.id, person.telegram_id),
+            purpose=CHANGE_PURPOSE,
+            kind=CHANGE_KIND,
+            params={"participant_id": participant.id, "changes": changes},
+            now=now,
+            object_type=OBJECT_PARTICIPANT,
+            object_id=participant.id,
+            occurrence=stamp,
+        )
+    await audit.record(
+        session,
+        actor,
+        "meeting.change",
+        now,
+        object_type="meeting",
+        object_id=meeting.id,
+        changed=sorted(changes),
+    )
+    return True
+
+
+def _quiet(moment: datetime, timezone: str, settings: Settings) -> bool:
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo(settings.default_timezone)
+    local = moment.astimezone(zone).time()
+    return in_quiet_hours(local, settings.quiet_hours_start, settings.quiet_hours_end)
+
+
+async def enqueue_reminders(session: AsyncSession, now: datetime, settings: Settings) -> int:
+    """24 h and 2 h before the start, to those who said yes or maybe (a scan run every few
+    minutes). The key holds the start time, so a rescheduled meeting is reminded again for its
+    new time. Nobody is reminded in their quiet hours: the 24-hour reminder waits for the
+    morning (its window is long), a 2-hour one that would only fall into the night is dropped.
+    A late run sends only the latest reminder due."""
+    horizon = now + REMINDERS[0][1]
+    meetings_due = await session.scalars(
+        select(Meeting).where(
+            Meeting.status == MeetingStatus.PLANNED.value,
+            Meeting.starts_at > now,
+            Meeting.starts_at <= horizon,
+        )
+    )
+    queued = 0
+    for meeting in meetings_due:
+        # The latest reminder whose moment has come (a late run sends only that one).
+        label = next(
+            (name for name, before in reversed(REMINDERS) if now >= meeting.starts_at - before),
+            None,
+        )
+        if label is None:
+            continue
+        occurrence = f"{label}@{meeting.starts_at.isoformat()}"
+        for participant, person in await _invited_people(session, meeting.id, coming_only=True):
+            if _quiet(now, person.timezone, settings):
+                continue
+            if await outbox.enqueue(
+                session,
+                recipient=outbox.Recipient(person.id, person.telegram_id),
+                purpose=REMINDER_PURPOSE,
+                kind=REMINDER_KIND,
+                params={
+                    "participant_id": participant.id,
+                    "when": _when(meeting),
+                    "label": label,
+                },
+                now=now,
+                object_type=OBJECT_PARTICIPANT,
+                object_id=participant.id,
+                occurrence=occurrence,
+            ):
+                queued += 1
+    return queued

@@ -57,8 +57,9 @@ async def test_week_answer_digest_reply(app: BotHarness) -> None:
     # Another family's mentor and parent forge the button: refused, nothing shown.
     for intruder in (other_mentor, stranger):
         before = len(intruder.messages())
-        answer = await intruder.press_forged(f"hw:o:{week.id}", intruder.last().message_id)
-        assert "Нарисовали" not in answer
+        query = await intruder.press_forged(f"hw:o:{week.id}", intruder.last().message_id)
+        refusal = str((app.fake.callback_answer(query) or {}).get("text"))
+        assert refusal and "Нарисовали" not in refusal
         assert not any("Нарисовали" in t for t in intruder.texts()[before:])
 
     await mentor.press("Ивановы · неделя 1")

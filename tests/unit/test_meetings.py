@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.db.models import (
     AuditEntry,
     Invitation,
@@ -20,7 +21,7 @@ from bot.db.models import (
     Rsvp,
     SupportLevel,
 )
-from bot.services import families, meetings, people
+from bot.services import families, invitations, meetings, people
 from bot.services.access import Actor
 from bot.services.errors import AccessDenied, DomainError
 from tests.factories import make_person
@@ -118,10 +119,16 @@ async def test_invitation_only_after_the_childs_approval_and_joining_binds(
     )
     await raises("participant_not_approved", meetings.invite(session, boss, mum.id, NOW, ttl=TTL))
     await meetings.set_approved(session, boss, mum.id, True, NOW)
-    invited = await meetings.invite(session, boss, mum.id, NOW, ttl=TTL)
-    assert invited.token and mum.invited_at == NOW
+    first = await meetings.invite(session, boss, mum.id, NOW, ttl=TTL)
+    invited = await meetings.invite(session, boss, mum.id, NOW, ttl=TTL)  # invited again
+    assert invited.token and first.token and invited.token != first.token
+    assert mum.invited_at == NOW
+    old_link, problem = await invitations.find_valid(session, first.token, NOW)
+    assert old_link is None and problem is not None  # the earlier link stopped working
     link = await session.scalar(
-        select(Invitation).where(Invitation.meeting_participant_id == mum.id)
+        select(Invitation).where(
+            Invitation.meeting_participant_id == mum.id, Invitation.revoked_at.is_(None)
+        )
     )
     assert link is not None and link.role == Role.PARTICIPANT.value
     assert link.expires_at <= meeting.starts_at
@@ -258,8 +265,23 @@ async def test_board_list_and_cancel(session: AsyncSession) -> None:
     assert total == 2 and [m.id for m in upcoming] == [soon.id, later.id]
     assert (upcoming[0].invited, upcoming[0].accepted) == (1, 1)
 
+    unused = await meetings.add_participant(
+        session,
+        boss,
+        soon.id,
+        name="Без бота",
+        relation=Relation.NEIGHBOUR,
+        approved_by_child=True,
+        phone=None,
+        now=NOW,
+    )
+    link = await meetings.invite(session, boss, unused.id, NOW, ttl=TTL)
     assert await meetings.cancel(session, boss, soon.id, NOW)
     assert not await meetings.cancel(session, boss, soon.id, NOW)
+    revoked = await session.scalar(
+        select(Invitation).where(Invitation.meeting_participant_id == unused.id)
+    )
+    assert link.token and revoked is not None and revoked.revoked_at == NOW
     assert soon.status == MeetingStatus.CANCELLED
     notices = list(
         await session.scalars(
@@ -275,3 +297,83 @@ async def test_board_list_and_cancel(session: AsyncSession) -> None:
         "meeting_answers_closed", meetings.answer(session, guest_actor, row.id, Rsvp.NO, NOW)
     )
     await raises("meeting_not_planned", meetings.invite(session, boss, row.id, NOW, ttl=TTL))
+
+
+async def _three_invited(
+    session: AsyncSession, boss: Actor, meeting_id: int
+) -> list[tuple[Actor, int]]:
+    found = []
+    for index, answer in enumerate((Rsvp.YES, Rsvp.MAYBE, Rsvp.NO)):
+        person = await make_person(session, 9000 + index, Role.PARTICIPANT, now=NOW)
+        row = await meetings.add_participant(
+            session,
+            boss,
+            meeting_id,
+            name=f"Гость {index}",
+            relation=Relation.FRIEND,
+            approved_by_child=True,
+            phone=None,
+            person_id=person.person_id,
+            now=NOW,
+        )
+        await meetings.invite(session, boss, row.id, NOW, ttl=TTL)
+        await meetings.answer(session, person, row.id, answer, NOW)
+        found.append((person, row.id))
+    return found
+
+
+async def _rows(session: AsyncSession, purpose: str) -> list[OutboxMessage]:
+    return list(
+        await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.purpose == purpose).order_by(OutboxMessage.id)
+        )
+    )
+
+
+async def test_reminders_24h_and_2h_to_yes_and_maybe_and_again_after_a_move(
+    session: AsyncSession, settings: Settings
+) -> None:
+    boss, family_id = await setup(session)
+    meeting = await meetings.create(session, boss, family_id, draft(), draft_key="k", now=NOW)
+    guests = await _three_invited(session, boss, meeting.id)
+    start = meeting.starts_at  # 01.12 17:00 Moscow
+    assert await meetings.enqueue_reminders(session, start - timedelta(hours=25), settings) == 0
+    day_before = start - timedelta(hours=24) + timedelta(minutes=1)
+    assert await meetings.enqueue_reminders(session, day_before, settings) == 2
+    assert await meetings.enqueue_reminders(session, day_before, settings) == 0
+    two_before = start - timedelta(hours=2)
+    assert await meetings.enqueue_reminders(session, two_before, settings) == 2
+    sent = await _rows(session, meetings.REMINDER_PURPOSE)
+    coming = {guests[0][0].person_id, guests[1][0].person_id}
+    assert {r.person_id for r in sent} == coming
+    assert sorted(r.params["label"] for r in sent) == ["24h", "24h", "2h", "2h"]
+
+    # Moved by a day: everyone invited hears what changed, and the reminders come again.
+    moved = datetime(2026, 12, 2, 17, 0)
+    assert await meetings.reschedule(session, boss, meeting.id, now=NOW, starts_local=moved)
+    assert not await meetings.reschedule(session, boss, meeting.id, now=NOW, starts_local=moved)
+    changes = await _rows(session, meetings.CHANGE_PURPOSE)
+    assert len(changes) == 3
+    assert changes[0].params["changes"] == {"when": ["01.12.2026 17:00", "02.12.2026 17:00"]}
+    again = meeting.starts_at - timedelta(hours=24) + timedelta(minutes=1)
+    assert await meetings.enqueue_reminders(session, again, settings) == 2
+
+
+async def test_no_meeting_reminder_at_night(session: AsyncSession, settings: Settings) -> None:
+    boss, family_id = await setup(session)
+    early = await meetings.create(
+        session,
+        boss,
+        family_id,
+        draft(starts_local=datetime(2026, 12, 1, 8, 0)),
+        draft_key="k",
+        now=NOW,
+    )
+    await _three_invited(session, boss, early.id)
+    # 24 h before is 08:00 local (quiet until 09:00): it waits for the morning...
+    day_before = early.starts_at - timedelta(hours=24)
+    assert await meetings.enqueue_reminders(session, day_before, settings) == 0
+    assert await meetings.enqueue_reminders(session, day_before + timedelta(hours=1), settings) == 2
+    # ...and 2 h before is 06:00: not sent at all.
+    two_before = early.starts_at - timedelta(hours=2)
+    assert await meetings.enqueue_reminders(session, two_before, settings) == 0

@@ -162,26 +162,6 @@ async def weeks_to_remind(
     return [(week, enrollment) for week, enrollment in rows]
 
 
-async def cancel_queued(
-    session: AsyncSession, object_type: str, object_id: int, purposes: Collection[str]
-) -> int:
-    """Cancel queued messages about an object that are no longer wanted (a reminder after the
-    homework was handed in). A claimed row is cancelled too: its sender's compare-and-set then
-    fails and it is not sent."""
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.object_type == object_type,
-            OutboxMessage.object_id == object_id,
-            OutboxMessage.purpose.in_(list(purposes)),
-            OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value]),
-        )
-        .values(status=OutboxStatus.CANCELLED.value, last_error="no longer needed")
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
 async def cancel_queued_for_enrollment(
     session: AsyncSession, enrollment_id: int, purposes: Collection[str]
 ) -> int:

@@ -22,12 +22,14 @@ from bot.dialogs.homework.dialog import take_loose_answer
 from bot.dialogs.homework.states import ProgressSG
 from bot.dialogs.invitations.states import InvitationsSG
 from bot.dialogs.invite.states import InviteSG
+from bot.dialogs.meeting_invite.states import MeetingInviteSG
+from bot.dialogs.meetings.states import MeetingsSG
 from bot.dialogs.menu.states import MenuSG
 from bot.dialogs.myvisits.states import MyVisitsSG
 from bot.dialogs.visit.states import VisitSG
 from bot.dialogs.widgets import Dialog, Html, T, Window
 from bot.roles_text import ROLE_NAMES, help_text, role_names
-from bot.services import people
+from bot.services import meetings, people
 
 BACK = T("⬅️ Back")
 WELCOME_ROLE = "welcome_role"  # start data: the role just granted, greeted once
@@ -83,6 +85,10 @@ async def get_menu(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
         "is_coordinator": Role.COORDINATOR in roles,
         "is_mentor": Role.MENTOR in roles,
         "is_parent": Role.PARENT in roles,
+        # Invited in the chat or by a link, with or without the participant role.
+        "has_meetings": bool(
+            c.actor and await meetings.my_invitations(c.session, c.actor, c.now())
+        ),
         "help": Html(help_text(roles, _)),
     }
 
@@ -170,6 +176,12 @@ def create_menu_dialog() -> Dialog:
                 ),
             ),
             Start(
+                T("🤝 Network meetings"),
+                id="meetings",
+                state=MeetingsSG.list,
+                when=_is_coordinator,
+            ),
+            Start(
                 T("👪 My families"), id="my_families", state=MyFamiliesSG.list, when=_is_mentor_only
             ),
             Row(
@@ -177,6 +189,12 @@ def create_menu_dialog() -> Dialog:
                 Start(T("📋 My visits"), id="myvisits", state=MyVisitsSG.list, when=_is_mentor),
             ),
             Start(T("📚 Our programme"), id="progress", state=ProgressSG.overview, when=_is_parent),
+            Start(
+                T("📩 My meetings"),
+                id="my_meetings",
+                state=MeetingInviteSG.list,
+                when="has_meetings",
+            ),
             Row(
                 SwitchTo(T("❓ Help"), id="help", state=MenuSG.help),
                 SwitchTo(T("🔒 My data"), id="me", state=MenuSG.me),

@@ -1,4 +1,4 @@
-"""network meetings and their participants; meeting invitations
+"""network meetings, their participants and SRS responses; meeting invitations
 
 Revision ID: 0006
 Revises: 0005
@@ -70,6 +70,23 @@ def upgrade() -> None:
     )
     op.create_index("ix_meeting_participants_meeting_id", "meeting_participants", ["meeting_id"])
     op.create_index("ix_meeting_participants_person_id", "meeting_participants", ["person_id"])
+    op.create_table(
+        "srs_responses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.Integer(), nullable=False),
+        sa.Column("scores", sa.JSON(), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("created_at", bot.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["meeting_id"], ["meetings.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["participant_id"], ["meeting_participants.id"], ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("participant_id"),
+    )
+    op.create_index("ix_srs_responses_meeting_id", "srs_responses", ["meeting_id"])
     with op.batch_alter_table("invitations") as batch:
         batch.add_column(sa.Column("meeting_participant_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
@@ -87,6 +104,8 @@ def downgrade() -> None:
             "fk_invitations_meeting_participant_id_meeting_participants", type_="foreignkey"
         )
         batch.drop_column("meeting_participant_id")
+    op.drop_index("ix_srs_responses_meeting_id", table_name="srs_responses")
+    op.drop_table("srs_responses")
     op.drop_index("ix_meeting_participants_person_id", table_name="meeting_participants")
     op.drop_index("ix_meeting_participants_meeting_id", table_name="meeting_participants")
     op.drop_table("meeting_participants")

@@ -1,0 +1,145 @@
+"""Names of formats, relations and answers, and the board's text (kept under Telegram's limit)."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+
+from bot.db.models import MeetingFormat, Relation, Rsvp
+from bot.roles_text import N_
+from bot.services.meetings import Board, BoardLine, local_start
+
+Gettext = Callable[[str], str]
+
+FORMAT_NAMES = {
+    MeetingFormat.DIALOGUE: N_("meeting-dialogue"),
+    MeetingFormat.PROCESS: N_("meeting-process"),
+    MeetingFormat.FAMILY_COUNCIL: N_("family council"),
+    MeetingFormat.SUPPORT_GROUP: N_("support-group meeting"),
+}
+RELATION_NAMES = {
+    Relation.MOTHER: N_("mother"),
+    Relation.FATHER: N_("father"),
+    Relation.RELATIVE: N_("relative"),
+    Relation.FRIEND: N_("friend"),
+    Relation.NEIGHBOUR: N_("neighbour"),
+    Relation.TEACHER: N_("teacher or carer"),
+    Relation.SPECIALIST: N_("specialist"),
+    Relation.OFFICIAL: N_("official"),
+    Relation.OTHER: N_("other"),
+}
+RSVP_NAMES = {
+    Rsvp.YES: N_("I'll come"),
+    Rsvp.NO: N_("I can't come"),
+    Rsvp.MAYBE: N_("Not sure yet"),
+}
+
+TEXT_LIMIT = 4000  # Telegram allows 4096 visible characters; room for the window's other lines
+# (name, comment) lengths tried in turn until the board fits.
+SHORTENINGS = ((48, 80), (32, 40), (24, 20), (16, 0))
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def visible_length(markup: str) -> int:
+    return len(html.unescape(re.sub(r"<[^>]+>", "", markup)))
+
+
+def format_name(value: str, _: Gettext) -> str:
+    try:
+        return _(FORMAT_NAMES[MeetingFormat(value)])
+    except ValueError:
+        return value
+
+
+def relation_name(value: str, _: Gettext) -> str:
+    try:
+        return _(RELATION_NAMES[Relation(value)])
+    except ValueError:
+        return value
+
+
+def rsvp_name(value: str | None, _: Gettext) -> str:
+    if value is None:
+        return "—"
+    try:
+        return _(RSVP_NAMES[Rsvp(value)])
+    except ValueError:
+        return value
+
+
+def header(board: Board, _: Gettext) -> str:
+    meeting = board.meeting
+    start = local_start(meeting)
+    lines = [
+        _("<b>Network meeting: {child}</b> ({family})").format(
+            child=esc(meeting.child_name), family=esc(shorten(board.family_name, 64))
+        ),
+        _("Topic: «{topic}»").format(topic=esc(shorten(meeting.topic, 120))),
+        _("Format: {format}").format(format=esc(format_name(meeting.format, _))),
+        _("When: {when} (family's time), {minutes} min").format(
+            when=start.strftime("%d.%m.%Y %H:%M"), minutes=meeting.duration_minutes
+        ),
+        _("Place: {place}").format(place=esc(shorten(meeting.place, 100)))
+        + (" 📍" if meeting.latitude is not None else ""),
+        _("Facilitators: {facilitators}").format(
+            facilitators=esc(shorten(meeting.facilitators, 100))
+        ),
+    ]
+    if meeting.status == "cancelled":
+        lines.insert(1, _("❌ Cancelled"))
+    elif meeting.status == "held":
+        lines.insert(1, _("✔️ Held"))
+    return "\n".join(lines)
+
+
+def participant_line(
+    number: int, line: BoardLine, _: Gettext, name_limit: int, comment_limit: int
+) -> str:
+    if not line.invited:
+        progress = _("not invited")
+    elif line.opened or line.joined:
+        progress = _("invited, opened")
+    else:
+        progress = _("invited, not opened yet")
+    text = "{n}. <b>{name}</b>, {relation} · {approved} · {progress} · {answer}".format(
+        n=number,
+        name=esc(shorten(line.name, name_limit)),
+        relation=esc(relation_name(line.relation, _)),
+        approved="✅" if line.approved else "❌",
+        progress=progress,
+        answer=esc(rsvp_name(line.rsvp, _)),
+    )
+    if line.comment and comment_limit:
+        text += f" · «{esc(shorten(line.comment, comment_limit))}»"
+    return text
+
+
+def board_text(board: Board, _: Gettext) -> str:
+    counts = board.counts
+    summary = _(
+        "Invited: {invited} · will come: {yes} · can't come: {no} · not sure: {maybe} · "
+        "no answer: {silent}"
+    ).format(**counts)
+    legend = _("✅/❌ — approved by the child or not.")
+    top = header(board, _)
+    if not board.lines:
+        return "\n\n".join([top, _("No participants yet. Add the people the child named.")])
+    text = ""
+    for name_limit, comment_limit in SHORTENINGS:
+        lines = [
+            participant_line(n, line, _, name_limit, comment_limit)
+            for n, line in enumerate(board.lines, start=1)
+        ]
+        text = "\n\n".join([top, "\n".join(lines), summary, legend])
+        if visible_length(text) <= TEXT_LIMIT:
+            break
+    return text

@@ -1,0 +1,1038 @@
+"""/meetings for coordinators: upcoming and past network meetings, planning one (a wizard), and
+a meeting's board: its participants, adding them, the child's approval, personal invitations
+and cancelling.
+
+Every getter and button goes through bot/services/meetings.py, which checks the rights again;
+ids that came with a button are parsed defensively and must belong to the open meeting.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram_dialog import DialogManager, ShowMode, StartMode
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Back, Button, Row, Start, SwitchTo
+
+from bot.db.models import MeetingFormat, Relation
+from bot.dialogs.context import ctx
+from bot.dialogs.meetings.board import (
+    FORMAT_NAMES,
+    RELATION_NAMES,
+    board_text,
+    format_name,
+    relation_name,
+    rsvp_name,
+    shorten,
+)
+from bot.dialogs.meetings.states import MeetingNewSG, MeetingsSG
+from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
+from bot.dialogs.widgets import (
+    Dialog,
+    Html,
+    T,
+    Window,
+    choices,
+    get_input_error,
+    input_error_line,
+    show_input_error,
+    to_menu,
+)
+from bot.qr import qr_png
+from bot.roles_text import N_
+from bot.services import families, meetings
+from bot.services.access import Action, authorize
+from bot.services.errors import DomainError
+from bot.services.meetings import (
+    CHILD_NAME_MAX,
+    DURATIONS,
+    NAME_MAX,
+    NOTE_MAX,
+    PHONE_MAX,
+    SHORT_TEXT_MAX,
+    MeetingDraft,
+)
+
+LIST_SCROLL = "meetings_scroll"
+FAMILY_SCROLL = "meeting_family_scroll"
+MEETING_ID = "meeting_id"
+PARTICIPANT_ID = "participant_id"
+NOTICE = "notice"
+SHOWN_NOTICE = "shown_notice"
+DATE_DAYS = 8  # buttons for today and the next days
+TIME_BUTTONS = ("09:00", "10:00", "11:00", "12:00", "14:00", "15:00", "16:00", "17:00", "18:00")
+
+ERRORS = {
+    "participant_not_approved": N_(
+        "The child has not approved this person yet, so the invitation cannot be sent. "
+        "Mark the approval first."
+    ),
+    "meeting_not_planned": N_("This meeting is no longer planned: invitations are closed."),
+    "meeting_full": N_("The meeting already has the most participants it can have."),
+    "meeting_in_past": N_("That time has already passed: please choose a later date or time."),
+    "family_closed": N_("This family's case has been closed: choose another family."),
+    "family_not_found": N_("This family was not found: choose another one."),
+    "meeting_not_found": N_("This meeting was not found."),
+    "participant_not_found": N_("This participant was not found."),
+    "person_not_found": N_("This person no longer uses the bot."),
+}
+
+
+def _error_text(error: DomainError) -> str:
+    message = ERRORS.get(error.code)
+    return _(message) if message else _("That did not work. Please try again.")
+
+
+def _notify(manager: DialogManager, text: str) -> None:
+    """A line above the window; the same line again would leave the message as it is, which
+    Telegram refuses to edit, so then nothing is redrawn."""
+    if manager.dialog_data.get(SHOWN_NOTICE) == text:
+        manager.show_mode = ShowMode.NO_UPDATE
+    else:
+        manager.dialog_data[NOTICE] = text
+
+
+def _take_notice(manager: DialogManager) -> str:
+    notice = str(manager.dialog_data.pop(NOTICE, ""))
+    manager.dialog_data[SHOWN_NOTICE] = notice
+    return notice
+
+
+def _ignore(manager: DialogManager) -> None:
+    """A stale or forged button: nothing changes, so the window is left as it is."""
+    manager.show_mode = ShowMode.NO_UPDATE
+
+
+def parse_id(raw: Any) -> int | None:
+    """Ids from buttons: digits only, at most 9 of them."""
+    text = str(raw)
+    return int(text) if text.isdigit() and len(text) <= 9 else None
+
+
+def _text_input(message: Message, limit: int, empty: str) -> str | None:
+    """What is wrong with the typed text, or None (the other answers stay either way)."""
+    text = (message.text or "").strip()
+    if not text:
+        return empty
+    if len(text) > limit:
+        return _("That is a bit long: please keep it under {limit} characters.").format(limit=limit)
+    return None
+
+
+# --- the list -------------------------------------------------------------------------------
+
+
+async def on_list_start(start_data: Any, manager: DialogManager) -> None:
+    c = ctx(manager)
+    await authorize(c.session, c.actor, Action.MEETING_MANAGE)
+    if isinstance(start_data, dict) and parse_id(start_data.get(MEETING_ID)) is not None:
+        manager.dialog_data[MEETING_ID] = parse_id(start_data[MEETING_ID])
+        await manager.switch_to(MeetingsSG.board)
+
+
+def _when(starts_at: datetime, zone: str) -> str:
+    return starts_at.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
+
+
+async def get_list(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    past = bool(dialog_manager.dialog_data.get("past"))
+    page = await current_page(dialog_manager, LIST_SCROLL)
+    rows, total = await meetings.page(
+        c.session, c.require_actor(), c.now(), past=past, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    items = [
+        (
+            "{mark}{when} · {child} · {family} · {accepted}".format(
+                mark="❌ " if row.status == "cancelled" else "",
+                when=_when(row.starts_at, row.timezone),
+                child=shorten(row.child_name, 20),
+                family=shorten(row.family_name, 24),
+                accepted=_("accepted {k} of {n} invited").format(k=row.accepted, n=row.invited),
+            ),
+            str(row.id),
+        )
+        for row in rows
+    ]
+    return {"items": items, "total": total, "past": past, **page_data(page, total)}
+
+
+async def on_toggle_past(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    manager.dialog_data["past"] = not manager.dialog_data.get("past")
+    scroll = manager.find(LIST_SCROLL)
+    if scroll is not None:
+        await scroll.set_page(0)  # type: ignore[attr-defined]
+
+
+async def on_pick_meeting(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    meeting_id = parse_id(item)
+    if meeting_id is None:
+        _ignore(manager)
+        return
+    manager.dialog_data[MEETING_ID] = meeting_id
+    await manager.switch_to(MeetingsSG.board)
+
+
+# --- the board ------------------------------------------------------------------------------
+
+
+def _meeting_id(manager: DialogManager) -> int:
+    meeting_id = parse_id(manager.dialog_data.get(MEETING_ID))
+    if meeting_id is None:
+        raise DomainError("meeting_not_found")
+    return meeting_id
+
+
+async def _board(manager: DialogManager) -> meetings.Board:
+    c = ctx(manager)
+    return await meetings.board(c.session, c.require_actor(), _meeting_id(manager), c.now())
+
+
+async def get_board(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    board = await _board(dialog_manager)
+    planned = board.meeting.status == "planned"
+    return {
+        "board": Html(board_text(board, _)),
+        "people": [
+            (
+                "{mark} {name}".format(
+                    mark="✅" if line.approved else "❌", name=shorten(line.name, 32)
+                ),
+                str(line.participant_id),
+            )
+            for line in board.lines
+        ],
+        "planned": planned,
+        "can_add": planned and len(board.lines) < meetings.MAX_PARTICIPANTS,
+        "notice": _take_notice(dialog_manager),
+    }
+
+
+async def on_pick_participant(
+    _c: CallbackQuery, _w: Any, manager: DialogManager, item: str
+) -> None:
+    participant_id = parse_id(item)
+    board = await _board(manager)
+    if all(line.participant_id != participant_id for line in board.lines):
+        # Not this meeting's person: a stale or forged button.
+        _notify(manager, _("This button is out of date."))
+        return
+    manager.dialog_data[PARTICIPANT_ID] = participant_id
+    await manager.switch_to(MeetingsSG.participant)
+
+
+async def on_cancel_meeting(callback: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    done = await meetings.cancel(c.session, c.require_actor(), _meeting_id(manager), c.now())
+    manager.dialog_data[NOTICE] = (
+        _("The meeting is cancelled. Everyone invited who uses the bot will be told.")
+        if done
+        else _("This meeting was already not planned.")
+    )
+    await manager.switch_to(MeetingsSG.board)
+
+
+async def on_back_to_list(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    manager.dialog_data.pop(MEETING_ID, None)
+    manager.dialog_data.pop(PARTICIPANT_ID, None)
+    await manager.switch_to(MeetingsSG.list)
+
+
+# --- one participant ------------------------------------------------------------------------
+
+
+async def _line(manager: DialogManager) -> meetings.BoardLine | None:
+    participant_id = parse_id(manager.dialog_data.get(PARTICIPANT_ID))
+    board = await _board(manager)
+    return next((ln for ln in board.lines if ln.participant_id == participant_id), None)
+
+
+async def get_participant(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    line = await _line(dialog_manager)
+    if line is None:
+        return {
+            "found": False,
+            "approved": False,
+            "invited": False,
+            "name": "",
+            "notice": _("This participant was not found."),
+        }
+    if not line.invited:
+        progress = _("not invited yet")
+    elif line.opened or line.joined:
+        progress = _("invited, the invitation was opened")
+    else:
+        progress = _("invited, not opened yet")
+    return {
+        "found": True,
+        "name": shorten(line.name, 200),
+        "relation": relation_name(line.relation, _),
+        "approved": line.approved,
+        "invited": line.invited,
+        "progress": progress,
+        "answer": rsvp_name(line.rsvp, _),
+        "comment": shorten(line.comment or "", 600),
+        "notice": _take_notice(dialog_manager),
+    }
+
+
+async def on_toggle_approved(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    line = await _line(manager)
+    if line is None:
+        _ignore(manager)
+        return
+    await meetings.set_approved(
+        c.session, c.require_actor(), line.participant_id, not line.approved, c.now()
+    )
+
+
+async def on_invite(callback: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    line = await _line(manager)
+    if line is None:
+        _ignore(manager)
+        return
+    try:
+        invited = await meetings.invite(
+            c.session,
+            c.require_actor(),
+            line.participant_id,
+            c.now(),
+            ttl=timedelta(days=c.settings.invitation_ttl_days),
+        )
+    except DomainError as error:
+        if error.code == "access_denied":
+            raise
+        _notify(manager, _error_text(error))
+        return
+    if invited.token is None:
+        _notify(
+            manager,
+            _("{name} already uses the bot: the invitation was sent in the chat.").format(
+                name=shorten(line.name, 80)
+            ),
+        )
+        return
+    # The link must work the moment it is shown: it can be opened before this update ends.
+    await c.session.commit()
+    me = await c.bot.me()
+    link = f"https://t.me/{me.username}?start={invited.token}"
+    caption = _(
+        "Invitation to the network meeting for {name}. Forward this picture or the link to "
+        "the person, or show the code on your phone.\n{link}\nThe link works once."
+    ).format(name=meetings.first_name(shorten(line.name, 80)), link=link)
+    await c.bot.send_photo(
+        chat_id=callback.from_user.id,
+        photo=BufferedInputFile(qr_png(link), filename="invitation.png"),
+        caption=caption,
+        parse_mode=None,
+    )
+    manager.dialog_data[NOTICE] = _("The personal link for {name} is above.").format(
+        name=shorten(line.name, 80)
+    )
+    await manager.switch_to(MeetingsSG.participant, show_mode=ShowMode.SEND)
+
+
+# --- adding a participant -------------------------------------------------------------------
+
+
+async def on_add_name(message: Message, _w: Any, manager: DialogManager) -> None:
+    problem = _text_input(message, NAME_MAX, _("Please send the person's name as text."))
+    if problem:
+        show_input_error(manager, problem)
+        return
+    manager.dialog_data["p_name"] = (message.text or "").strip()
+    await manager.switch_to(MeetingsSG.add_relation)
+
+
+async def get_relations(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    return {
+        "relations": [(_(name), relation.value) for relation, name in RELATION_NAMES.items()],
+        "p_name": dialog_manager.dialog_data.get("p_name", ""),
+    }
+
+
+async def on_relation(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    if item not in {r.value for r in Relation}:
+        _ignore(manager)
+        return
+    manager.dialog_data["p_relation"] = item
+    await manager.switch_to(MeetingsSG.add_approved)
+
+
+async def on_approved_yes(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    manager.dialog_data["p_approved"] = True
+    await manager.switch_to(MeetingsSG.add_phone)
+
+
+async def on_approved_no(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    manager.dialog_data["p_approved"] = False
+    await manager.switch_to(MeetingsSG.add_phone)
+
+
+async def _add_participant(manager: DialogManager, phone: str | None) -> None:
+    c = ctx(manager)
+    data = manager.dialog_data
+    if "p_name" not in data or "p_relation" not in data:
+        await manager.switch_to(MeetingsSG.board)
+        return
+    try:
+        participant = await meetings.add_participant(
+            c.session,
+            c.require_actor(),
+            _meeting_id(manager),
+            name=data["p_name"],
+            relation=Relation(data["p_relation"]),
+            approved_by_child=bool(data.get("p_approved")),
+            phone=phone,
+            now=c.now(),
+        )
+    except DomainError as error:
+        if error.code == "access_denied":
+            raise
+        data[NOTICE] = _error_text(error)
+    else:
+        data[NOTICE] = _("{name} is added.").format(name=shorten(participant.name, 80))
+    for key in ("p_name", "p_relation", "p_approved"):
+        data.pop(key, None)
+    await manager.switch_to(MeetingsSG.board)
+
+
+async def on_phone(message: Message, _w: Any, manager: DialogManager) -> None:
+    problem = _text_input(message, PHONE_MAX, _("Please send the phone number as text."))
+    if problem:
+        show_input_error(manager, problem)
+        return
+    await _add_participant(manager, (message.text or "").strip())
+
+
+async def on_skip_phone(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    await _add_participant(manager, None)
+
+
+def _is_planned(data: dict[str, Any], *_: Any) -> bool:
+    return bool(data.get("planned"))
+
+
+def create_meetings_dialog() -> Dialog:
+    return Dialog(
+        Window(
+            T("<b>Upcoming network meetings</b>: {total}", when=lambda d, *_: not d["past"]),
+            T("<b>Past and cancelled meetings</b>: {total}", when="past"),
+            T("(page {page_no} of {pages})", when=lambda d, *_: d["pages"] > 1),
+            T("No meetings here yet.", when=lambda d, *_: not d["total"]),
+            T("Tap a meeting to open its board.", when="total"),
+            choices("meeting", "items", on_pick_meeting),
+            *pager(LIST_SCROLL),
+            Start(T("➕ New meeting"), id="new", state=MeetingNewSG.family),
+            Button(
+                T("🗂 Past and cancelled"),
+                id="past",
+                on_click=on_toggle_past,
+                when=lambda d, *_: not d["past"],
+            ),
+            Button(T("📅 Upcoming"), id="upcoming", on_click=on_toggle_past, when="past"),
+            to_menu(),
+            state=MeetingsSG.list,
+            getter=get_list,
+        ),
+        Window(
+            T("{notice}\n", when="notice"),
+            T("{board}"),
+            choices("person", "people", on_pick_participant, width=2),
+            SwitchTo(T("➕ Participant"), id="add", state=MeetingsSG.add_name, when="can_add"),
+            SwitchTo(
+                T("❌ Cancel the meeting"), id="cancel", state=MeetingsSG.cancel, when=_is_planned
+            ),
+            Button(T("⬅️ All meetings"), id="to_list", on_click=on_back_to_list),
+            to_menu(),
+            state=MeetingsSG.board,
+            getter=get_board,
+        ),
+        Window(
+            T("{notice}\n", when="notice"),
+            T(
+                "<b>{name}</b>, {relation}\nApproved by the child: ✅ yes",
+                when=lambda d, *_: d["found"] and d["approved"],
+            ),
+            T(
+                "<b>{name}</b>, {relation}\nApproved by the child: ❌ not yet",
+                when=lambda d, *_: d["found"] and not d["approved"],
+            ),
+            T("Invitation: {progress}\nAnswer: {answer}", when="found"),
+            T("Comment: «{comment}»", when="comment"),
+            Button(
+                T("❌ Withdraw the approval"),
+                id="unapprove",
+                on_click=on_toggle_approved,
+                when="approved",
+            ),
+            Button(
+                T("✅ The child approved"),
+                id="approve",
+                on_click=on_toggle_approved,
+                when=lambda d, *_: d["found"] and not d["approved"],
+            ),
+            Button(
+                T("🔗 Invite"),
+                id="invite",
+                on_click=on_invite,
+                when=lambda d, *_: d["found"] and not d["invited"],
+            ),
+            Button(T("🔁 Invite again"), id="reinvite", on_click=on_invite, when="invited"),
+            SwitchTo(T("⬅️ To the meeting"), id="to_board", state=MeetingsSG.board),
+            state=MeetingsSG.participant,
+            getter=get_participant,
+        ),
+        Window(
+            T(
+                "Cancel this meeting? Everyone invited who uses the bot will get a message "
+                "that it is cancelled."
+            ),
+            Row(
+                Button(T("❌ Yes, cancel it"), id="cancel_yes", on_click=on_cancel_meeting),
+                SwitchTo(T("⬅️ No, keep it"), id="cancel_no", state=MeetingsSG.board),
+            ),
+            state=MeetingsSG.cancel,
+        ),
+        Window(
+            input_error_line(),
+            T(
+                "<b>New participant</b>\nSend the person's name as the child calls them, "
+                "for example «Анна Петровна» or «тётя Света»."
+            ),
+            MessageInput(on_add_name),
+            SwitchTo(T("✖️ Cancel"), id="add_cancel", state=MeetingsSG.board),
+            state=MeetingsSG.add_name,
+            getter=get_input_error,
+        ),
+        Window(
+            T("Who is «{p_name}» to the child?"),
+            choices("relation", "relations", on_relation, width=3),
+            SwitchTo(T("⬅️ Back"), id="rel_back", state=MeetingsSG.add_name),
+            state=MeetingsSG.add_relation,
+            getter=get_relations,
+        ),
+        Window(
+            T(
+                "Has the child approved inviting «{p_name}»? "
+                "The invitation can be sent only after the child approves."
+            ),
+            Row(
+                Button(T("✅ Yes"), id="approved_yes", on_click=on_approved_yes),
+                Button(T("❌ Not yet"), id="approved_no", on_click=on_approved_no),
+            ),
+            SwitchTo(T("⬅️ Back"), id="appr_back", state=MeetingsSG.add_relation),
+            state=MeetingsSG.add_approved,
+            getter=get_relations,
+        ),
+        Window(
+            input_error_line(),
+            T("The phone number of «{p_name}», if you have it (optional)."),
+            MessageInput(on_phone),
+            Button(T("➡️ Skip"), id="skip_phone", on_click=on_skip_phone),
+            SwitchTo(T("⬅️ Back"), id="phone_back", state=MeetingsSG.add_approved),
+            state=MeetingsSG.add_phone,
+            getter=[get_input_error, get_relations],
+        ),
+        on_start=on_list_start,
+    )
+
+
+# --- a new meeting --------------------------------------------------------------------------
+
+DRAFT_KEY = "draft_key"
+FAMILY_ID, FAMILY_NAME, FAMILY_TZ = "family_id", "family_name", "family_tz"
+TO_SUMMARY = "to_summary"  # once the summary was seen, a changed step returns there
+
+
+async def on_new_start(_data: Any, manager: DialogManager) -> None:
+    c = ctx(manager)
+    await authorize(c.session, c.actor, Action.MEETING_MANAGE)
+    # One key per form: a double tap on Save finds the meeting the first tap made.
+    manager.dialog_data[DRAFT_KEY] = secrets.token_hex(16)
+
+
+async def _advance(manager: DialogManager, state: Any) -> None:
+    if manager.dialog_data.get(TO_SUMMARY):
+        await manager.switch_to(MeetingNewSG.summary)
+    else:
+        await manager.switch_to(state)
+
+
+def _family_now(manager: DialogManager) -> datetime:
+    c = ctx(manager)
+    zone = ZoneInfo(manager.dialog_data.get(FAMILY_TZ) or c.settings.default_timezone)
+    return c.now().astimezone(zone).replace(tzinfo=None)
+
+
+async def get_families(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    page = await current_page(dialog_manager, FAMILY_SCROLL)
+    search = dialog_manager.dialog_data.get("search")
+    rows, total = await families.list_page(
+        c.session,
+        c.require_actor(),
+        c.now(),
+        offset=page * PAGE_SIZE,
+        limit=PAGE_SIZE,
+        search=search,
+    )
+    return {
+        "families": [(shorten(f.name, 48), str(f.id)) for f in rows],
+        "total": total,
+        "search": search or "",
+        **page_data(page, total),
+    }
+
+
+async def on_family_search(message: Message, _w: Any, manager: DialogManager) -> None:
+    text = (message.text or "").strip()
+    if not text:
+        show_input_error(manager, _("To search, send a part of the family's name as text."))
+        return
+    manager.dialog_data["search"] = text[:64]
+    scroll = manager.find(FAMILY_SCROLL)
+    if scroll is not None:
+        await scroll.set_page(0)  # type: ignore[attr-defined]
+
+
+async def on_clear_search(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    manager.dialog_data.pop("search", None)
+
+
+async def on_family(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    c = ctx(manager)
+    family_id = parse_id(item)
+    if family_id is None:
+        _ignore(manager)
+        return
+    await authorize(c.session, c.actor, Action.MEETING_MANAGE)
+    try:
+        family = await families.require_view(c.session, c.actor, family_id)
+    except DomainError as error:
+        if error.code == "access_denied":
+            raise
+        show_input_error(manager, _error_text(error))
+        return
+    if family.closed_at is not None:
+        show_input_error(manager, _error_text(DomainError("family_closed")))
+        return
+    manager.dialog_data.update(
+        {FAMILY_ID: family.id, FAMILY_NAME: family.name, FAMILY_TZ: family.timezone}
+    )
+    await _advance(manager, MeetingNewSG.child)
+
+
+def _text_step(key: str, limit: int, empty: str, next_state: Any, *, one_word: bool = False) -> Any:
+    async def handler(message: Message, _w: Any, manager: DialogManager) -> None:
+        problem = _text_input(message, limit, _(empty))
+        text = (message.text or "").strip()
+        if not problem and one_word and len(text.split()) > 1:
+            problem = _("Please send only the child's first name, without the surname.")
+        if problem:
+            show_input_error(manager, problem)
+            return
+        manager.dialog_data[key] = text
+        await _advance(manager, next_state)
+
+    return handler
+
+
+on_child = _text_step(
+    "child",
+    CHILD_NAME_MAX,
+    N_("Please send the child's first name as text."),
+    MeetingNewSG.topic,
+    one_word=True,
+)
+on_topic = _text_step(
+    "topic", SHORT_TEXT_MAX, N_("Please send the topic as text."), MeetingNewSG.format
+)
+on_facilitators = _text_step(
+    "facilitators",
+    SHORT_TEXT_MAX,
+    N_("Please send the facilitators' names as text."),
+    MeetingNewSG.contact,
+)
+on_contact = _text_step(
+    "contact", SHORT_TEXT_MAX, N_("Please send your contact as text."), MeetingNewSG.note
+)
+on_note = _text_step(
+    "note", NOTE_MAX, N_("Please send a short note as text."), MeetingNewSG.summary
+)
+
+
+async def get_formats(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    return {"formats": [(_(name), fmt.value) for fmt, name in FORMAT_NAMES.items()]}
+
+
+async def on_format(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    if item not in {f.value for f in MeetingFormat}:
+        _ignore(manager)
+        return
+    manager.dialog_data["format"] = item
+    await _advance(manager, MeetingNewSG.date)
+
+
+# date and time
+
+
+async def get_dates(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    today = _family_now(dialog_manager).date()
+    days = []
+    for n in range(DATE_DAYS):
+        day = today + timedelta(days=n)
+        label = day.strftime("%d.%m")
+        if n == 0:
+            label = _("Today, {day}").format(day=label)
+        elif n == 1:
+            label = _("Tomorrow, {day}").format(day=label)
+        days.append((label, day.isoformat()))
+    return {"days": days, "family": dialog_manager.dialog_data.get(FAMILY_NAME, "")}
+
+
+async def _accept_date(manager: DialogManager, picked: date) -> None:
+    if picked < _family_now(manager).date():
+        show_input_error(manager, _("That day has already passed: please choose a later date."))
+        return
+    manager.dialog_data["date"] = picked.isoformat()
+    await manager.switch_to(MeetingNewSG.time)
+
+
+async def on_day(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    try:
+        picked = date.fromisoformat(item)
+    except ValueError:
+        _ignore(manager)
+        return
+    await _accept_date(manager, picked)
+
+
+async def on_date_text(message: Message, _w: Any, manager: DialogManager) -> None:
+    try:
+        picked = datetime.strptime((message.text or "").strip(), "%d.%m.%Y").date()
+    except ValueError:
+        show_input_error(manager, _("Please send the date as DD.MM.YYYY, for example 05.12.2026."))
+        return
+    if picked > _family_now(manager).date() + timedelta(days=366):
+        show_input_error(manager, _("That is more than a year ahead: please check the date."))
+        return
+    await _accept_date(manager, picked)
+
+
+async def get_times(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    raw = dialog_manager.dialog_data.get("date")
+    picked = date.fromisoformat(raw) if raw else _family_now(dialog_manager).date()
+    return {
+        "times": [(t, t) for t in TIME_BUTTONS],
+        "day": picked.strftime("%d.%m.%Y"),
+    }
+
+
+async def _accept_time(manager: DialogManager, picked: time) -> None:
+    raw = manager.dialog_data.get("date")
+    if not raw:
+        await manager.switch_to(MeetingNewSG.date)
+        return
+    starts = datetime.combine(date.fromisoformat(raw), picked)
+    if starts <= _family_now(manager):
+        show_input_error(manager, _("That time has already passed: please choose a later time."))
+        return
+    manager.dialog_data["time"] = picked.strftime("%H:%M")
+    await _advance(manager, MeetingNewSG.place)
+
+
+async def on_time(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    try:
+        picked = datetime.strptime(item, "%H:%M").time()
+    except ValueError:
+        _ignore(manager)
+        return
+    await _accept_time(manager, picked)
+
+
+async def on_time_text(message: Message, _w: Any, manager: DialogManager) -> None:
+    try:
+        picked = datetime.strptime((message.text or "").strip(), "%H:%M").time()
+    except ValueError:
+        show_input_error(manager, _("Please send the time as HH:MM, for example 17:30."))
+        return
+    await _accept_time(manager, picked)
+
+
+# place
+
+
+async def on_place(message: Message, _w: Any, manager: DialogManager) -> None:
+    if message.location is not None:
+        manager.dialog_data["lat"] = message.location.latitude
+        manager.dialog_data["lon"] = message.location.longitude
+        return
+    problem = _text_input(
+        message, SHORT_TEXT_MAX, _("Please send the address or a description as text.")
+    )
+    if problem:
+        show_input_error(manager, problem)
+        return
+    manager.dialog_data["place"] = (message.text or "").strip()
+    await _advance(manager, MeetingNewSG.duration)
+
+
+async def on_see_pin(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    if manager.dialog_data.get("lat") is None:
+        _ignore(manager)
+        return
+    manager.dialog_data["place"] = _("see the pin")
+    await _advance(manager, MeetingNewSG.duration)
+
+
+async def get_place(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    return {"pin": dialog_manager.dialog_data.get("lat") is not None}
+
+
+async def get_durations(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    return {
+        "durations": [(_("{n} min").format(n=n), str(n)) for n in DURATIONS],
+    }
+
+
+async def on_duration(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    if not item.isdigit() or len(item) > 3 or int(item) not in DURATIONS:
+        _ignore(manager)
+        return
+    manager.dialog_data["duration"] = int(item)
+    await _advance(manager, MeetingNewSG.facilitators)
+
+
+# summary and save
+
+
+async def get_summary(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    data = dialog_manager.dialog_data
+    data[TO_SUMMARY] = True
+    raw_date = data.get("date")
+    return {
+        "family": data.get(FAMILY_NAME, ""),
+        "child": data.get("child", ""),
+        "topic": data.get("topic", ""),
+        "format": format_name(data.get("format", ""), _),
+        "when": "{} {}".format(
+            date.fromisoformat(raw_date).strftime("%d.%m.%Y") if raw_date else "",
+            data.get("time", ""),
+        ),
+        "place": data.get("place", ""),
+        "pin": " 📍" if data.get("lat") is not None else "",
+        "duration": data.get("duration", ""),
+        "facilitators": data.get("facilitators", ""),
+        "contact": data.get("contact", ""),
+        "note": data.get("note", ""),
+    }
+
+
+async def on_save(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    data = manager.dialog_data
+    data[TO_SUMMARY] = True
+    missing = next(
+        (
+            state
+            for key, state in (
+                (FAMILY_ID, MeetingNewSG.family),
+                ("child", MeetingNewSG.child),
+                ("topic", MeetingNewSG.topic),
+                ("format", MeetingNewSG.format),
+                ("date", MeetingNewSG.date),
+                ("time", MeetingNewSG.time),
+                ("place", MeetingNewSG.place),
+                ("duration", MeetingNewSG.duration),
+                ("facilitators", MeetingNewSG.facilitators),
+                ("contact", MeetingNewSG.contact),
+                ("note", MeetingNewSG.note),
+            )
+            if data.get(key) in (None, "")
+        ),
+        None,
+    )
+    if missing is not None:
+        await manager.switch_to(missing)
+        return
+    draft = MeetingDraft(
+        child_name=data["child"],
+        topic=data["topic"],
+        format=MeetingFormat(data["format"]),
+        starts_local=datetime.combine(
+            date.fromisoformat(data["date"]), datetime.strptime(data["time"], "%H:%M").time()
+        ),
+        place=data["place"],
+        duration_minutes=int(data["duration"]),
+        facilitators=data["facilitators"],
+        contact=data["contact"],
+        note=data["note"],
+        latitude=data.get("lat"),
+        longitude=data.get("lon"),
+    )
+    try:
+        meeting = await meetings.create(
+            c.session,
+            c.require_actor(),
+            int(data[FAMILY_ID]),
+            draft,
+            draft_key=data[DRAFT_KEY],
+            now=c.now(),
+        )
+    except DomainError as error:
+        if error.code == "access_denied":
+            raise
+        show_input_error(manager, _error_text(error))
+        state = MeetingNewSG.time if error.code == "meeting_in_past" else MeetingNewSG.family
+        await manager.switch_to(state)
+        return
+    await manager.start(MeetingsSG.board, data={MEETING_ID: meeting.id}, mode=StartMode.RESET_STACK)
+
+
+def _step(*widgets: Any, state: Any, getter: Any = None) -> Window:
+    getters = [get_input_error] + ([getter] if getter else [])
+    return Window(
+        input_error_line(),
+        *widgets,
+        to_menu(T("✖️ Cancel")),
+        state=state,
+        getter=getters,
+    )
+
+
+def create_meeting_new_dialog() -> Dialog:
+    return Dialog(
+        _step(
+            T("<b>New network meeting</b>\nWhich family is it for?"),
+            T("Search: «{search}»", when="search"),
+            T("(page {page_no} of {pages})", when=lambda d, *_: d["pages"] > 1),
+            T(
+                "No open families found. To search, send a part of the family's name.",
+                when=lambda d, *_: not d["total"],
+            ),
+            T("To find a family, send a part of its name.", when="total"),
+            MessageInput(on_family_search),
+            choices("family", "families", on_family),
+            *pager(FAMILY_SCROLL),
+            Button(T("✖️ Clear the search"), id="clear", on_click=on_clear_search, when="search"),
+            state=MeetingNewSG.family,
+            getter=get_families,
+        ),
+        _step(
+            T(
+                "The child's first name, as the child likes to be called. "
+                "Only the first name, no surname: it is shown to everyone invited."
+            ),
+            MessageInput(on_child),
+            Back(T("⬅️ Back")),
+            state=MeetingNewSG.child,
+        ),
+        _step(
+            T(
+                "The topic of the meeting in the child's own words, "
+                "for example «Я хочу жить с мамой»."
+            ),
+            MessageInput(on_topic),
+            Back(T("⬅️ Back")),
+            state=MeetingNewSG.topic,
+        ),
+        _step(
+            T("The format of the meeting:"),
+            choices("format", "formats", on_format, width=2),
+            Back(T("⬅️ Back")),
+            state=MeetingNewSG.format,
+            getter=get_formats,
+        ),
+        _step(
+            T(
+                "The date of the meeting (the family's time): tap a day or send a date "
+                "as DD.MM.YYYY."
+            ),
+            MessageInput(on_date_text),
+            choices("day", "days", on_day, width=4),
+            Back(T("⬅️ Back")),
+            state=MeetingNewSG.date,
+            getter=get_dates,
+        ),
+        _step(
+            T("The time on {day} (the family's time): tap one or send it as HH:MM."),
+            MessageInput(on_time_text),
+            choices("time", "times", on_time, width=3),
+            SwitchTo(T("⬅️ Back"), id="time_back", state=MeetingNewSG.date),
+            state=MeetingNewSG.time,
+            getter=get_times,
+        ),
+        _step(
+            T(
+                "Where is the meeting? Send the address or a short description. "
+                "You can also send a location pin.",
+                when=lambda d, *_: not d["pin"],
+            ),
+            T(
+                "📍 The pin is saved. Now send the address or a short description, "
+                "or tap «See the pin».",
+                when="pin",
+            ),
+            MessageInput(on_place),
+            Button(T("📍 See the pin"), id="see_pin", on_click=on_see_pin, when="pin"),
+            SwitchTo(T("⬅️ Back"), id="place_back", state=MeetingNewSG.time),
+            state=MeetingNewSG.place,
+            getter=get_place,
+        ),
+        _step(
+            T("How long will the meeting take?"),
+            choices("duration", "durations", on_duration, width=4),
+            SwitchTo(T("⬅️ Back"), id="dur_back", state=MeetingNewSG.place),
+            state=MeetingNewSG.duration,
+            getter=get_durations,
+        ),
+        _step(
+            T("Who facilitates the meeting? Send the names of the facilitators."),
+            MessageInput(on_facilitators),
+            SwitchTo(T("⬅️ Back"), id="fac_back", state=MeetingNewSG.duration),
+            state=MeetingNewSG.facilitators,
+        ),
+        _step(
+            T(
+                "Your contact for the participants: a phone number or how to reach you. "
+                "It is shown in the invitation."
+            ),
+            MessageInput(on_contact),
+            Back(T("⬅️ Back")),
+            state=MeetingNewSG.contact,
+        ),
+        _step(
+            T(
+                "A short note on the situation for the invitation: what the meeting is about, "
+                "without private details. Everyone invited will read it."
+            ),
+            MessageInput(on_note),
+            Back(T("⬅️ Back")),
+            state=MeetingNewSG.note,
+        ),
+        _step(
+            T(
+                "<b>Check the meeting</b>\n"
+                "Family: {family}\nChild: {child}\nTopic: «{topic}»\nFormat: {format}\n"
+                "When: {when} (family's time)\nPlace: {place}{pin}\nDuration: {duration} min\n"
+                "Facilitators: {facilitators}\nContact: {contact}\nNote: {note}"
+            ),
+            Button(T("✅ Save"), id="save", on_click=on_save),
+            Row(
+                SwitchTo(T("✏️ Date"), id="edit_date", state=MeetingNewSG.date),
+                SwitchTo(T("✏️ Place"), id="edit_place", state=MeetingNewSG.place),
+                SwitchTo(T("✏️ Note"), id="edit_note", state=MeetingNewSG.note),
+            ),
+            state=MeetingNewSG.summary,
+            getter=get_summary,
+        ),
+        on_start=on_new_start,
+    )

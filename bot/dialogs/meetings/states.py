@@ -1,0 +1,30 @@
+from aiogram.fsm.state import State, StatesGroup
+
+
+class MeetingsSG(StatesGroup):
+    """The list, a meeting's board and its participants. Start data: {"meeting_id": n} opens
+    that meeting's board."""
+
+    list = State()
+    board = State()
+    participant = State()
+    cancel = State()
+    add_name = State()
+    add_relation = State()
+    add_approved = State()
+    add_phone = State()
+
+
+class MeetingNewSG(StatesGroup):
+    family = State()
+    child = State()
+    topic = State()
+    format = State()
+    date = State()
+    time = State()
+    place = State()
+    duration = State()
+    facilitators = State()
+    contact = State()
+    note = State()
+    summary = State()

@@ -1,0 +1,213 @@
+"""The Session Rating Scale after a network meeting: four items 0–10 on buttons, an optional
+comment, then thanks. Opened by «📝 Rate the meeting» under the survey message
+(handlers/srs.py). The scores stay in dialog_data until the end; services.srs.submit stores them
+once (they cannot be changed afterwards). Every press re-checks through the service that the
+person attended this meeting.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.enums import ContentType
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram_dialog import DialogManager, ShowMode, StartMode
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Button
+
+from bot.dialogs.context import ctx
+from bot.dialogs.srs.states import SrsSG
+from bot.dialogs.widgets import (
+    Dialog,
+    T,
+    Window,
+    choices,
+    get_input_error,
+    input_error_line,
+    show_input_error,
+    to_menu,
+)
+from bot.services import srs
+from bot.services.errors import DomainError
+from bot.srs_content import ITEM_MAX
+
+PARTICIPANT_ID = "participant_id"
+INDEX = "index"
+SCORES = "scores"
+
+
+async def open_survey(
+    manager: DialogManager,
+    participant_id: int,
+    *,
+    mode: StartMode = StartMode.RESET_STACK,
+    show_mode: ShowMode | None = ShowMode.SEND,
+) -> None:
+    """Start the survey, or the "already sent" window; rights are checked by the service."""
+    c = ctx(manager)
+    answered = await srs.is_answered(c.session, c.actor, participant_id)
+    await manager.start(
+        SrsSG.already if answered else SrsSG.intro,
+        data={PARTICIPANT_ID: participant_id},
+        mode=mode,
+        show_mode=show_mode,
+    )
+
+
+async def on_start(data: Any, manager: DialogManager) -> None:
+    if isinstance(data, dict) and isinstance(data.get(PARTICIPANT_ID), int):
+        manager.dialog_data.update({PARTICIPANT_ID: data[PARTICIPANT_ID], INDEX: 0, SCORES: {}})
+
+
+def _participant_id(manager: DialogManager) -> int:
+    value = manager.dialog_data.get(PARTICIPANT_ID)
+    if not isinstance(value, int):
+        raise DomainError("participant_not_found")
+    return value
+
+
+async def _still_open(manager: DialogManager) -> bool:
+    c = ctx(manager)
+    if await srs.is_answered(c.session, c.actor, _participant_id(manager)):
+        await manager.switch_to(SrsSG.already)
+        return False
+    return True
+
+
+async def get_intro(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    await srs.is_answered(c.session, c.actor, _participant_id(dialog_manager))  # rights
+    form = c.content.srs
+    return {"title": form.title.get(c.locale), "intro": form.intro.get(c.locale)}
+
+
+async def on_begin(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    if await _still_open(manager):
+        manager.dialog_data[INDEX] = 0
+        await manager.switch_to(SrsSG.item)
+
+
+def _index(manager: DialogManager, count: int) -> int:
+    value = manager.dialog_data.get(INDEX)
+    return value if isinstance(value, int) and 0 <= value < count else 0
+
+
+async def get_item(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    form = c.content.srs
+    index = _index(dialog_manager, len(form.items))
+    item = form.items[index]
+    return {
+        "position": index + 1,
+        "count": len(form.items),
+        "statement": item.get(c.locale),
+        "low": item.low.get(c.locale),
+        "high": item.high.get(c.locale),
+        "max": ITEM_MAX,
+        # The item's position rides along: a double tap cannot answer the next item.
+        "values": [(str(v), f"{index}.{v}") for v in range(ITEM_MAX + 1)],
+    }
+
+
+async def on_value(_c: CallbackQuery, _w: Any, manager: DialogManager, picked: str) -> None:
+    form = ctx(manager).content.srs
+    index = _index(manager, len(form.items))
+    position, _dot, value = picked.partition(".")
+    if position != str(index) or not value.isdigit() or not 0 <= int(value) <= ITEM_MAX:
+        manager.show_mode = ShowMode.NO_UPDATE  # a double tap on an item already answered
+        return
+    if not await _still_open(manager):
+        return
+    scores = dict(manager.dialog_data.get(SCORES) or {})
+    scores[form.items[index].code] = int(value)
+    manager.dialog_data[SCORES] = scores
+    if index + 1 < len(form.items):
+        manager.dialog_data[INDEX] = index + 1
+        return
+    await manager.switch_to(SrsSG.comment)
+
+
+async def on_back(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    index = _index(manager, len(ctx(manager).content.srs.items))
+    if index == 0:
+        await manager.switch_to(SrsSG.intro)
+        return
+    manager.dialog_data[INDEX] = index - 1
+
+
+async def _submit(manager: DialogManager, comment: str | None) -> None:
+    c = ctx(manager)
+    scores = manager.dialog_data.get(SCORES) or {}
+    try:
+        saved = await srs.submit(
+            c.session, c.actor, _participant_id(manager), scores, comment, c.now(), c.content.srs
+        )
+    except DomainError as error:
+        if error.code == "srs_incomplete":  # the items were edited meanwhile: ask again
+            manager.dialog_data.update({INDEX: 0, SCORES: {}})
+            await manager.switch_to(SrsSG.item)
+            return
+        if error.code == "srs_comment_long":
+            show_input_error(
+                manager,
+                _("That is a bit long: please keep it under {limit} characters.").format(
+                    limit=srs.COMMENT_MAX
+                ),
+            )
+            return
+        raise
+    await manager.switch_to(SrsSG.thanks if saved else SrsSG.already)
+
+
+async def on_comment(message: Message, _w: Any, manager: DialogManager) -> None:
+    if not message.text or message.text.startswith("/"):
+        show_input_error(manager, _("Please write the comment as text, or tap «Skip»."))
+        return
+    await _submit(manager, message.text)
+
+
+async def on_skip(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    await _submit(manager, None)
+
+
+def create_srs_dialog() -> Dialog:
+    return Dialog(
+        Window(
+            T("📝 <b>{title}</b>\n\n{intro}"),
+            Button(T("Begin"), id="begin", on_click=on_begin),
+            to_menu(T("Later")),
+            state=SrsSG.intro,
+            getter=get_intro,
+        ),
+        Window(
+            T("<b>{position} of {count}</b>\n\n{statement}"),
+            T("\n0 — {low}, {max} — {high}"),
+            choices("srs_value", "values", on_value, width=6),
+            Button(T("⬅️ Back"), id="back", on_click=on_back),
+            state=SrsSG.item,
+            getter=get_item,
+        ),
+        Window(
+            input_error_line(),
+            T(
+                "Thank you! Anything you would like to add for the facilitators? Write it in one "
+                "message, or tap «Skip»."
+            ),
+            MessageInput(on_comment, content_types=ContentType.ANY),
+            Button(T("Skip"), id="skip", on_click=on_skip),
+            state=SrsSG.comment,
+            getter=get_input_error,
+        ),
+        Window(
+            T("Thank you! Your answers are sent to the facilitators."),
+            to_menu(),
+            state=SrsSG.thanks,
+        ),
+        Window(
+            T("You have already sent your answers about this meeting. Thank you!"),
+            to_menu(),
+            state=SrsSG.already,
+        ),
+        on_start=on_start,
+    )

@@ -1,0 +1,11 @@
+from aiogram.fsm.state import State, StatesGroup
+
+
+class SrsSG(StatesGroup):
+    """Start data {"participant_id": int}."""
+
+    intro = State()
+    item = State()
+    comment = State()
+    thanks = State()
+    already = State()

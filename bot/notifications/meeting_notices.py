@@ -1,0 +1,105 @@
+"""Network meetings: a changed time or place, the reminders 24 h and 2 h before, the SRS survey
+after the meeting and the coordinator's alert on low SRS answers.
+
+The first line never names the child or the family: it shows on a locked screen.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.delivery.render import Outgoing, Translator, message_kind
+from bot.notifications.meetings import open_button
+from bot.services.meetings import CHANGE_KIND, REMINDER_KIND
+from bot.services.srs import ALERT_KIND, SURVEY_KIND
+from bot.srs_content import active_srs
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=False)
+
+
+@message_kind(CHANGE_KIND)
+def meeting_changed(params: dict[str, Any], t: Translator) -> Outgoing:
+    lines = [t.gettext("🔄 A meeting you are invited to has changed.")]
+    changes = params.get("changes") or {}
+    if "when" in changes:
+        before, after = changes["when"]
+        lines.append(
+            t.gettext("Date and time: {after} (was {before}).").format(
+                after=_e(after), before=_e(before)
+            )
+        )
+    if "place" in changes:
+        before, after = changes["place"]
+        lines.append(
+            t.gettext("Place: {after} (was {before}).").format(after=_e(after), before=_e(before))
+        )
+    lines.append(t.gettext("If your plans change, you can change your answer in the invitation."))
+    return Outgoing(
+        text="\n".join(lines), reply_markup=open_button(int(params["participant_id"]), t)
+    )
+
+
+@message_kind(REMINDER_KIND)
+def meeting_reminder(params: dict[str, Any], t: Translator) -> Outgoing:
+    if params.get("label") == "2h":
+        first = t.gettext("⏰ The meeting starts in two hours, at {when}.")
+    else:
+        first = t.gettext("📅 A reminder: the meeting is on {when}.")
+    text = "\n".join(
+        [
+            first.format(when=_e(params["when"])),
+            t.gettext(
+                "We are glad you are coming. The place and the contact are in the invitation."
+            ),
+        ]
+    )
+    return Outgoing(text=text, reply_markup=open_button(int(params["participant_id"]), t))
+
+
+# The SRS survey after a meeting; answered by bot/handlers/srs.py.
+SURVEY_PREFIX = "srs:"
+
+
+@message_kind(SURVEY_KIND)
+def srs_survey(params: dict[str, Any], t: Translator) -> Outgoing:
+    if params.get("reminder"):
+        text = t.gettext(
+            "📝 A gentle reminder: four short questions about yesterday's meeting. It takes a "
+            "minute and helps the facilitators."
+        )
+    else:
+        text = t.gettext(
+            "📝 Thank you for coming to the meeting! Four short questions about how it went: "
+            "it takes a minute."
+        )
+    button = InlineKeyboardButton(
+        text=t.gettext("📝 Rate the meeting"),
+        callback_data=f"{SURVEY_PREFIX}{int(params['participant_id'])}",
+    )
+    return Outgoing(text=text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]))
+
+
+@message_kind(ALERT_KIND)
+def srs_alert(params: dict[str, Any], t: Translator) -> Outgoing:
+    srs = active_srs()
+    labels = {item.code: item.get(t.locale) for item in srs.items}
+    lines = [
+        t.gettext("⚠️ Feedback on a network meeting needs attention."),
+        t.gettext("Meeting of {when} (child: {child}): total {total} of {max}.").format(
+            when=_e(params["when"]),
+            child=_e(params["child"]),
+            total=int(params["total"]),
+            max=srs.max_total,
+        ),
+    ]
+    weak = [labels.get(code, code) for code in params.get("weak") or []]
+    if weak:
+        lines.append(t.gettext("Rated low:"))
+        lines.extend(f"• {_e(label)}" for label in weak)
+    lines.append(t.gettext("The meeting's board in /meetings shows all answers."))
+    return Outgoing(text="\n".join(lines))

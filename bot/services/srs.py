@@ -1,0 +1,229 @@
+"""After a network meeting: the coordinator marks it held and ticks who came; each attendee gets
+the Session Rating Scale (four items 0–10, an optional comment), reminded once the next day;
+answers cannot be changed; a total under 36 or any item under 9 alerts the coordinator with the
+weak items named. The per-meeting summary: responses n of attendees, each item's mean, the total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Meeting, MeetingParticipant, MeetingStatus, Person, SrsResponse
+from bot.db.repositories import outbox_keys
+from bot.db.repositories import people as people_repo
+from bot.services import audit, outbox
+from bot.services.access import Action, Actor, authorize
+from bot.services.errors import DomainError
+from bot.services.meetings import OBJECT_PARTICIPANT, local_start
+from bot.srs_content import CONCERN_ITEM, CONCERN_TOTAL, ITEM_MAX, Srs
+
+SURVEY_PURPOSE = "srs_survey"  # occurrence "ask" (at once) and "remind" (the next day)
+SURVEY_KIND = "srs_survey"
+ALERT_PURPOSE = "srs_alert"
+ALERT_KIND = "srs_alert"
+REMIND_AFTER = timedelta(days=1)
+COMMENT_MAX = 1000
+
+
+async def mark_held(
+    session: AsyncSession,
+    actor: Actor,
+    meeting_id: int,
+    attended: Collection[int],
+    now: datetime,
+) -> int:
+    """The meeting took place; `attended` are participant ids. Attendees who use the bot get the
+    survey now and a reminder tomorrow. Returns how many surveys were queued."""
+    await authorize(session, actor, Action.MEETING_MANAGE)
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise DomainError("meeting_not_found")
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise DomainError("meeting_not_planned")
+    if now < meeting.starts_at:
+        raise DomainError("meeting_not_started")
+    meeting.status = MeetingStatus.HELD.value
+    meeting.held_at = meeting.held_at or now
+    rows = await session.scalars(
+        select(MeetingParticipant).where(MeetingParticipant.meeting_id == meeting.id)
+    )
+    surveys = 0
+    for participant in rows:
+        participant.attended = participant.id in attended
+        if not participant.attended or participant.person_id is None:
+            continue
+        person = await people_repo.by_id(session, participant.person_id)
+        if person is None:
+            continue
+        for occurrence, due_at in (("ask", now), ("remind", now + REMIND_AFTER)):
+            added = await outbox.enqueue(
+                session,
+                recipient=outbox.Recipient(person.id, person.telegram_id),
+                purpose=SURVEY_PURPOSE,
+                kind=SURVEY_KIND,
+                params={"participant_id": participant.id, "reminder": occurrence == "remind"},
+                now=now,
+                due_at=due_at,
+                object_type=OBJECT_PARTICIPANT,
+                object_id=participant.id,
+                occurrence=occurrence,
+                family_facing=True,
+            )
+            surveys += int(added and occurrence == "ask")
+    await audit.record(
+        session,
+        actor,
+        "meeting.held",
+        now,
+        object_type="meeting",
+        object_id=meeting.id,
+        attended=len(attended),
+    )
+    return surveys
+
+
+async def _attendee(
+    session: AsyncSession, actor: Actor | None, participant_id: int
+) -> tuple[MeetingParticipant, Meeting]:
+    await authorize(session, actor, Action.MEETING_PARTICIPATE, participant_id)
+    participant = await session.get(MeetingParticipant, participant_id)
+    meeting = await session.get(Meeting, participant.meeting_id) if participant else None
+    if participant is None or meeting is None:
+        raise DomainError("participant_not_found")
+    if meeting.status != MeetingStatus.HELD or not participant.attended:
+        raise DomainError("srs_not_open")
+    return participant, meeting
+
+
+async def is_answered(session: AsyncSession, actor: Actor | None, participant_id: int) -> bool:
+    """Whether this attendee already sent the survey (it is open to attendees only)."""
+    participant, _meeting = await _attendee(session, actor, participant_id)
+    found = await session.scalar(
+        select(SrsResponse.id).where(SrsResponse.participant_id == participant.id)
+    )
+    return found is not None
+
+
+def weak_items(scores: Mapping[str, int]) -> list[str]:
+    return [code for code, value in scores.items() if value < CONCERN_ITEM]
+
+
+async def submit(
+    session: AsyncSession,
+    actor: Actor | None,
+    participant_id: int,
+    scores: Mapping[str, int],
+    comment: str | None,
+    now: datetime,
+    srs: Srs,
+) -> bool:
+    """Store the survey; False when it was already sent (answers cannot be changed)."""
+    participant, meeting = await _attendee(session, actor, participant_id)
+    codes = [item.code for item in srs.items]
+    if sorted(scores) != sorted(codes) or any(
+        not isinstance(v, int) or not 0 <= v <= ITEM_MAX for v in scores.values()
+    ):
+        raise DomainError("srs_incomplete")
+    text = (comment or "").strip() or None
+    if text is not None and len(text) > COMMENT_MAX:
+        raise DomainError("srs_comment_long")
+    ordered = {code: int(scores[code]) for code in codes}
+    total = sum(ordered.values())
+    try:
+        async with session.begin_nested():
+            session.add(
+                SrsResponse(
+                    meeting_id=meeting.id,
+                    participant_id=participant.id,
+                    scores=ordered,
+                    total=total,
+                    comment=text,
+                    created_at=now,
+                )
+            )
+            await session.flush()
+    except IntegrityError:
+        return False
+    await outbox_keys.cancel_queued(session, OBJECT_PARTICIPANT, participant.id, [SURVEY_PURPOSE])
+    weak = weak_items(ordered)
+    if total < CONCERN_TOTAL or weak:
+        await _alert(session, meeting, participant, total, weak, now)
+    return True
+
+
+async def _alert(
+    session: AsyncSession,
+    meeting: Meeting,
+    participant: MeetingParticipant,
+    total: int,
+    weak: list[str],
+    now: datetime,
+) -> None:
+    """The coordinator who planned the meeting (or, if gone, every coordinator) hears of it."""
+    people: list[Person] = []
+    if meeting.created_by_id is not None:
+        creator = await people_repo.by_id(session, meeting.created_by_id)
+        if creator is not None:
+            people.append(creator)
+    if not people:
+        people = await people_repo.with_role(session, "coordinator")
+    for person in people:
+        await outbox.enqueue(
+            session,
+            recipient=outbox.Recipient(person.id, person.telegram_id),
+            purpose=ALERT_PURPOSE,
+            kind=ALERT_KIND,
+            params={
+                "meeting_id": meeting.id,
+                "when": local_start(meeting).strftime("%d.%m.%Y %H:%M"),
+                "child": meeting.child_name,
+                "total": total,
+                "weak": weak,
+            },
+            now=now,
+            object_type=OBJECT_PARTICIPANT,
+            object_id=participant.id,
+        )
+
+
+@dataclass(frozen=True)
+class Summary:
+    attendees: int
+    responses: int
+    item_means: dict[str, float]  # code -> mean, only when there are responses
+    total_mean: float | None
+    under_concern: int  # responses with a total under CONCERN_TOTAL
+
+
+async def summary(session: AsyncSession, actor: Actor, meeting_id: int, srs: Srs) -> Summary:
+    await authorize(session, actor, Action.MEETING_MANAGE)
+    attendees = await session.scalars(
+        select(MeetingParticipant.id).where(
+            MeetingParticipant.meeting_id == meeting_id, MeetingParticipant.attended.is_(True)
+        )
+    )
+    responses = list(
+        await session.scalars(select(SrsResponse).where(SrsResponse.meeting_id == meeting_id))
+    )
+    count = len(responses)
+    means = (
+        {
+            item.code: sum(r.scores.get(item.code, 0) for r in responses) / count
+            for item in srs.items
+        }
+        if count
+        else {}
+    )
+    return Summary(
+        attendees=len(list(attendees)),
+        responses=count,
+        item_means=means,
+        total_mean=sum(r.total for r in responses) / count if count else None,
+        under_concern=sum(1 for r in responses if r.total < CONCERN_TOTAL),
+    )
