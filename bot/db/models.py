@@ -534,3 +534,21 @@ class SrsResponse(Base):
     total: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MeetingDecision(Base):
+    """A decision of a network meeting: what, who, by when. The coordinator is reminded of its
+    date; `done_at` closes it."""
+
+    __tablename__ = "meeting_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    what: Mapped[str] = mapped_column(Text)
+    who: Mapped[str] = mapped_column(String(128))
+    due_date: Mapped[date] = mapped_column(Date)  # the family's calendar
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -653,8 +653,8 @@ async def reschedule(
     False when nothing changed."""
     await authorize(session, actor, Action.MEETING_MANAGE)
     meeting = await _meeting(session, meeting_id)
-    if meeting.status != MeetingStatus.PLANNED:
-        raise DomainError("meeting_not_planned")
+    if meeting.status != MeetingStatus.PLANNED or meeting.starts_at <= now:
+        raise DomainError("meeting_not_planned")  # cancelled, held or already begun
     changes: dict[str, list[str]] = {}
     if starts_local is not None:
         starts_at = starts_local.replace(tzinfo=ZoneInfo(meeting.timezone))

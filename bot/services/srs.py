@@ -50,9 +50,13 @@ async def mark_held(
         raise DomainError("meeting_not_started")
     meeting.status = MeetingStatus.HELD.value
     meeting.held_at = meeting.held_at or now
-    rows = await session.scalars(
-        select(MeetingParticipant).where(MeetingParticipant.meeting_id == meeting.id)
+    rows = list(
+        await session.scalars(
+            select(MeetingParticipant).where(MeetingParticipant.meeting_id == meeting.id)
+        )
     )
+    if not set(attended) <= {p.id for p in rows}:
+        raise DomainError("participant_not_found")  # ids of another meeting: forged
     surveys = 0
     for participant in rows:
         participant.attended = participant.id in attended

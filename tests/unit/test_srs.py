@@ -118,3 +118,12 @@ def test_a_broken_srs_file_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as caught:
         load_srs(broken)
     assert str(broken) in str(caught.value) and "relationship" in str(caught.value)
+
+
+async def test_attendance_of_another_meeting_is_refused(session: AsyncSession) -> None:
+    boss, meeting_id, guests = await held_meeting(session)
+    with pytest.raises(DomainError) as caught:
+        await srs.mark_held(
+            session, boss, meeting_id, {guests[0][1], 999_999}, NOW + timedelta(days=30)
+        )
+    assert caught.value.code == "participant_not_found"

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from bot.db.models import MeetingFormat, Relation, Rsvp
 from bot.roles_text import N_
 from bot.services.meetings import Board, BoardLine, local_start
+from bot.services.srs import Summary
+from bot.srs_content import CONCERN_ITEM, CONCERN_TOTAL, Srs
 
 Gettext = Callable[[str], str]
 
@@ -110,8 +112,9 @@ def participant_line(
         progress = _("invited, opened")
     else:
         progress = _("invited, not opened yet")
-    text = "{n}. <b>{name}</b>, {relation} · {approved} · {progress} · {answer}".format(
+    text = "{n}. {came}<b>{name}</b>, {relation} · {approved} · {progress} · {answer}".format(
         n=number,
+        came="" if line.attended is None else ("✅ " if line.attended else "▫️ "),
         name=esc(shorten(line.name, name_limit)),
         relation=esc(relation_name(line.relation, _)),
         approved="✅" if line.approved else "❌",
@@ -123,23 +126,59 @@ def participant_line(
     return text
 
 
-def board_text(board: Board, _: Gettext) -> str:
+def item_label(text: str) -> str:
+    """An item's short name: its wording up to the colon («Goals and topics: we talked…»)."""
+    return shorten(text.split(":", 1)[0], 60)
+
+
+def srs_summary_text(summary: Summary, srs: Srs, locale: str, _: Gettext) -> str:
+    """The SRS block of a held meeting's board; ⚠️ marks what needs the facilitators' eye."""
+    lines = [
+        _("<b>Feedback (SRS)</b>: {n} of {m} attendees answered").format(
+            n=summary.responses, m=summary.attendees
+        )
+    ]
+    if not summary.responses or summary.total_mean is None:
+        return "\n".join(lines)
+    for item in srs.items:
+        mean = summary.item_means.get(item.code, 0.0)
+        lines.append(
+            "• {label}: {mean:.1f}{mark}".format(
+                label=esc(item_label(item.get(locale))),
+                mean=mean,
+                mark=" ⚠️" if mean < CONCERN_ITEM else "",
+            )
+        )
+    lines.append(
+        _("Total: {mean} of {max}").format(mean=f"{summary.total_mean:.1f}", max=srs.max_total)
+        + (" ⚠️" if summary.total_mean < CONCERN_TOTAL else "")
+    )
+    lines.append(
+        _("Totals under {limit}: {count}").format(limit=CONCERN_TOTAL, count=summary.under_concern)
+    )
+    return "\n".join(lines)
+
+
+def board_text(board: Board, _: Gettext, feedback: str = "") -> str:
     counts = board.counts
     summary = _(
         "Invited: {invited} · will come: {yes} · can't come: {no} · not sure: {maybe} · "
         "no answer: {silent}"
     ).format(**counts)
     legend = _("✅/❌ — approved by the child or not.")
+    if board.meeting.status == "held":
+        legend += "\n" + _("✅/▫️ before the name — came to the meeting or not.")
     top = header(board, _)
     if not board.lines:
         return "\n\n".join([top, _("No participants yet. Add the people the child named.")])
+    tail = [feedback] if feedback else []
     text = ""
     for name_limit, comment_limit in SHORTENINGS:
         lines = [
             participant_line(n, line, _, name_limit, comment_limit)
             for n, line in enumerate(board.lines, start=1)
         ]
-        text = "\n\n".join([top, "\n".join(lines), summary, legend])
+        text = "\n\n".join([top, "\n".join(lines), summary, legend, *tail])
         if visible_length(text) <= TEXT_LIMIT:
             break
     return text

@@ -19,7 +19,7 @@ from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Back, Button, Row, Start, SwitchTo
 
-from bot.db.models import MeetingFormat, Relation
+from bot.db.models import MeetingFormat, MeetingStatus, Relation, Rsvp
 from bot.dialogs.context import ctx
 from bot.dialogs.meetings.board import (
     FORMAT_NAMES,
@@ -29,6 +29,7 @@ from bot.dialogs.meetings.board import (
     relation_name,
     rsvp_name,
     shorten,
+    srs_summary_text,
 )
 from bot.dialogs.meetings.states import MeetingNewSG, MeetingsSG
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
@@ -37,6 +38,7 @@ from bot.dialogs.widgets import (
     Html,
     T,
     Window,
+    checklist,
     choices,
     get_input_error,
     input_error_line,
@@ -45,7 +47,7 @@ from bot.dialogs.widgets import (
 )
 from bot.qr import qr_png
 from bot.roles_text import N_
-from bot.services import families, meetings
+from bot.services import families, meetings, srs
 from bot.services.access import Action, authorize
 from bot.services.errors import DomainError
 from bot.services.meetings import (
@@ -56,6 +58,7 @@ from bot.services.meetings import (
     PHONE_MAX,
     SHORT_TEXT_MAX,
     MeetingDraft,
+    local_start,
 )
 
 LIST_SCROLL = "meetings_scroll"
@@ -80,6 +83,16 @@ ERRORS = {
     "meeting_not_found": N_("This meeting was not found."),
     "participant_not_found": N_("This participant was not found."),
     "person_not_found": N_("This person no longer uses the bot."),
+    "meeting_not_started": N_(
+        "The meeting has not started yet: you can mark it held once it has begun."
+    ),
+    "meeting_started": N_(
+        "The meeting has already started, so its date and place can no longer be changed."
+    ),
+    "meeting_held": N_("This meeting is already marked as held."),
+    "meeting_not_changeable": N_("This meeting is no longer planned, so it cannot be changed."),
+    "meeting_place_empty": N_("Please send the address or a description as text."),
+    "meeting_place_long": N_("That is a bit long: please keep the place shorter."),
 }
 
 
@@ -194,10 +207,18 @@ async def _board(manager: DialogManager) -> meetings.Board:
 
 
 async def get_board(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
     board = await _board(dialog_manager)
     planned = board.meeting.status == "planned"
+    started = c.now() >= board.meeting.starts_at
+    feedback = ""
+    if board.meeting.status == "held":
+        found = await srs.summary(c.session, c.require_actor(), board.meeting.id, c.content.srs)
+        feedback = srs_summary_text(found, c.content.srs, c.locale, _)
     return {
-        "board": Html(board_text(board, _)),
+        "board": Html(board_text(board, _, feedback)),
+        "can_change": planned and not started,
+        "can_hold": planned and started,
         "people": [
             (
                 "{mark} {name}".format(
@@ -241,6 +262,203 @@ async def on_back_to_list(_c: CallbackQuery, _b: Button, manager: DialogManager)
     manager.dialog_data.pop(MEETING_ID, None)
     manager.dialog_data.pop(PARTICIPANT_ID, None)
     await manager.switch_to(MeetingsSG.list)
+
+
+# --- changing the date, time or place --------------------------------------------------------
+
+CHANGE_KEYS = ("date", "time", "place")
+
+
+def _refusal(manager: DialogManager, code: str) -> None:
+    manager.dialog_data[NOTICE] = _error_text(DomainError(code))
+
+
+async def _changeable(manager: DialogManager) -> meetings.Board | None:
+    """The board, if its meeting can still be moved; otherwise the board says why."""
+    c = ctx(manager)
+    board = await _board(manager)
+    if board.meeting.status != MeetingStatus.PLANNED:
+        _refusal(manager, "meeting_not_changeable")
+    elif c.now() >= board.meeting.starts_at:
+        _refusal(manager, "meeting_started")
+    else:
+        return board
+    await manager.switch_to(MeetingsSG.board)
+    return None
+
+
+async def on_change(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    board = await _changeable(manager)
+    if board is None:
+        return
+    for key in CHANGE_KEYS:
+        manager.dialog_data.pop(key, None)
+    manager.dialog_data[FAMILY_TZ] = board.meeting.timezone
+    await manager.switch_to(MeetingsSG.edit_date)
+
+
+async def get_change(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    board = await _board(dialog_manager)
+    start = local_start(board.meeting)
+    data = dialog_manager.dialog_data
+    raw_date = data.get("date")
+    return {
+        "current_when": start.strftime("%d.%m.%Y %H:%M"),
+        "current_date": start.strftime("%d.%m.%Y"),
+        "current_time": start.strftime("%H:%M"),
+        "current_place": shorten(board.meeting.place, 100),
+        "new_when": "{} {}".format(
+            date.fromisoformat(raw_date).strftime("%d.%m.%Y") if raw_date else "",
+            data.get("time", ""),
+        ),
+        "new_place": shorten(data.get("place") or board.meeting.place, 200),
+    }
+
+
+async def on_keep_date(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    board = await _changeable(manager)
+    if board is not None:
+        await _accept_date(manager, local_start(board.meeting).date())
+
+
+async def on_keep_time(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    board = await _changeable(manager)
+    if board is not None:
+        await _accept_time(manager, local_start(board.meeting).time())
+
+
+async def on_change_place(message: Message, _w: Any, manager: DialogManager) -> None:
+    problem = _text_input(
+        message, SHORT_TEXT_MAX, _("Please send the address or a description as text.")
+    )
+    if problem:
+        show_input_error(manager, problem)
+        return
+    manager.dialog_data["place"] = (message.text or "").strip()
+    await manager.switch_to(MeetingsSG.edit_confirm)
+
+
+async def on_keep_place(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    manager.dialog_data.pop("place", None)
+    await manager.switch_to(MeetingsSG.edit_confirm)
+
+
+async def on_change_save(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    data = manager.dialog_data
+    if not data.get("date") or not data.get("time"):
+        await manager.switch_to(MeetingsSG.edit_date)
+        return
+    if await _changeable(manager) is None:
+        return
+    starts_local = datetime.combine(
+        date.fromisoformat(data["date"]), datetime.strptime(data["time"], "%H:%M").time()
+    )
+    try:
+        changed = await meetings.reschedule(
+            c.session,
+            c.require_actor(),
+            _meeting_id(manager),
+            now=c.now(),
+            starts_local=starts_local,
+            place=data.get("place"),
+        )
+    except DomainError as error:
+        if error.code == "access_denied":
+            raise
+        if error.code == "meeting_in_past":
+            show_input_error(manager, _error_text(error))
+            await manager.switch_to(MeetingsSG.edit_time)
+            return
+        data[NOTICE] = _error_text(error)
+    else:
+        data[NOTICE] = (
+            _("The meeting is changed. Everyone invited who uses the bot will be told.")
+            if changed
+            else _("Nothing changed: the date, time and place are the same as before.")
+        )
+    for key in CHANGE_KEYS:
+        data.pop(key, None)
+    await manager.switch_to(MeetingsSG.board)
+
+
+# --- held: who came -------------------------------------------------------------------------
+
+CAME = "came"
+
+
+async def on_held(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    board = await _board(manager)
+    if board.meeting.status != MeetingStatus.PLANNED:
+        held = board.meeting.status == MeetingStatus.HELD
+        _notify(
+            manager, _error_text(DomainError("meeting_held" if held else "meeting_not_planned"))
+        )
+        return
+    if c.now() < board.meeting.starts_at:
+        _notify(manager, _error_text(DomainError("meeting_not_started")))
+        return
+    came = manager.find(CAME)
+    if came is None:  # the window's widget; always there
+        _ignore(manager)
+        return
+    await came.reset_checked()
+    # Those who said they would come are most likely to have come: a starting point.
+    for line in board.lines:
+        if line.rsvp == Rsvp.YES:
+            await came.set_checked(str(line.participant_id), True)
+    await manager.switch_to(MeetingsSG.held)
+
+
+async def _drop_foreign_ticks(manager: DialogManager, board: meetings.Board) -> bool:
+    """Unticks ids that are not this meeting's participants (only a forged button makes them);
+    True if there were any."""
+    came = manager.find(CAME)
+    if came is None:
+        return False
+    ours = {str(line.participant_id) for line in board.lines}
+    foreign = [str(raw) for raw in came.get_checked() if str(raw) not in ours]
+    for raw in foreign:
+        await came.set_checked(raw, False)
+    return bool(foreign)
+
+
+async def get_held(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    board = await _board(dialog_manager)
+    notice = _take_notice(dialog_manager)
+    if await _drop_foreign_ticks(dialog_manager, board):
+        notice = _("This button is out of date.")
+    return {
+        "everyone": [(shorten(line.name, 40), str(line.participant_id)) for line in board.lines],
+        "notice": notice,
+    }
+
+
+async def on_held_save(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    board = await _board(manager)
+    came = manager.find(CAME)
+    if came is None:
+        _ignore(manager)
+        return
+    if await _drop_foreign_ticks(manager, board):
+        # A tick for someone not in this meeting came from a forged button: nothing is saved.
+        _notify(manager, _("This button is out of date."))
+        return
+    attended = {int(raw) for raw in came.get_checked()}
+    try:
+        await srs.mark_held(c.session, c.require_actor(), board.meeting.id, attended, c.now())
+    except DomainError as error:
+        if error.code == "access_denied":
+            raise
+        manager.dialog_data[NOTICE] = _error_text(error)
+    else:
+        manager.dialog_data[NOTICE] = _(
+            "The meeting is marked as held: {n} came. Those of them who use the bot get a short "
+            "feedback survey."
+        ).format(n=len(attended))
+    await manager.switch_to(MeetingsSG.board)
 
 
 # --- one participant ------------------------------------------------------------------------
@@ -447,6 +665,13 @@ def create_meetings_dialog() -> Dialog:
             T("{board}"),
             choices("person", "people", on_pick_participant, width=2),
             SwitchTo(T("➕ Participant"), id="add", state=MeetingsSG.add_name, when="can_add"),
+            Button(
+                T("✏️ Change date / time / place"),
+                id="change",
+                on_click=on_change,
+                when="can_change",
+            ),
+            Button(T("✅ Held: who came?"), id="held", on_click=on_held, when="can_hold"),
             SwitchTo(
                 T("❌ Cancel the meeting"), id="cancel", state=MeetingsSG.cancel, when=_is_planned
             ),
@@ -540,6 +765,59 @@ def create_meetings_dialog() -> Dialog:
             SwitchTo(T("⬅️ Back"), id="phone_back", state=MeetingsSG.add_approved),
             state=MeetingsSG.add_phone,
             getter=[get_input_error, get_relations],
+        ),
+        Window(
+            input_error_line(),
+            T("<b>Change the meeting</b>\nNow: {current_when} (family's time), {current_place}."),
+            T("The new date (the family's time): tap a day or send it as DD.MM.YYYY."),
+            MessageInput(on_date_text),
+            choices("day", "days", on_day, width=4),
+            Button(T("➡️ Keep {current_date}"), id="keep_date", on_click=on_keep_date),
+            SwitchTo(T("✖️ Cancel"), id="change_cancel", state=MeetingsSG.board),
+            state=MeetingsSG.edit_date,
+            getter=[get_input_error, get_dates, get_change],
+        ),
+        Window(
+            input_error_line(),
+            T("The time on {day} (the family's time): tap one or send it as HH:MM."),
+            MessageInput(on_time_text),
+            choices("time", "times", on_time, width=3),
+            Button(T("➡️ Keep {current_time}"), id="keep_time", on_click=on_keep_time),
+            SwitchTo(T("⬅️ Back"), id="etime_back", state=MeetingsSG.edit_date),
+            state=MeetingsSG.edit_time,
+            getter=[get_input_error, get_times, get_change],
+        ),
+        Window(
+            input_error_line(),
+            T("The place: send the new address or a short description, or keep «{current_place}»."),
+            MessageInput(on_change_place),
+            Button(T("➡️ Keep the place"), id="keep_place", on_click=on_keep_place),
+            SwitchTo(T("⬅️ Back"), id="eplace_back", state=MeetingsSG.edit_time),
+            state=MeetingsSG.edit_place,
+            getter=[get_input_error, get_change],
+        ),
+        Window(
+            T(
+                "<b>Check the change</b>\nWhen: {new_when} (family's time)\nPlace: {new_place}\n\n"
+                "Everyone invited who uses the bot will get a message saying what changed."
+            ),
+            Button(T("✅ Save the change"), id="change_save", on_click=on_change_save),
+            SwitchTo(T("⬅️ Back"), id="econfirm_back", state=MeetingsSG.edit_place),
+            SwitchTo(T("✖️ Cancel"), id="econfirm_cancel", state=MeetingsSG.board),
+            state=MeetingsSG.edit_confirm,
+            getter=get_change,
+        ),
+        Window(
+            T("{notice}\n", when="notice"),
+            T(
+                "<b>Who came?</b> Tick everyone who was at the meeting, then save. Those who use "
+                "the bot will get a short feedback survey."
+            ),
+            checklist(CAME, "everyone", width=2),
+            Button(T("💾 Save"), id="held_save", on_click=on_held_save),
+            SwitchTo(T("⬅️ To the meeting"), id="held_back", state=MeetingsSG.board),
+            state=MeetingsSG.held,
+            getter=get_held,
         ),
         on_start=on_list_start,
     )
@@ -684,6 +962,11 @@ async def on_format(_c: CallbackQuery, _w: Any, manager: DialogManager, item: st
 # date and time
 
 
+def _editing(manager: DialogManager) -> bool:
+    """The date and time steps serve the wizard and the board's change of a planned meeting."""
+    return manager.current_context().state in (MeetingsSG.edit_date, MeetingsSG.edit_time)
+
+
 async def get_dates(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     today = _family_now(dialog_manager).date()
     days = []
@@ -703,7 +986,10 @@ async def _accept_date(manager: DialogManager, picked: date) -> None:
         show_input_error(manager, _("That day has already passed: please choose a later date."))
         return
     manager.dialog_data["date"] = picked.isoformat()
-    await manager.switch_to(MeetingNewSG.time)
+    if _editing(manager):
+        await manager.switch_to(MeetingsSG.edit_time)
+    else:
+        await manager.switch_to(MeetingNewSG.time)
 
 
 async def on_day(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
@@ -738,15 +1024,19 @@ async def get_times(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, 
 
 async def _accept_time(manager: DialogManager, picked: time) -> None:
     raw = manager.dialog_data.get("date")
+    editing = _editing(manager)
     if not raw:
-        await manager.switch_to(MeetingNewSG.date)
+        await manager.switch_to(MeetingsSG.edit_date if editing else MeetingNewSG.date)
         return
     starts = datetime.combine(date.fromisoformat(raw), picked)
     if starts <= _family_now(manager):
         show_input_error(manager, _("That time has already passed: please choose a later time."))
         return
     manager.dialog_data["time"] = picked.strftime("%H:%M")
-    await _advance(manager, MeetingNewSG.place)
+    if editing:
+        await manager.switch_to(MeetingsSG.edit_place)
+    else:
+        await _advance(manager, MeetingNewSG.place)
 
 
 async def on_time(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:

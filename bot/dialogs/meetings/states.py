@@ -13,6 +13,11 @@ class MeetingsSG(StatesGroup):
     add_relation = State()
     add_approved = State()
     add_phone = State()
+    edit_date = State()
+    edit_time = State()
+    edit_place = State()
+    edit_confirm = State()
+    held = State()
 
 
 class MeetingNewSG(StatesGroup):

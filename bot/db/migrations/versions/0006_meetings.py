@@ -1,4 +1,4 @@
-"""network meetings, their participants and SRS responses; meeting invitations
+"""network meetings, participants, SRS responses, decisions; meeting invitations
 
 Revision ID: 0006
 Revises: 0005
@@ -87,6 +87,21 @@ def upgrade() -> None:
         sa.UniqueConstraint("participant_id"),
     )
     op.create_index("ix_srs_responses_meeting_id", "srs_responses", ["meeting_id"])
+    op.create_table(
+        "meeting_decisions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("what", sa.Text(), nullable=False),
+        sa.Column("who", sa.String(length=128), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("created_at", bot.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("done_at", bot.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["created_by_id"], ["people.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["meeting_id"], ["meetings.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_meeting_decisions_meeting_id", "meeting_decisions", ["meeting_id"])
     with op.batch_alter_table("invitations") as batch:
         batch.add_column(sa.Column("meeting_participant_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
@@ -104,6 +119,8 @@ def downgrade() -> None:
             "fk_invitations_meeting_participant_id_meeting_participants", type_="foreignkey"
         )
         batch.drop_column("meeting_participant_id")
+    op.drop_index("ix_meeting_decisions_meeting_id", table_name="meeting_decisions")
+    op.drop_table("meeting_decisions")
     op.drop_index("ix_srs_responses_meeting_id", table_name="srs_responses")
     op.drop_table("srs_responses")
     op.drop_index("ix_meeting_participants_person_id", table_name="meeting_participants")
