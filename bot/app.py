@@ -76,8 +76,13 @@ async def run(
             finally:
                 rounds.discard(task)
 
+        # Delivery rounds and domain scans in flight: a shutdown lets them finish.
         scheduler = create_scheduler(
-            deliver, sessionmaker=dp["sessionmaker"], clock=dp["clock"], settings=settings
+            deliver,
+            sessionmaker=dp["sessionmaker"],
+            clock=dp["clock"],
+            settings=settings,
+            in_flight=rounds,
         )
 
         async def on_startup() -> None:
@@ -93,8 +98,9 @@ async def run(
                 ready.set_result(None)
 
         async def on_shutdown() -> None:
-            # No new delivery rounds; a round in flight may finish its sends (stopping it midway
-            # would leave a message "sending", and the outbox never sends those twice).
+            # No new rounds; those in flight may finish (stopping a delivery midway would leave
+            # a message "sending", which the outbox never sends twice; a scan cut short would
+            # only log a cancellation, but there is no reason to).
             if scheduler.running:
                 scheduler.pause()
                 if rounds:

@@ -9,6 +9,7 @@ from bot.notifications import (
     families,  # noqa: F401
     homework,  # noqa: F401
     invitations,  # noqa: F401
+    meeting_decisions,  # noqa: F401
     meeting_notices,  # noqa: F401
     meetings,  # noqa: F401
     reminders,  # noqa: F401

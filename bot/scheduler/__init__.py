@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,6 +28,7 @@ def create_scheduler(
     sessionmaker: async_sessionmaker[AsyncSession] | None = None,
     clock: Clock | None = None,
     settings: Settings | None = None,
+    in_flight: set[asyncio.Task[Any]] | None = None,
 ) -> AsyncIOScheduler:
     """The delivery loop, and with sessionmaker, clock and settings the domain scans too."""
     scheduler = AsyncIOScheduler(timezone="UTC")
@@ -47,7 +50,7 @@ def create_scheduler(
             scheduler.add_job(
                 guarded,
                 "interval",
-                args=(spec.job, sessionmaker, clock, settings),
+                args=(spec.job, sessionmaker, clock, settings, in_flight),
                 seconds=spec.seconds,
                 id=spec.job.__name__,
                 max_instances=1,

@@ -9,17 +9,27 @@ APScheduler (bot/scheduler/__init__.py).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.programmes_content import active_programmes
-from bot.services import concerns, digest, homework, homework_review, meetings, reminders
+from bot.services import (
+    concerns,
+    digest,
+    homework,
+    homework_review,
+    meeting_decisions,
+    meetings,
+    reminders,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +88,14 @@ async def run_meeting_reminders(
         return await meetings.enqueue_reminders(session, clock.now(), settings)
 
 
+async def run_meeting_decisions(
+    sessionmaker: Sessionmaker, clock: Clock, settings: Settings
+) -> int:
+    """Coordinators' reminders of decisions due and of the follow-up two weeks after a meeting."""
+    async with sessionmaker.begin() as session:
+        return await meeting_decisions.enqueue_due(session, clock.now(), settings)
+
+
 Job = Callable[[Sessionmaker, Clock, Settings], Awaitable[int]]
 
 
@@ -96,6 +114,7 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec(run_homework_reminders, 120.0),
     JobSpec(run_homework_digest, 60.0),
     JobSpec(run_meeting_reminders, 120.0),
+    JobSpec(run_meeting_decisions, 120.0),
 )
 
 
@@ -107,11 +126,24 @@ async def run_due_jobs(sessionmaker: Sessionmaker, clock: Clock, settings: Setti
     return total
 
 
-async def guarded(job: Job, sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> None:
+async def guarded(
+    job: Job,
+    sessionmaker: Sessionmaker,
+    clock: Clock,
+    settings: Settings,
+    in_flight: set[asyncio.Task[Any]] | None = None,
+) -> None:
     """Run a job for the scheduler: a failure is logged (type and stack, never values that may
-    quote people's data) and the next run tries again."""
+    quote people's data) and the next run tries again. While it runs, its task is in
+    `in_flight`, so a shutdown can let it finish instead of cancelling it midway."""
+    task = asyncio.current_task()
+    if in_flight is not None and task is not None:
+        in_flight.add(task)
     try:
         await job(sessionmaker, clock, settings)
     except Exception as exc:
         stack = "".join(traceback.format_tb(exc.__traceback__))
         log.error("job %s failed: %s\n%s", job.__name__, type(exc).__name__, stack)
+    finally:
+        if in_flight is not None and task is not None:
+            in_flight.discard(task)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -400,35 +400,51 @@ async def page(
     upcoming = (Meeting.starts_at >= now) & (Meeting.status == MeetingStatus.PLANNED.value)
     where = ~upcoming if past else upcoming
     total = await session.scalar(select(func.count(Meeting.id)).where(where)) or 0
-    invited = (
-        select(func.count(MeetingParticipant.id))
-        .where(
-            MeetingParticipant.meeting_id == Meeting.id,
-            MeetingParticipant.invited_at.is_not(None),
+    # The page's ids first, then the counts for those rows only: a deep page does not count
+    # the participants of every meeting it skips. Both sort keys run the same way, so the
+    # starts_at index serves the order.
+    order = (
+        (Meeting.starts_at.desc(), Meeting.id.desc())
+        if past
+        else (Meeting.starts_at.asc(), Meeting.id.asc())
+    )
+    ids = list(
+        await session.scalars(
+            select(Meeting.id).where(where).order_by(*order).offset(offset).limit(limit)
         )
-        .scalar_subquery()
     )
-    accepted = (
-        select(func.count(MeetingParticipant.id))
-        .where(
-            MeetingParticipant.meeting_id == Meeting.id,
-            MeetingParticipant.rsvp == Rsvp.YES.value,
+    if not ids:
+        return [], int(total)
+    found = {
+        m.id: (m, name)
+        for m, name in await session.execute(
+            select(Meeting, Family.name)
+            .join(Family, Family.id == Meeting.family_id)
+            .where(Meeting.id.in_(ids))
         )
-        .scalar_subquery()
-    )
-    order = Meeting.starts_at.desc() if past else Meeting.starts_at.asc()
-    rows = await session.execute(
-        select(Meeting, Family.name, invited, accepted)
-        .join(Family, Family.id == Meeting.family_id)
-        .where(where)
-        .order_by(order, Meeting.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return [
-        MeetingRow(m.id, name, m.child_name, m.starts_at, m.timezone, m.status, i or 0, a or 0)
-        for m, name, i, a in rows
-    ], int(total)
+    }
+    counts = {
+        meeting_id: (invited or 0, accepted or 0)
+        for meeting_id, invited, accepted in await session.execute(
+            select(
+                MeetingParticipant.meeting_id,
+                func.count(MeetingParticipant.invited_at),
+                func.sum(case((MeetingParticipant.rsvp == Rsvp.YES.value, 1), else_=0)),
+            )
+            .where(MeetingParticipant.meeting_id.in_(ids))
+            .group_by(MeetingParticipant.meeting_id)
+        )
+    }
+    rows = []
+    for meeting_id in ids:
+        m, name = found[meeting_id]
+        invited, accepted = counts.get(meeting_id, (0, 0))
+        rows.append(
+            MeetingRow(
+                m.id, name, m.child_name, m.starts_at, m.timezone, m.status, invited, accepted
+            )
+        )
+    return rows, int(total)
 
 
 async def cancel(session: AsyncSession, actor: Actor, meeting_id: int, now: datetime) -> bool:

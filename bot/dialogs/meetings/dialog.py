@@ -21,6 +21,7 @@ from aiogram_dialog.widgets.kbd import Back, Button, Row, Start, SwitchTo
 
 from bot.db.models import MeetingFormat, MeetingStatus, Relation, Rsvp
 from bot.dialogs.context import ctx
+from bot.dialogs.meetings import decisions
 from bot.dialogs.meetings.board import (
     FORMAT_NAMES,
     RELATION_NAMES,
@@ -672,13 +673,19 @@ def create_meetings_dialog() -> Dialog:
                 when="can_change",
             ),
             Button(T("✅ Held: who came?"), id="held", on_click=on_held, when="can_hold"),
+            Button(
+                T("📋 Decisions ({decisions})"),
+                id="decisions",
+                on_click=decisions.on_open,
+                when="show_decisions",
+            ),
             SwitchTo(
                 T("❌ Cancel the meeting"), id="cancel", state=MeetingsSG.cancel, when=_is_planned
             ),
             Button(T("⬅️ All meetings"), id="to_list", on_click=on_back_to_list),
             to_menu(),
             state=MeetingsSG.board,
-            getter=get_board,
+            getter=[get_board, decisions.get_count],
         ),
         Window(
             T("{notice}\n", when="notice"),
@@ -819,6 +826,7 @@ def create_meetings_dialog() -> Dialog:
             state=MeetingsSG.held,
             getter=get_held,
         ),
+        *decisions.windows(),
         on_start=on_list_start,
     )
 

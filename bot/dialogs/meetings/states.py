@@ -18,6 +18,10 @@ class MeetingsSG(StatesGroup):
     edit_place = State()
     edit_confirm = State()
     held = State()
+    decisions = State()
+    decision_what = State()
+    decision_who = State()
+    decision_due = State()
 
 
 class MeetingNewSG(StatesGroup):

@@ -1,0 +1,60 @@
+"""The «✅ Done» button under a decision's due-date reminder.
+
+The service re-checks that the presser is a coordinator (the id in the button is never trusted);
+a refusal goes through handlers/errors.py, which answers and audits it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.notifications.meeting_decisions import DONE_PREFIX
+from bot.services import meeting_decisions
+from bot.services.access import Actor
+from bot.services.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+async def on_done(
+    callback: CallbackQuery, session: AsyncSession, clock: Clock, actor: Actor | None
+) -> None:
+    tail = (callback.data or "")[len(DONE_PREFIX) :]
+    if not tail.isdigit() or len(tail) > 9:
+        await callback.answer(_("This button is out of date."))
+        return
+    try:
+        done = await meeting_decisions.mark_done(session, actor, int(tail), clock.now())
+    except DomainError as error:
+        if error.code != "decision_not_found":
+            raise
+        await callback.answer(_("This button is out of date."))
+        return
+    if done:
+        await callback.answer(_("✅ Marked as done."))
+    else:
+        await callback.answer(_("This decision was already marked as done."))
+    await _drop_button(callback)
+
+
+async def _drop_button(callback: CallbackQuery) -> None:
+    message = callback.message
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return
+    try:
+        await message.edit_reply_markup(reply_markup=None)
+    except TelegramBadRequest as exc:
+        log.info("decision button not removed: %s", exc.message)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(on_done, F.data.startswith(DONE_PREFIX))
+    return router
