@@ -179,8 +179,17 @@ async def add_participant(
     )
     if (count or 0) >= MAX_PARTICIPANTS:
         raise DomainError("meeting_full")
-    if person_id is not None and await people_repo.by_id(session, person_id) is None:
-        raise DomainError("person_not_found")
+    if person_id is not None:
+        if await people_repo.by_id(session, person_id) is None:
+            raise DomainError("person_not_found")
+        already = await session.scalar(
+            select(MeetingParticipant.id).where(
+                MeetingParticipant.meeting_id == meeting.id,
+                MeetingParticipant.person_id == person_id,
+            )
+        )
+        if already is not None:
+            raise DomainError("participant_duplicate")
     participant = MeetingParticipant(
         meeting_id=meeting.id,
         name=_clean(name, NAME_MAX, "participant_name"),
@@ -765,3 +774,87 @@ async def enqueue_reminders(session: AsyncSession, now: datetime, settings: Sett
             ):
                 queued += 1
     return queued
+
+
+# --- picking someone who uses the bot; editing the other details ------------------------------
+
+PEOPLE_QUERY_MAX = 64
+
+
+@dataclass(frozen=True)
+class Candidate:
+    person_id: int
+    name: str
+
+
+async def candidates(
+    session: AsyncSession, actor: Actor, query: str, limit: int, *, now: datetime
+) -> list[Candidate]:
+    """People who use the bot whose name contains `query` (any case, Cyrillic too), for a
+    coordinator adding them to a meeting. Audited without the query or the names."""
+    await authorize(session, actor, Action.MEETING_MANAGE)
+    needle = query.strip()[:PEOPLE_QUERY_MAX].casefold()
+    if not needle:
+        return []
+    # SQLite's lower() knows only ASCII, so the match itself is done here with casefold.
+    rows = await session.execute(
+        select(Person.id, Person.display_name)
+        .where(Person.blocked_at.is_(None))
+        .order_by(Person.display_name, Person.id)
+    )
+    found = [
+        Candidate(person_id, name) for person_id, name in rows if name and needle in name.casefold()
+    ][: max(limit, 0)]
+    await audit.record(session, actor, "meeting.people_search", now, found=len(found))
+    return found
+
+
+async def update_details(
+    session: AsyncSession,
+    actor: Actor,
+    meeting_id: int,
+    *,
+    topic: str | None = None,
+    format: MeetingFormat | None = None,
+    duration_minutes: int | None = None,
+    facilitators: str | None = None,
+    contact: str | None = None,
+    note: str | None = None,
+    now: datetime,
+) -> bool:
+    """Change a planned meeting's topic, format, duration, facilitators, contact or note (the
+    ones given); False when nothing changed. Nobody is notified of these."""
+    await authorize(session, actor, Action.MEETING_MANAGE)
+    meeting = await _meeting(session, meeting_id)
+    if meeting.status != MeetingStatus.PLANNED or meeting.starts_at <= now:
+        raise DomainError("meeting_not_planned")
+    values: dict[str, object] = {}
+    if topic is not None:
+        values["topic"] = _clean(topic, SHORT_TEXT_MAX, "meeting_topic")
+    if format is not None:
+        values["format"] = MeetingFormat(format).value
+    if duration_minutes is not None:
+        if not 15 <= duration_minutes <= DURATION_MAX:
+            raise DomainError("meeting_duration")
+        values["duration_minutes"] = duration_minutes
+    if facilitators is not None:
+        values["facilitators"] = _clean(facilitators, SHORT_TEXT_MAX, "meeting_facilitators")
+    if contact is not None:
+        values["contact"] = _clean(contact, SHORT_TEXT_MAX, "meeting_contact")
+    if note is not None:
+        values["note"] = _clean(note, NOTE_MAX, "meeting_note")
+    changed = sorted(key for key, value in values.items() if getattr(meeting, key) != value)
+    if not changed:
+        return False
+    for key in changed:
+        setattr(meeting, key, values[key])
+    await audit.record(
+        session,
+        actor,
+        "meeting.details",
+        now,
+        object_type="meeting",
+        object_id=meeting.id,
+        changed=changed,
+    )
+    return True

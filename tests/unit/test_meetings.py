@@ -377,3 +377,25 @@ async def test_no_meeting_reminder_at_night(session: AsyncSession, settings: Set
     # ...and 2 h before is 06:00: not sent at all.
     two_before = early.starts_at - timedelta(hours=2)
     assert await meetings.enqueue_reminders(session, two_before, settings) == 0
+
+
+async def test_a_bot_user_is_on_a_meeting_once(session: AsyncSession) -> None:
+    boss, family_id = await setup(session)
+    meeting = await meetings.create(session, boss, family_id, draft(), draft_key="k", now=NOW)
+    guest = await make_person(session, 9901, Role.PARENT, now=NOW)
+    for attempt in range(2):
+        adding = meetings.add_participant(
+            session,
+            boss,
+            meeting.id,
+            name="Анна",
+            relation=Relation.MOTHER,
+            approved_by_child=True,
+            phone=None,
+            person_id=guest.person_id,
+            now=NOW,
+        )
+        if attempt == 0:
+            await adding
+        else:
+            await raises("participant_duplicate", adding)

@@ -72,6 +72,7 @@ DATE_DAYS = 8  # buttons for today and the next days
 TIME_BUTTONS = ("09:00", "10:00", "11:00", "12:00", "14:00", "15:00", "16:00", "17:00", "18:00")
 
 ERRORS = {
+    "participant_duplicate": N_("This person is already on the list of this meeting."),
     "participant_not_approved": N_(
         "The child has not approved this person yet, so the invitation cannot be sent. "
         "Mark the approval first."
@@ -567,6 +568,7 @@ async def on_add_name(message: Message, _w: Any, manager: DialogManager) -> None
         show_input_error(manager, problem)
         return
     manager.dialog_data["p_name"] = (message.text or "").strip()
+    manager.dialog_data.pop(P_PERSON, None)  # someone new: no bot user behind the name
     await manager.switch_to(MeetingsSG.add_relation)
 
 
@@ -585,14 +587,21 @@ async def on_relation(_c: CallbackQuery, _w: Any, manager: DialogManager, item: 
     await manager.switch_to(MeetingsSG.add_approved)
 
 
+async def _approved(manager: DialogManager, approved: bool) -> None:
+    manager.dialog_data["p_approved"] = approved
+    if manager.dialog_data.get(P_PERSON) is not None:
+        # A bot user is invited in the chat: no phone is needed.
+        await _add_participant(manager, None)
+    else:
+        await manager.switch_to(MeetingsSG.add_phone)
+
+
 async def on_approved_yes(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
-    manager.dialog_data["p_approved"] = True
-    await manager.switch_to(MeetingsSG.add_phone)
+    await _approved(manager, True)
 
 
 async def on_approved_no(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
-    manager.dialog_data["p_approved"] = False
-    await manager.switch_to(MeetingsSG.add_phone)
+    await _approved(manager, False)
 
 
 async def _add_participant(manager: DialogManager, phone: str | None) -> None:
@@ -611,6 +620,7 @@ async def _add_participant(manager: DialogManager, phone: str | None) -> None:
             approved_by_child=bool(data.get("p_approved")),
             phone=phone,
             now=c.now(),
+            person_id=parse_id(data[P_PERSON]) if data.get(P_PERSON) is not None else None,
         )
     except DomainError as error:
         if error.code == "access_denied":
@@ -618,7 +628,7 @@ async def _add_participant(manager: DialogManager, phone: str | None) -> None:
         data[NOTICE] = _error_text(error)
     else:
         data[NOTICE] = _("{name} is added.").format(name=shorten(participant.name, 80))
-    for key in ("p_name", "p_relation", "p_approved"):
+    for key in ("p_name", "p_relation", "p_approved", P_PERSON, FOUND, SEARCHED):
         data.pop(key, None)
     await manager.switch_to(MeetingsSG.board)
 
@@ -633,6 +643,238 @@ async def on_phone(message: Message, _w: Any, manager: DialogManager) -> None:
 
 async def on_skip_phone(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
     await _add_participant(manager, None)
+
+
+# --- picking someone who already uses the bot -------------------------------------------------
+
+P_PERSON = "p_person"
+FOUND = "found_people"  # [[person_id, name], ...] of the last search: the only ids a tap may pick
+SEARCHED = "people_search"
+CANDIDATES_SHOWN = 8
+
+
+async def on_people_search(message: Message, _w: Any, manager: DialogManager) -> None:
+    c = ctx(manager)
+    problem = _text_input(
+        message, meetings.PEOPLE_QUERY_MAX, _("Please send a part of the person's name as text.")
+    )
+    if problem:
+        show_input_error(manager, problem)
+        return
+    query = (message.text or "").strip()
+    found = await meetings.candidates(
+        c.session, c.require_actor(), query, CANDIDATES_SHOWN, now=c.now()
+    )
+    manager.dialog_data[SEARCHED] = query
+    manager.dialog_data[FOUND] = [[person.person_id, person.name] for person in found]
+    if found:
+        await manager.switch_to(MeetingsSG.add_pick)
+
+
+async def get_people_search(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    data = dialog_manager.dialog_data
+    return {
+        "no_match": bool(data.get(SEARCHED)) and not data.get(FOUND),
+        "searched": shorten(str(data.get(SEARCHED, "")), 64),
+    }
+
+
+async def on_search_start(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    await authorize(c.session, c.actor, Action.MEETING_MANAGE)
+    for key in (FOUND, SEARCHED):
+        manager.dialog_data.pop(key, None)
+    await manager.switch_to(MeetingsSG.add_search)
+
+
+async def get_candidates(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    found = dialog_manager.dialog_data.get(FOUND) or []
+    return {
+        "candidates": [(shorten(str(name), 40), str(person_id)) for person_id, name in found],
+        "notice": _take_notice(dialog_manager),
+    }
+
+
+async def on_candidate(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    c = ctx(manager)
+    await authorize(c.session, c.actor, Action.MEETING_MANAGE)
+    person_id = parse_id(item)
+    # Only a person the last search returned may be picked, whatever the button says.
+    picked = next(
+        (
+            (pid, name)
+            for pid, name in manager.dialog_data.get(FOUND) or []
+            if person_id is not None and pid == person_id
+        ),
+        None,
+    )
+    if picked is None:
+        _notify(manager, _("This button is out of date."))
+        return
+    manager.dialog_data[P_PERSON] = picked[0]
+    manager.dialog_data["p_name"] = str(picked[1])[:NAME_MAX].strip() or str(picked[0])
+    await manager.switch_to(MeetingsSG.add_relation)
+
+
+# --- editing the topic, format, duration, facilitators, contact or note ----------------------
+
+
+async def on_details(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    if await _changeable(manager) is not None:
+        await manager.switch_to(MeetingsSG.details)
+
+
+async def get_details(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    meeting = (await _board(dialog_manager)).meeting
+    return {
+        "topic": shorten(meeting.topic, 200),
+        "format": format_name(meeting.format, _),
+        "duration": meeting.duration_minutes,
+        "facilitators": shorten(meeting.facilitators, 200),
+        "contact": shorten(meeting.contact, 200),
+        "note": shorten(meeting.note, 600),
+    }
+
+
+async def _save_details(manager: DialogManager, **changes: Any) -> None:
+    c = ctx(manager)
+    try:
+        changed = await meetings.update_details(
+            c.session, c.require_actor(), _meeting_id(manager), now=c.now(), **changes
+        )
+    except DomainError as error:
+        if error.code == "access_denied":
+            raise
+        manager.dialog_data[NOTICE] = _error_text(error)
+    else:
+        manager.dialog_data[NOTICE] = (
+            _("Saved. The invitation shows the new details.")
+            if changed
+            else _("Nothing changed: it is the same as before.")
+        )
+    await manager.switch_to(MeetingsSG.board)
+
+
+def _details_text_step(field: str, limit: int, empty: str) -> Any:
+    async def handler(message: Message, _w: Any, manager: DialogManager) -> None:
+        problem = _text_input(message, limit, _(empty))
+        if problem:
+            show_input_error(manager, problem)
+            return
+        await _save_details(manager, **{field: (message.text or "").strip()})
+
+    return handler
+
+
+on_details_topic = _details_text_step("topic", SHORT_TEXT_MAX, N_("Please send the topic as text."))
+on_details_facilitators = _details_text_step(
+    "facilitators", SHORT_TEXT_MAX, N_("Please send the facilitators' names as text.")
+)
+on_details_contact = _details_text_step(
+    "contact", SHORT_TEXT_MAX, N_("Please send your contact as text.")
+)
+on_details_note = _details_text_step("note", NOTE_MAX, N_("Please send a short note as text."))
+
+
+async def on_details_format(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    if item not in {f.value for f in MeetingFormat}:
+        _ignore(manager)
+        return
+    await _save_details(manager, format=MeetingFormat(item))
+
+
+async def on_details_duration(
+    _c: CallbackQuery, _w: Any, manager: DialogManager, item: str
+) -> None:
+    if not item.isdigit() or len(item) > 3 or int(item) not in DURATIONS:
+        _ignore(manager)
+        return
+    await _save_details(manager, duration_minutes=int(item))
+
+
+def _details_step(*widgets: Any, state: Any, getter: Any = None) -> Window:
+    getters = [get_input_error, get_details] + ([getter] if getter else [])
+    return Window(
+        input_error_line(),
+        *widgets,
+        SwitchTo(T("⬅️ Back"), id=f"{state.state.split(':')[-1]}_back", state=MeetingsSG.details),
+        state=state,
+        getter=getters,
+    )
+
+
+def details_windows() -> list[Window]:
+    return [
+        Window(
+            T(
+                "<b>Edit the details</b>\nTopic: «{topic}»\nFormat: {format}\n"
+                "Duration: {duration} min\nFacilitators: {facilitators}\nContact: {contact}\n"
+                "Note: {note}\n\nWhat do you want to change?"
+            ),
+            Row(
+                SwitchTo(T("Topic"), id="d_topic", state=MeetingsSG.details_topic),
+                SwitchTo(T("Format"), id="d_format", state=MeetingsSG.details_format),
+                SwitchTo(T("Duration"), id="d_duration", state=MeetingsSG.details_duration),
+            ),
+            Row(
+                SwitchTo(
+                    T("Facilitators"), id="d_facilitators", state=MeetingsSG.details_facilitators
+                ),
+                SwitchTo(T("Contact"), id="d_contact", state=MeetingsSG.details_contact),
+                SwitchTo(T("Note"), id="d_note", state=MeetingsSG.details_note),
+            ),
+            SwitchTo(T("⬅️ To the meeting"), id="details_back", state=MeetingsSG.board),
+            state=MeetingsSG.details,
+            getter=get_details,
+        ),
+        _details_step(
+            T(
+                "The topic of the meeting in the child's own words, "
+                "for example «Я хочу жить с мамой»."
+            ),
+            T("Now: «{topic}»"),
+            MessageInput(on_details_topic),
+            state=MeetingsSG.details_topic,
+        ),
+        _details_step(
+            T("The format of the meeting:"),
+            T("Now: {format}"),
+            choices("format", "formats", on_details_format, width=2),
+            state=MeetingsSG.details_format,
+            getter=get_formats,
+        ),
+        _details_step(
+            T("How long will the meeting take?"),
+            T("Now: {duration} min"),
+            choices("duration", "durations", on_details_duration, width=4),
+            state=MeetingsSG.details_duration,
+            getter=get_durations,
+        ),
+        _details_step(
+            T("Who facilitates the meeting? Send the names of the facilitators."),
+            T("Now: {facilitators}"),
+            MessageInput(on_details_facilitators),
+            state=MeetingsSG.details_facilitators,
+        ),
+        _details_step(
+            T(
+                "Your contact for the participants: a phone number or how to reach you. "
+                "It is shown in the invitation."
+            ),
+            T("Now: {contact}"),
+            MessageInput(on_details_contact),
+            state=MeetingsSG.details_contact,
+        ),
+        _details_step(
+            T(
+                "A short note on the situation for the invitation: what the meeting is about, "
+                "without private details. Everyone invited will read it."
+            ),
+            T("Now: {note}"),
+            MessageInput(on_details_note),
+            state=MeetingsSG.details_note,
+        ),
+    ]
 
 
 def _is_planned(data: dict[str, Any], *_: Any) -> bool:
@@ -665,13 +907,14 @@ def create_meetings_dialog() -> Dialog:
             T("{notice}\n", when="notice"),
             T("{board}"),
             choices("person", "people", on_pick_participant, width=2),
-            SwitchTo(T("➕ Participant"), id="add", state=MeetingsSG.add_name, when="can_add"),
+            SwitchTo(T("➕ Participant"), id="add", state=MeetingsSG.add_kind, when="can_add"),
             Button(
                 T("✏️ Change date / time / place"),
                 id="change",
                 on_click=on_change,
                 when="can_change",
             ),
+            Button(T("✏️ Edit details"), id="details", on_click=on_details, when="can_change"),
             Button(T("✅ Held: who came?"), id="held", on_click=on_held, when="can_hold"),
             Button(
                 T("📋 Decisions ({decisions})"),
@@ -732,6 +975,47 @@ def create_meetings_dialog() -> Dialog:
                 SwitchTo(T("⬅️ No, keep it"), id="cancel_no", state=MeetingsSG.board),
             ),
             state=MeetingsSG.cancel,
+        ),
+        Window(
+            input_error_line(),
+            T(
+                "<b>New participant</b>\nDoes this person already use the bot? Then pick them: "
+                "the invitation comes in the chat. Otherwise add someone new and forward "
+                "them a personal link. You can also just send the new person's name."
+            ),
+            Button(T("👤 Someone who uses the bot"), id="kind_bot", on_click=on_search_start),
+            SwitchTo(T("✍️ Someone new"), id="kind_new", state=MeetingsSG.add_name),
+            MessageInput(on_add_name),
+            SwitchTo(T("✖️ Cancel"), id="kind_cancel", state=MeetingsSG.board),
+            state=MeetingsSG.add_kind,
+            getter=get_input_error,
+        ),
+        Window(
+            input_error_line(),
+            T(
+                "Nobody who uses the bot matches «{searched}». Try another part of the name, "
+                "or add the person as someone new.",
+                when="no_match",
+            ),
+            T(
+                "Send a part of the person's name as it shows in Telegram, for example «Ольга».",
+                when=lambda d, *_: not d["no_match"],
+            ),
+            MessageInput(on_people_search),
+            SwitchTo(T("✍️ Add as someone new"), id="search_new", state=MeetingsSG.add_name),
+            SwitchTo(T("⬅️ Back"), id="search_back", state=MeetingsSG.add_kind),
+            state=MeetingsSG.add_search,
+            getter=[get_input_error, get_people_search],
+        ),
+        Window(
+            T("{notice}\n", when="notice"),
+            T("Who is it? Tap the person."),
+            choices("candidate", "candidates", on_candidate, width=2),
+            SwitchTo(T("🔎 Search again"), id="pick_again", state=MeetingsSG.add_search),
+            SwitchTo(T("✍️ Someone new"), id="pick_new", state=MeetingsSG.add_name),
+            SwitchTo(T("✖️ Cancel"), id="pick_cancel", state=MeetingsSG.board),
+            state=MeetingsSG.add_pick,
+            getter=get_candidates,
         ),
         Window(
             input_error_line(),
@@ -827,6 +1111,7 @@ def create_meetings_dialog() -> Dialog:
             getter=get_held,
         ),
         *decisions.windows(),
+        *details_windows(),
         on_start=on_list_start,
     )
 
