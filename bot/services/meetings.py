@@ -271,6 +271,7 @@ async def invite(
             object_type=OBJECT_PARTICIPANT,
             object_id=participant.id,
             occurrence=now.isoformat(),  # a resend is a new message
+            family_facing=True,  # an invitation can wait for the morning
         )
         return Invited(participant, None)
     # Inviting again makes a new link: the earlier unused one stops working.
@@ -485,6 +486,7 @@ async def cancel(session: AsyncSession, actor: Actor, meeting_id: int, now: date
             MeetingParticipant.invited_at.is_not(None),
         )
     )
+    # Sent at once, not held for the morning: the meeting may have been tomorrow morning.
     for participant in rows:
         assert participant.person_id is not None
         person = await people_repo.by_id(session, participant.person_id)
@@ -697,6 +699,7 @@ async def reschedule(
     if not changes:
         return False
     stamp = now.isoformat()
+    # Not held for the morning like invitations: the change may concern tomorrow morning.
     for participant, person in await _invited_people(session, meeting.id):
         await outbox.enqueue(
             session,
