@@ -25,7 +25,8 @@ from bot.dialogs.homework_review.dialog import create_homework_review_dialog
 from bot.dialogs.invitations.dialog import create_invitations_dialog
 from bot.dialogs.invite.dialog import create_invite_dialog
 from bot.dialogs.meeting_invite.dialog import create_meeting_invite_dialog
-from bot.dialogs.meetings.dialog import create_meeting_new_dialog, create_meetings_dialog
+from bot.dialogs.meetings.dialog import create_meetings_dialog
+from bot.dialogs.meetings.new import create_meeting_new_dialog
 from bot.dialogs.menu.dialog import create_menu_dialog
 from bot.dialogs.myvisits.dialog import create_myvisits_dialog
 from bot.dialogs.programmes.dialog import create_programmes_dialog

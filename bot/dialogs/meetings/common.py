@@ -1,0 +1,88 @@
+"""What the /meetings dialogs share: keys of their data, kind error lines, defensive id parsing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+from aiogram_dialog import DialogManager, ShowMode
+
+from bot.roles_text import N_
+from bot.services.errors import DomainError
+
+LIST_SCROLL = "meetings_scroll"
+FAMILY_SCROLL = "meeting_family_scroll"
+MEETING_ID = "meeting_id"
+PARTICIPANT_ID = "participant_id"
+NOTICE = "notice"
+SHOWN_NOTICE = "shown_notice"
+DATE_DAYS = 8  # buttons for today and the next days
+TIME_BUTTONS = ("09:00", "10:00", "11:00", "12:00", "14:00", "15:00", "16:00", "17:00", "18:00")
+
+ERRORS = {
+    "participant_duplicate": N_("This person is already on the list of this meeting."),
+    "participant_not_approved": N_(
+        "The child has not approved this person yet, so the invitation cannot be sent. "
+        "Mark the approval first."
+    ),
+    "meeting_not_planned": N_("This meeting is no longer planned: invitations are closed."),
+    "meeting_full": N_("The meeting already has the most participants it can have."),
+    "meeting_in_past": N_("That time has already passed: please choose a later date or time."),
+    "family_closed": N_("This family's case has been closed: choose another family."),
+    "family_not_found": N_("This family was not found: choose another one."),
+    "meeting_not_found": N_("This meeting was not found."),
+    "participant_not_found": N_("This participant was not found."),
+    "person_not_found": N_("This person no longer uses the bot."),
+    "meeting_not_started": N_(
+        "The meeting has not started yet: you can mark it held once it has begun."
+    ),
+    "meeting_started": N_(
+        "The meeting has already started, so its date and place can no longer be changed."
+    ),
+    "meeting_held": N_("This meeting is already marked as held."),
+    "meeting_not_changeable": N_("This meeting is no longer planned, so it cannot be changed."),
+    "meeting_place_empty": N_("Please send the address or a description as text."),
+    "meeting_place_long": N_("That is a bit long: please keep the place shorter."),
+}
+
+
+def _error_text(error: DomainError) -> str:
+    message = ERRORS.get(error.code)
+    return _(message) if message else _("That did not work. Please try again.")
+
+
+def _notify(manager: DialogManager, text: str) -> None:
+    """A line above the window; the same line again would leave the message as it is, which
+    Telegram refuses to edit, so then nothing is redrawn."""
+    if manager.dialog_data.get(SHOWN_NOTICE) == text:
+        manager.show_mode = ShowMode.NO_UPDATE
+    else:
+        manager.dialog_data[NOTICE] = text
+
+
+def _take_notice(manager: DialogManager) -> str:
+    notice = str(manager.dialog_data.pop(NOTICE, ""))
+    manager.dialog_data[SHOWN_NOTICE] = notice
+    return notice
+
+
+def _ignore(manager: DialogManager) -> None:
+    """A stale or forged button: nothing changes, so the window is left as it is."""
+    manager.show_mode = ShowMode.NO_UPDATE
+
+
+def parse_id(raw: Any) -> int | None:
+    """Ids from buttons: digits only, at most 9 of them."""
+    text = str(raw)
+    return int(text) if text.isdigit() and len(text) <= 9 else None
+
+
+def _text_input(message: Message, limit: int, empty: str) -> str | None:
+    """What is wrong with the typed text, or None (the other answers stay either way)."""
+    text = (message.text or "").strip()
+    if not text:
+        return empty
+    if len(text) > limit:
+        return _("That is a bit long: please keep it under {limit} characters.").format(limit=limit)
+    return None

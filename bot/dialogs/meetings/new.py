@@ -1,0 +1,560 @@
+"""Planning a network meeting: the wizard from the family to Save. Its date, time and place steps
+also serve the board's "change date / time / place"."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram_dialog import DialogManager, StartMode
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Back, Button, Row, SwitchTo
+
+from bot.db.models import MeetingFormat
+from bot.dialogs.context import ctx
+from bot.dialogs.meetings.board import (
+    FORMAT_NAMES,
+    format_name,
+    shorten,
+)
+from bot.dialogs.meetings.common import (
+    DATE_DAYS,
+    FAMILY_SCROLL,
+    MEETING_ID,
+    TIME_BUTTONS,
+    _error_text,
+    _ignore,
+    _text_input,
+    parse_id,
+)
+from bot.dialogs.meetings.states import MeetingNewSG, MeetingsSG
+from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
+from bot.dialogs.widgets import (
+    Dialog,
+    T,
+    Window,
+    choices,
+    get_input_error,
+    input_error_line,
+    show_input_error,
+    to_menu,
+)
+from bot.roles_text import N_
+from bot.services import families, meetings
+from bot.services.access import Action, authorize
+from bot.services.errors import DomainError
+from bot.services.meetings import (
+    CHILD_NAME_MAX,
+    DURATIONS,
+    NOTE_MAX,
+    SHORT_TEXT_MAX,
+    MeetingDraft,
+)
+
+# --- a new meeting --------------------------------------------------------------------------
+
+DRAFT_KEY = "draft_key"
+FAMILY_ID, FAMILY_NAME, FAMILY_TZ = "family_id", "family_name", "family_tz"
+TO_SUMMARY = "to_summary"  # once the summary was seen, a changed step returns there
+
+
+async def on_new_start(_data: Any, manager: DialogManager) -> None:
+    c = ctx(manager)
+    await authorize(c.session, c.actor, Action.MEETING_MANAGE)
+    # One key per form: a double tap on Save finds the meeting the first tap made.
+    manager.dialog_data[DRAFT_KEY] = secrets.token_hex(16)
+
+
+async def _advance(manager: DialogManager, state: Any) -> None:
+    if manager.dialog_data.get(TO_SUMMARY):
+        await manager.switch_to(MeetingNewSG.summary)
+    else:
+        await manager.switch_to(state)
+
+
+def _family_now(manager: DialogManager) -> datetime:
+    c = ctx(manager)
+    zone = ZoneInfo(manager.dialog_data.get(FAMILY_TZ) or c.settings.default_timezone)
+    return c.now().astimezone(zone).replace(tzinfo=None)
+
+
+async def get_families(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    page = await current_page(dialog_manager, FAMILY_SCROLL)
+    search = dialog_manager.dialog_data.get("search")
+    rows, total = await families.list_page(
+        c.session,
+        c.require_actor(),
+        c.now(),
+        offset=page * PAGE_SIZE,
+        limit=PAGE_SIZE,
+        search=search,
+    )
+    return {
+        "families": [(shorten(f.name, 48), str(f.id)) for f in rows],
+        "total": total,
+        "search": search or "",
+        **page_data(page, total),
+    }
+
+
+async def on_family_search(message: Message, _w: Any, manager: DialogManager) -> None:
+    text = (message.text or "").strip()
+    if not text:
+        show_input_error(manager, _("To search, send a part of the family's name as text."))
+        return
+    manager.dialog_data["search"] = text[:64]
+    scroll = manager.find(FAMILY_SCROLL)
+    if scroll is not None:
+        await scroll.set_page(0)  # type: ignore[attr-defined]
+
+
+async def on_clear_search(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    manager.dialog_data.pop("search", None)
+
+
+async def on_family(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    c = ctx(manager)
+    family_id = parse_id(item)
+    if family_id is None:
+        _ignore(manager)
+        return
+    await authorize(c.session, c.actor, Action.MEETING_MANAGE)
+    try:
+        family = await families.require_view(c.session, c.actor, family_id)
+    except DomainError as error:
+        if error.code == "access_denied":
+            raise
+        show_input_error(manager, _error_text(error))
+        return
+    if family.closed_at is not None:
+        show_input_error(manager, _error_text(DomainError("family_closed")))
+        return
+    manager.dialog_data.update(
+        {FAMILY_ID: family.id, FAMILY_NAME: family.name, FAMILY_TZ: family.timezone}
+    )
+    await _advance(manager, MeetingNewSG.child)
+
+
+def _text_step(key: str, limit: int, empty: str, next_state: Any, *, one_word: bool = False) -> Any:
+    async def handler(message: Message, _w: Any, manager: DialogManager) -> None:
+        problem = _text_input(message, limit, _(empty))
+        text = (message.text or "").strip()
+        if not problem and one_word and len(text.split()) > 1:
+            problem = _("Please send only the child's first name, without the surname.")
+        if problem:
+            show_input_error(manager, problem)
+            return
+        manager.dialog_data[key] = text
+        await _advance(manager, next_state)
+
+    return handler
+
+
+on_child = _text_step(
+    "child",
+    CHILD_NAME_MAX,
+    N_("Please send the child's first name as text."),
+    MeetingNewSG.topic,
+    one_word=True,
+)
+on_topic = _text_step(
+    "topic", SHORT_TEXT_MAX, N_("Please send the topic as text."), MeetingNewSG.format
+)
+on_facilitators = _text_step(
+    "facilitators",
+    SHORT_TEXT_MAX,
+    N_("Please send the facilitators' names as text."),
+    MeetingNewSG.contact,
+)
+on_contact = _text_step(
+    "contact", SHORT_TEXT_MAX, N_("Please send your contact as text."), MeetingNewSG.note
+)
+on_note = _text_step(
+    "note", NOTE_MAX, N_("Please send a short note as text."), MeetingNewSG.summary
+)
+
+
+async def get_formats(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    return {"formats": [(_(name), fmt.value) for fmt, name in FORMAT_NAMES.items()]}
+
+
+async def on_format(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    if item not in {f.value for f in MeetingFormat}:
+        _ignore(manager)
+        return
+    manager.dialog_data["format"] = item
+    await _advance(manager, MeetingNewSG.date)
+
+
+# date and time
+
+
+def _editing(manager: DialogManager) -> bool:
+    """The date and time steps serve the wizard and the board's change of a planned meeting."""
+    return manager.current_context().state in (MeetingsSG.edit_date, MeetingsSG.edit_time)
+
+
+async def get_dates(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    today = _family_now(dialog_manager).date()
+    days = []
+    for n in range(DATE_DAYS):
+        day = today + timedelta(days=n)
+        label = day.strftime("%d.%m")
+        if n == 0:
+            label = _("Today, {day}").format(day=label)
+        elif n == 1:
+            label = _("Tomorrow, {day}").format(day=label)
+        days.append((label, day.isoformat()))
+    return {"days": days, "family": dialog_manager.dialog_data.get(FAMILY_NAME, "")}
+
+
+async def _accept_date(manager: DialogManager, picked: date) -> None:
+    if picked < _family_now(manager).date():
+        show_input_error(manager, _("That day has already passed: please choose a later date."))
+        return
+    manager.dialog_data["date"] = picked.isoformat()
+    if _editing(manager):
+        await manager.switch_to(MeetingsSG.edit_time)
+    else:
+        await manager.switch_to(MeetingNewSG.time)
+
+
+async def on_day(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    try:
+        picked = date.fromisoformat(item)
+    except ValueError:
+        _ignore(manager)
+        return
+    await _accept_date(manager, picked)
+
+
+async def on_date_text(message: Message, _w: Any, manager: DialogManager) -> None:
+    try:
+        picked = datetime.strptime((message.text or "").strip(), "%d.%m.%Y").date()
+    except ValueError:
+        show_input_error(manager, _("Please send the date as DD.MM.YYYY, for example 05.12.2026."))
+        return
+    if picked > _family_now(manager).date() + timedelta(days=366):
+        show_input_error(manager, _("That is more than a year ahead: please check the date."))
+        return
+    await _accept_date(manager, picked)
+
+
+async def get_times(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    raw = dialog_manager.dialog_data.get("date")
+    picked = date.fromisoformat(raw) if raw else _family_now(dialog_manager).date()
+    return {
+        "times": [(t, t) for t in TIME_BUTTONS],
+        "day": picked.strftime("%d.%m.%Y"),
+    }
+
+
+async def _accept_time(manager: DialogManager, picked: time) -> None:
+    raw = manager.dialog_data.get("date")
+    editing = _editing(manager)
+    if not raw:
+        await manager.switch_to(MeetingsSG.edit_date if editing else MeetingNewSG.date)
+        return
+    starts = datetime.combine(date.fromisoformat(raw), picked)
+    if starts <= _family_now(manager):
+        show_input_error(manager, _("That time has already passed: please choose a later time."))
+        return
+    manager.dialog_data["time"] = picked.strftime("%H:%M")
+    if editing:
+        await manager.switch_to(MeetingsSG.edit_place)
+    else:
+        await _advance(manager, MeetingNewSG.place)
+
+
+async def on_time(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    try:
+        picked = datetime.strptime(item, "%H:%M").time()
+    except ValueError:
+        _ignore(manager)
+        return
+    await _accept_time(manager, picked)
+
+
+async def on_time_text(message: Message, _w: Any, manager: DialogManager) -> None:
+    try:
+        picked = datetime.strptime((message.text or "").strip(), "%H:%M").time()
+    except ValueError:
+        show_input_error(manager, _("Please send the time as HH:MM, for example 17:30."))
+        return
+    await _accept_time(manager, picked)
+
+
+# place
+
+
+async def on_place(message: Message, _w: Any, manager: DialogManager) -> None:
+    if message.location is not None:
+        manager.dialog_data["lat"] = message.location.latitude
+        manager.dialog_data["lon"] = message.location.longitude
+        return
+    problem = _text_input(
+        message, SHORT_TEXT_MAX, _("Please send the address or a description as text.")
+    )
+    if problem:
+        show_input_error(manager, problem)
+        return
+    manager.dialog_data["place"] = (message.text or "").strip()
+    await _advance(manager, MeetingNewSG.duration)
+
+
+async def on_see_pin(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    if manager.dialog_data.get("lat") is None:
+        _ignore(manager)
+        return
+    manager.dialog_data["place"] = _("see the pin")
+    await _advance(manager, MeetingNewSG.duration)
+
+
+async def get_place(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    return {"pin": dialog_manager.dialog_data.get("lat") is not None}
+
+
+async def get_durations(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    return {
+        "durations": [(_("{n} min").format(n=n), str(n)) for n in DURATIONS],
+    }
+
+
+async def on_duration(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    if not item.isdigit() or len(item) > 3 or int(item) not in DURATIONS:
+        _ignore(manager)
+        return
+    manager.dialog_data["duration"] = int(item)
+    await _advance(manager, MeetingNewSG.facilitators)
+
+
+# summary and save
+
+
+async def get_summary(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    data = dialog_manager.dialog_data
+    data[TO_SUMMARY] = True
+    raw_date = data.get("date")
+    return {
+        "family": data.get(FAMILY_NAME, ""),
+        "child": data.get("child", ""),
+        "topic": data.get("topic", ""),
+        "format": format_name(data.get("format", ""), _),
+        "when": "{} {}".format(
+            date.fromisoformat(raw_date).strftime("%d.%m.%Y") if raw_date else "",
+            data.get("time", ""),
+        ),
+        "place": data.get("place", ""),
+        "pin": " 📍" if data.get("lat") is not None else "",
+        "duration": data.get("duration", ""),
+        "facilitators": data.get("facilitators", ""),
+        "contact": data.get("contact", ""),
+        "note": data.get("note", ""),
+    }
+
+
+async def on_save(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    data = manager.dialog_data
+    data[TO_SUMMARY] = True
+    missing = next(
+        (
+            state
+            for key, state in (
+                (FAMILY_ID, MeetingNewSG.family),
+                ("child", MeetingNewSG.child),
+                ("topic", MeetingNewSG.topic),
+                ("format", MeetingNewSG.format),
+                ("date", MeetingNewSG.date),
+                ("time", MeetingNewSG.time),
+                ("place", MeetingNewSG.place),
+                ("duration", MeetingNewSG.duration),
+                ("facilitators", MeetingNewSG.facilitators),
+                ("contact", MeetingNewSG.contact),
+                ("note", MeetingNewSG.note),
+            )
+            if data.get(key) in (None, "")
+        ),
+        None,
+    )
+    if missing is not None:
+        await manager.switch_to(missing)
+        return
+    draft = MeetingDraft(
+        child_name=data["child"],
+        topic=data["topic"],
+        format=MeetingFormat(data["format"]),
+        starts_local=datetime.combine(
+            date.fromisoformat(data["date"]), datetime.strptime(data["time"], "%H:%M").time()
+        ),
+        place=data["place"],
+        duration_minutes=int(data["duration"]),
+        facilitators=data["facilitators"],
+        contact=data["contact"],
+        note=data["note"],
+        latitude=data.get("lat"),
+        longitude=data.get("lon"),
+    )
+    try:
+        meeting = await meetings.create(
+            c.session,
+            c.require_actor(),
+            int(data[FAMILY_ID]),
+            draft,
+            draft_key=data[DRAFT_KEY],
+            now=c.now(),
+        )
+    except DomainError as error:
+        if error.code == "access_denied":
+            raise
+        show_input_error(manager, _error_text(error))
+        state = MeetingNewSG.time if error.code == "meeting_in_past" else MeetingNewSG.family
+        await manager.switch_to(state)
+        return
+    await manager.start(MeetingsSG.board, data={MEETING_ID: meeting.id}, mode=StartMode.RESET_STACK)
+
+
+def _step(*widgets: Any, state: Any, getter: Any = None) -> Window:
+    getters = [get_input_error] + ([getter] if getter else [])
+    return Window(
+        input_error_line(),
+        *widgets,
+        to_menu(T("✖️ Cancel")),
+        state=state,
+        getter=getters,
+    )
+
+
+def create_meeting_new_dialog() -> Dialog:
+    return Dialog(
+        _step(
+            T("<b>New network meeting</b>\nWhich family is it for?"),
+            T("Search: «{search}»", when="search"),
+            T("(page {page_no} of {pages})", when=lambda d, *_: d["pages"] > 1),
+            T(
+                "No open families found. To search, send a part of the family's name.",
+                when=lambda d, *_: not d["total"],
+            ),
+            T("To find a family, send a part of its name.", when="total"),
+            MessageInput(on_family_search),
+            choices("family", "families", on_family),
+            *pager(FAMILY_SCROLL),
+            Button(T("✖️ Clear the search"), id="clear", on_click=on_clear_search, when="search"),
+            state=MeetingNewSG.family,
+            getter=get_families,
+        ),
+        _step(
+            T(
+                "The child's first name, as the child likes to be called. "
+                "Only the first name, no surname: it is shown to everyone invited."
+            ),
+            MessageInput(on_child),
+            Back(T("⬅️ Back")),
+            state=MeetingNewSG.child,
+        ),
+        _step(
+            T(
+                "The topic of the meeting in the child's own words, "
+                "for example «Я хочу жить с мамой»."
+            ),
+            MessageInput(on_topic),
+            Back(T("⬅️ Back")),
+            state=MeetingNewSG.topic,
+        ),
+        _step(
+            T("The format of the meeting:"),
+            choices("format", "formats", on_format, width=2),
+            Back(T("⬅️ Back")),
+            state=MeetingNewSG.format,
+            getter=get_formats,
+        ),
+        _step(
+            T(
+                "The date of the meeting (the family's time): tap a day or send a date "
+                "as DD.MM.YYYY."
+            ),
+            MessageInput(on_date_text),
+            choices("day", "days", on_day, width=4),
+            Back(T("⬅️ Back")),
+            state=MeetingNewSG.date,
+            getter=get_dates,
+        ),
+        _step(
+            T("The time on {day} (the family's time): tap one or send it as HH:MM."),
+            MessageInput(on_time_text),
+            choices("time", "times", on_time, width=3),
+            SwitchTo(T("⬅️ Back"), id="time_back", state=MeetingNewSG.date),
+            state=MeetingNewSG.time,
+            getter=get_times,
+        ),
+        _step(
+            T(
+                "Where is the meeting? Send the address or a short description. "
+                "You can also send a location pin.",
+                when=lambda d, *_: not d["pin"],
+            ),
+            T(
+                "📍 The pin is saved. Now send the address or a short description, "
+                "or tap «See the pin».",
+                when="pin",
+            ),
+            MessageInput(on_place),
+            Button(T("📍 See the pin"), id="see_pin", on_click=on_see_pin, when="pin"),
+            SwitchTo(T("⬅️ Back"), id="place_back", state=MeetingNewSG.time),
+            state=MeetingNewSG.place,
+            getter=get_place,
+        ),
+        _step(
+            T("How long will the meeting take?"),
+            choices("duration", "durations", on_duration, width=4),
+            SwitchTo(T("⬅️ Back"), id="dur_back", state=MeetingNewSG.place),
+            state=MeetingNewSG.duration,
+            getter=get_durations,
+        ),
+        _step(
+            T("Who facilitates the meeting? Send the names of the facilitators."),
+            MessageInput(on_facilitators),
+            SwitchTo(T("⬅️ Back"), id="fac_back", state=MeetingNewSG.duration),
+            state=MeetingNewSG.facilitators,
+        ),
+        _step(
+            T(
+                "Your contact for the participants: a phone number or how to reach you. "
+                "It is shown in the invitation."
+            ),
+            MessageInput(on_contact),
+            Back(T("⬅️ Back")),
+            state=MeetingNewSG.contact,
+        ),
+        _step(
+            T(
+                "A short note on the situation for the invitation: what the meeting is about, "
+                "without private details. Everyone invited will read it."
+            ),
+            MessageInput(on_note),
+            Back(T("⬅️ Back")),
+            state=MeetingNewSG.note,
+        ),
+        _step(
+            T(
+                "<b>Check the meeting</b>\n"
+                "Family: {family}\nChild: {child}\nTopic: «{topic}»\nFormat: {format}\n"
+                "When: {when} (family's time)\nPlace: {place}{pin}\nDuration: {duration} min\n"
+                "Facilitators: {facilitators}\nContact: {contact}\nNote: {note}"
+            ),
+            Button(T("✅ Save"), id="save", on_click=on_save),
+            Row(
+                SwitchTo(T("✏️ Date"), id="edit_date", state=MeetingNewSG.date),
+                SwitchTo(T("✏️ Place"), id="edit_place", state=MeetingNewSG.place),
+                SwitchTo(T("✏️ Note"), id="edit_note", state=MeetingNewSG.note),
+            ),
+            state=MeetingNewSG.summary,
+            getter=get_summary,
+        ),
+        on_start=on_new_start,
+    )
