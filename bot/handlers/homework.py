@@ -27,7 +27,7 @@ from bot.dialogs.homework.dialog import open_week, take_loose_answer
 from bot.dialogs.homework.states import ProgressSG
 from bot.dialogs.questionnaire.dialog import open_questionnaire
 from bot.dialogs.widgets import start_beside
-from bot.handlers.filters import HasRole, Joined
+from bot.handlers.filters import HasRole, Joined, id_after
 from bot.notifications.homework import ANSWER_PREFIX, QUESTIONNAIRE_PREFIX, SNOOZE_PREFIX
 from bot.roles_text import N_
 from bot.services import homework
@@ -37,12 +37,6 @@ from bot.services.homework import SnoozeOutcome, WeekState
 log = logging.getLogger(__name__)
 
 STALE = N_("This button is out of date.")
-MAX_ID_DIGITS = 9
-
-
-def parse_id(tail: str) -> int | None:
-    """Digits only and not too many: callback data can be forged."""
-    return int(tail) if tail.isdigit() and len(tail) <= MAX_ID_DIGITS else None
 
 
 async def on_answer(
@@ -53,7 +47,7 @@ async def on_answer(
     dialog_manager: DialogManager,
     actor: Actor | None = None,
 ) -> None:
-    week_id = parse_id((callback.data or "")[len(ANSWER_PREFIX) :])
+    week_id = id_after(callback.data, ANSWER_PREFIX)
     if week_id is None:
         await callback.answer(_(STALE))
         return
@@ -70,7 +64,7 @@ async def on_snooze(
     content: Content,
     actor: Actor | None = None,
 ) -> None:
-    week_id = parse_id((callback.data or "")[len(SNOOZE_PREFIX) :])
+    week_id = id_after(callback.data, SNOOZE_PREFIX)
     if week_id is None:
         await callback.answer(_(STALE))
         return
@@ -109,7 +103,7 @@ async def on_questionnaire(
     callback: CallbackQuery, dialog_manager: DialogManager, actor: Actor | None = None
 ) -> None:
     marker, _sep, tail = (callback.data or "")[len(QUESTIONNAIRE_PREFIX) :].partition(":")
-    enrollment_id = parse_id(tail)
+    enrollment_id = id_after(tail, "")
     if marker not in ("e", "x") or enrollment_id is None:
         await callback.answer(_(STALE))
         return

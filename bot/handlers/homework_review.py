@@ -15,15 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dialogs.homework_review.states import HomeworkReviewSG
 from bot.dialogs.widgets import start_beside
+from bot.handlers.filters import id_after
 from bot.notifications.homework import OPEN_PREFIX
 from bot.services.access import Action, Actor, authorize
-
-ID_MAX_DIGITS = 9
-
-
-def week_id_of(data: str | None) -> int | None:
-    tail = (data or "")[len(OPEN_PREFIX) :]
-    return int(tail) if tail.isdigit() and len(tail) <= ID_MAX_DIGITS else None
 
 
 async def on_open(
@@ -32,7 +26,7 @@ async def on_open(
     session: AsyncSession,
     actor: Actor | None,
 ) -> None:
-    week_id = week_id_of(callback.data)
+    week_id = id_after(callback.data, OPEN_PREFIX)
     if week_id is None:
         await callback.answer(_("This button is out of date."))
         return

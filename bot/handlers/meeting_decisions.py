@@ -15,6 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.handlers.filters import id_after
 from bot.notifications.meeting_decisions import DONE_PREFIX
 from bot.services import meeting_decisions
 from bot.services.access import Actor
@@ -26,12 +27,12 @@ log = logging.getLogger(__name__)
 async def on_done(
     callback: CallbackQuery, session: AsyncSession, clock: Clock, actor: Actor | None
 ) -> None:
-    tail = (callback.data or "")[len(DONE_PREFIX) :]
-    if not tail.isdigit() or len(tail) > 9:
+    decision_id = id_after(callback.data, DONE_PREFIX)
+    if decision_id is None:
         await callback.answer(_("This button is out of date."))
         return
     try:
-        done = await meeting_decisions.mark_done(session, actor, int(tail), clock.now())
+        done = await meeting_decisions.mark_done(session, actor, decision_id, clock.now())
     except DomainError as error:
         if error.code != "decision_not_found":
             raise

@@ -15,18 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.dialogs.meeting_invite.dialog import open_invitation
 from bot.dialogs.widgets import start_beside
+from bot.handlers.filters import id_after
 from bot.notifications.meetings import OPEN_PREFIX
 from bot.roles_text import N_
 from bot.services import meetings
 from bot.services.access import Actor
 
 STALE = N_("This button is out of date.")
-MAX_ID_DIGITS = 9
-
-
-def parse_id(tail: str) -> int | None:
-    """Digits only and not too many: callback data can be forged."""
-    return int(tail) if tail.isdigit() and len(tail) <= MAX_ID_DIGITS else None
 
 
 async def on_open(
@@ -36,7 +31,7 @@ async def on_open(
     dialog_manager: DialogManager,
     actor: Actor | None = None,
 ) -> None:
-    participant_id = parse_id((callback.data or "")[len(OPEN_PREFIX) :])
+    participant_id = id_after(callback.data, OPEN_PREFIX)
     if participant_id is None:
         await callback.answer(_(STALE))
         return

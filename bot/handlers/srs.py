@@ -13,20 +13,19 @@ from aiogram_dialog import DialogManager
 
 from bot.dialogs.srs.dialog import open_survey
 from bot.dialogs.widgets import start_beside
+from bot.handlers.filters import id_after
 from bot.notifications.meeting_notices import SURVEY_PREFIX
 from bot.services.errors import DomainError
 
-MAX_ID_DIGITS = 9
-
 
 async def on_survey(callback: CallbackQuery, dialog_manager: DialogManager) -> None:
-    tail = (callback.data or "")[len(SURVEY_PREFIX) :]
-    if not tail.isdigit() or len(tail) > MAX_ID_DIGITS:
+    participant_id = id_after(callback.data, SURVEY_PREFIX)
+    if participant_id is None:
         await callback.answer(_("This button is out of date."))
         return
     try:
         start_beside(callback, dialog_manager)
-        await open_survey(dialog_manager, int(tail))
+        await open_survey(dialog_manager, participant_id)
     except DomainError as error:
         if error.code != "srs_not_open":
             raise
