@@ -59,6 +59,8 @@ class Action(StrEnum):
     QUESTIONNAIRE_ANSWER = "questionnaire.answer"  # object: enrollment id; the family's parents
     MEETING_MANAGE = "meeting.manage"  # plan, invite, board, cancel: coordinators
     MEETING_PARTICIPATE = "meeting.participate"  # object: meeting participant id; that person
+    STATS_VIEW = "stats.view"  # /stats, /report, /charts: figures for the whole service
+    DATA_EXPORT = "data.export"  # /export: raw data with personal data
 
 
 # Actions open to coordinators only; coordinators see their whole service.
@@ -72,6 +74,8 @@ COORDINATOR_ACTIONS = frozenset(
         Action.FAMILY_MANAGE,
         Action.PROGRAMME_RESULT,
         Action.MEETING_MANAGE,
+        Action.STATS_VIEW,
+        Action.DATA_EXPORT,
     }
 )
 

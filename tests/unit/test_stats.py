@@ -1,0 +1,432 @@
+"""Every /stats figure against known rows: a month with families, visits, concerns, meetings, SRS
+and programme weeks, plus rows just outside it that must not count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    Enrollment,
+    EnrollmentStatus,
+    Family,
+    FamilyLink,
+    HomeworkWeek,
+    Meeting,
+    MeetingParticipant,
+    MeetingStatus,
+    Role,
+    SafetyConcern,
+    SrsResponse,
+    Visit,
+)
+from bot.services import stats
+from bot.services.access import Actor
+from bot.services.errors import AccessDenied
+from bot.services.stats import Period, PeriodKind, RangeError, Scope
+from tests.factories import make_person
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 23)
+MSK = "Europe/Moscow"
+NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30), MSK)
+ITEMS = ["relationship", "goals", "approach", "overall"]
+
+
+def at(day: date, hour: int = 12) -> datetime:
+    return datetime.combine(day, time(hour), UTC)
+
+
+@dataclass
+class World:
+    boss: Actor
+    mentor1: Actor
+    mentor2: Actor
+    mentor3: Actor
+    families: dict[str, int]
+
+
+async def build(session: AsyncSession) -> World:
+    boss = await make_person(session, 1, Role.COORDINATOR, now=NOW)
+    m1 = await make_person(session, 11, Role.MENTOR, now=NOW)
+    m2 = await make_person(session, 12, Role.MENTOR, now=NOW)
+    m3 = await make_person(session, 13, Role.MENTOR, now=NOW)
+    jan = at(date(2026, 1, 10))
+    spec = {
+        # name: category, level, created, closed, reason, mentor
+        "F1": ("tzhs", "basic", jan, None, None, m1),
+        "F2": ("sop", "crisis", jan, None, None, m1),
+        "F3": ("tzhs", "basic", jan, at(date(2026, 11, 5)), "improvement", m2),
+        "F4": ("large", "basic", jan, at(date(2026, 11, 10)), "moved", m2),
+        "F5": ("tzhs", "basic", at(date(2026, 11, 15)), None, None, None),
+        "F6": ("sop", "basic", jan, at(date(2026, 5, 1)), "improvement", None),
+    }
+    ids: dict[str, int] = {}
+    for name, (category, level, created, closed, reason, mentor) in spec.items():
+        family = Family(
+            name=name,
+            search_name=name.casefold(),
+            category=category,
+            support_level=level,
+            timezone=MSK,
+            created_at=created,
+            closed_at=closed,
+            closed_reason=reason,
+        )
+        session.add(family)
+        await session.flush()
+        ids[name] = family.id
+        if mentor:
+            session.add(
+                FamilyLink(
+                    family_id=family.id, person_id=mentor.person_id, kind="mentor", created_at=jan
+                )
+            )
+    world = World(boss, m1, m2, m3, ids)
+    await _visits(session, world)
+    await _concerns(session, world)
+    await _meetings(session, world)
+    await _programmes(session, world)
+    await session.flush()
+    return world
+
+
+async def _visits(session: AsyncSession, w: World) -> None:
+    rows = [
+        (w.mentor1, "F1", date(2026, 11, 2), False),
+        (w.mentor1, "F1", date(2026, 11, 9), False),
+        (w.mentor1, "F1", date(2026, 11, 16), False),
+        (w.mentor1, "F2", date(2026, 11, 20), False),
+        (w.mentor2, "F3", date(2026, 11, 3), False),
+        (w.mentor2, "F3", date(2026, 11, 4), True),  # deleted
+        (w.mentor1, "F2", date(2026, 10, 20), False),  # October
+    ]
+    for index, (mentor, family, day, deleted) in enumerate(rows):
+        session.add(
+            Visit(
+                family_id=w.families[family],
+                mentor_id=mentor.person_id,
+                visit_date=day,
+                recorded_at=at(day),
+                format="home",
+                duration_minutes=60,
+                methods=[],
+                help_given=[],
+                situation=3,
+                draft_key=f"v{index}",
+                deleted_at=at(day, 13) if deleted else None,
+            )
+        )
+        await session.flush()
+
+
+async def _concerns(session: AsyncSession, w: World) -> None:
+    raised = [
+        (date(2026, 11, 2), 30),
+        (date(2026, 11, 9), 90),
+        (date(2026, 11, 16), None),
+        (date(2026, 10, 5), 5),  # October
+    ]
+    for index, (day, minutes) in enumerate(raised):
+        visit = Visit(
+            family_id=w.families["F2"],
+            mentor_id=w.mentor1.person_id,
+            visit_date=day,
+            recorded_at=at(day),
+            format="call",
+            duration_minutes=10,
+            methods=[],
+            help_given=[],
+            situation=1,
+            concern=True,
+            draft_key=f"c{index}",
+            deleted_at=at(day),  # keeps the visit figures above unchanged
+        )
+        session.add(visit)
+        await session.flush()
+        session.add(
+            SafetyConcern(
+                visit_id=visit.id,
+                family_id=w.families["F2"],
+                raised_at=at(day),
+                acknowledged_at=at(day) + timedelta(minutes=minutes) if minutes else None,
+            )
+        )
+
+
+async def _meetings(session: AsyncSession, w: World) -> None:
+    def meeting(family: str, day: date, status: MeetingStatus, key: str) -> Meeting:
+        return Meeting(
+            family_id=w.families[family],
+            child_name="Маша",
+            topic="t",
+            format="dialogue",
+            starts_at=at(day),
+            timezone=MSK,
+            place="p",
+            duration_minutes=90,
+            facilitators="f",
+            contact="c",
+            note="n",
+            status=status.value,
+            created_at=at(date(2026, 10, 1)),
+            draft_key=key,
+        )
+
+    plan = [
+        (
+            "F1",
+            date(2026, 11, 5),
+            MeetingStatus.HELD,
+            [
+                # invited, rsvp, attended, srs scores
+                (True, "yes", True, (10, 9, 10, 9)),
+                (True, "maybe", False, None),
+                (True, None, False, None),
+                (False, None, None, None),
+                (True, "yes", True, (8, 7, 8, 7)),
+            ],
+        ),
+        ("F3", date(2026, 11, 12), MeetingStatus.HELD, [(True, "yes", True, (10, 10, 10, 10))]),
+        ("F2", date(2026, 11, 28), MeetingStatus.PLANNED, [(True, "no", None, None)]),
+        ("F2", date(2026, 11, 20), MeetingStatus.CANCELLED, [(True, "yes", None, None)]),
+        ("F1", date(2026, 10, 15), MeetingStatus.HELD, [(True, "yes", True, (1, 1, 1, 1))]),
+    ]
+    for index, (family, day, status, people) in enumerate(plan):
+        row = meeting(family, day, status, f"m{index}")
+        session.add(row)
+        await session.flush()
+        for invited, rsvp, attended, scores in people:
+            participant = MeetingParticipant(
+                meeting_id=row.id,
+                name="x",
+                relation="friend",
+                approved_by_child=True,
+                invited_at=at(day - timedelta(days=7)) if invited else None,
+                rsvp=rsvp,
+                attended=attended,
+                created_at=at(day - timedelta(days=8)),
+            )
+            session.add(participant)
+            await session.flush()
+            if scores:
+                session.add(
+                    SrsResponse(
+                        meeting_id=row.id,
+                        participant_id=participant.id,
+                        scores=dict(zip(ITEMS, scores, strict=True)),
+                        total=sum(scores),
+                        created_at=at(day + timedelta(days=1)),
+                    )
+                )
+
+
+async def _programmes(session: AsyncSession, w: World) -> None:
+    def enrollment(family: str, created: date, **extra: object) -> Enrollment:
+        values: dict[str, object] = {
+            "family_id": w.families[family],
+            "programme_code": "tochka_opory",
+            "start_date": created,
+            "release_weekday": 0,
+            "release_time": time(10),
+            "created_at": at(created),
+            "status": EnrollmentStatus.ACTIVE.value,
+        }
+        values.update(extra)
+        return Enrollment(**values)
+
+    e1 = enrollment("F1", date(2026, 9, 1))
+    e2 = enrollment("F2", date(2026, 11, 3))
+    done = EnrollmentStatus.COMPLETED.value
+    rest = [
+        enrollment(
+            "F3",
+            date(2026, 6, 1),
+            status=done,
+            completed_at=at(date(2026, 11, 5)),
+            entry_total=20,
+            exit_total=30,
+        ),
+        enrollment(
+            "F4",
+            date(2026, 6, 1),
+            status=done,
+            completed_at=at(date(2026, 11, 8)),
+            entry_total=30,
+            exit_total=25,
+            positive_override=True,
+        ),
+        enrollment(
+            "F6",
+            date(2026, 1, 15),
+            status=done,
+            completed_at=at(date(2026, 4, 1)),
+            entry_total=10,
+            exit_total=40,
+        ),
+        enrollment(
+            "F5",
+            date(2026, 6, 1),
+            status=EnrollmentStatus.STOPPED.value,
+            stopped_at=at(date(2026, 10, 1)),
+        ),
+    ]
+    session.add_all([e1, e2, *rest])
+    await session.flush()
+    weeks = [
+        (e1, 1, date(2026, 11, 2), date(2026, 11, 3), 8),
+        (e1, 2, date(2026, 11, 9), date(2026, 11, 10), 6),
+        (e1, 3, date(2026, 11, 16), None, None),
+        (e2, 1, date(2026, 11, 10), date(2026, 11, 11), 10),
+    ]
+    for owner, number, released, done_on, rating in weeks:
+        session.add(
+            HomeworkWeek(
+                enrollment_id=owner.id,
+                week_number=number,
+                released_at=at(released, 7),
+                due_at=at(released + timedelta(days=3)),
+                late_until=at(released + timedelta(days=8)),
+                done_at=at(done_on) if done_on else None,
+                rating=rating,
+            )
+        )
+
+
+async def test_meetings_figures(session: AsyncSession) -> None:
+    w = await build(session)
+    got = await stats.meetings(session, w.boss, NOVEMBER, Scope(), ITEMS)
+    assert (got.held, got.families_with_meetings, got.active_families) == (2, 2, 5)
+    assert got.families_by_category == {"tzhs": 2}
+    assert (got.participants, got.invited, got.answered, got.accepted) == (7, 6, 5, 3)
+    assert (got.attended, got.attendance_base) == (3, 5)
+    assert (got.srs_responses, got.srs_under_concern) == (3, 1)
+    assert got.srs_total_mean == pytest.approx(36.0)
+    assert got.srs_item_means == pytest.approx(
+        {"relationship": 28 / 3, "goals": 26 / 3, "approach": 28 / 3, "overall": 26 / 3}
+    )
+
+
+async def test_families_figures(session: AsyncSession) -> None:
+    w = await build(session)
+    got = await stats.families(session, w.boss, NOVEMBER, Scope())
+    assert got.active == 5
+    assert got.by_category == {"tzhs": 3, "sop": 1, "large": 1}
+    assert got.by_level == {"basic": 4, "crisis": 1}
+    assert (got.closed_improvement, got.closed_other, got.new) == (1, 1, 1)
+
+
+async def test_mentors_figures(session: AsyncSession) -> None:
+    w = await build(session)
+    got = await stats.mentors(session, w.boss, NOVEMBER, Scope(), today=TODAY)
+    assert (got.visits, got.mentors, got.mentors_visiting) == (5, 3, 2)
+    assert [(m.mentor_id, m.visits) for m in got.top] == [
+        (w.mentor1.person_id, 4),
+        (w.mentor2.person_id, 1),
+        (w.mentor3.person_id, 0),
+    ]
+    assert got.bottom == []  # three mentors all fit in the top list
+    assert (got.families_without_visit, got.open_families) == (1, 3)
+    assert (got.concerns_raised, got.concerns_acknowledged) == (3, 2)
+    assert got.median_ack_minutes == pytest.approx(60.0)
+
+
+async def test_programmes_figures(session: AsyncSession) -> None:
+    w = await build(session)
+    got = await stats.programmes(session, w.boss, NOVEMBER, Scope())
+    assert (got.enrolled, got.active, got.completed, got.positive) == (1, 4, 2, 2)
+    assert [(h.week, h.released, h.handed_in) for h in got.hand_in] == [
+        (1, 2, 2),
+        (2, 1, 1),
+        (3, 1, 0),
+    ]
+    assert got.ratings == 3
+    assert got.mean_rating == pytest.approx(8.0)
+
+
+async def test_scopes_narrow_every_section(session: AsyncSession) -> None:
+    w = await build(session)
+    mine = Scope(mentor_id=w.mentor1.person_id)
+    assert (await stats.families(session, w.boss, NOVEMBER, mine)).active == 2
+    assert (await stats.meetings(session, w.boss, NOVEMBER, mine, ITEMS)).held == 1
+    mentors = await stats.mentors(session, w.boss, NOVEMBER, mine, today=TODAY)
+    assert (mentors.visits, mentors.mentors, mentors.concerns_raised) == (4, 1, 3)
+    programmes = await stats.programmes(session, w.boss, NOVEMBER, mine)
+    assert (programmes.enrolled, programmes.active, programmes.completed) == (1, 2, 0)
+    tzhs = Scope(category="tzhs")
+    assert (await stats.families(session, w.boss, NOVEMBER, tzhs)).active == 3
+    assert (await stats.meetings(session, w.boss, NOVEMBER, tzhs, ITEMS)).held == 2
+    assert (await stats.mentors(session, w.boss, NOVEMBER, tzhs, today=TODAY)).visits == 4
+
+
+async def test_an_empty_period_is_empty_not_an_error(session: AsyncSession) -> None:
+    w = await build(session)
+    year = Period(date(2025, 1, 1), date(2025, 12, 31), MSK)
+    assert (await stats.meetings(session, w.boss, year, Scope(), ITEMS)).empty
+    assert (await stats.families(session, w.boss, year, Scope())).empty
+    assert (await stats.programmes(session, w.boss, year, Scope())).empty
+    mentors = await stats.mentors(session, w.boss, year, Scope(), today=TODAY)
+    assert (mentors.visits, mentors.median_ack_minutes) == (0, None)
+
+
+async def test_only_coordinators(session: AsyncSession) -> None:
+    w = await build(session)
+    parent = await make_person(session, 21, Role.PARENT, now=NOW)
+    for who in (w.mentor1, parent):
+        with pytest.raises(AccessDenied):
+            await stats.families(session, who, NOVEMBER, Scope())
+        with pytest.raises(AccessDenied):
+            await stats.meetings(session, who, NOVEMBER, Scope(), ITEMS)
+
+
+def test_preset_periods() -> None:
+    assert stats.period_for(PeriodKind.MONTH, TODAY, MSK) == NOVEMBER
+    assert stats.period_for(PeriodKind.QUARTER, TODAY, MSK) == Period(
+        date(2026, 10, 1), date(2026, 12, 31), MSK
+    )
+    assert stats.period_for(PeriodKind.YEAR, date(2026, 2, 3), MSK) == Period(
+        date(2026, 1, 1), date(2026, 12, 31), MSK
+    )
+    assert stats.period_for(PeriodKind.PREVIOUS_YEAR, TODAY, MSK) == Period(
+        date(2025, 1, 1), date(2025, 12, 31), MSK
+    )
+    assert stats.period_for(PeriodKind.MONTH, date(2026, 12, 31), MSK).end == date(2026, 12, 31)
+
+
+def test_period_bounds_follow_the_local_calendar() -> None:
+    begin, finish = Period(date(2026, 11, 1), date(2026, 11, 1), "Asia/Yekaterinburg").utc_bounds()
+    assert begin == datetime(2026, 10, 31, 19, 0, tzinfo=UTC)
+    assert finish == datetime(2026, 11, 1, 19, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("01.01.2026 - 31.03.2026", (date(2026, 1, 1), date(2026, 3, 31))),
+        ("1.1.2026–31.3.2026", (date(2026, 1, 1), date(2026, 3, 31))),
+        ("01.01.2026 31.01.2026", (date(2026, 1, 1), date(2026, 1, 31))),
+    ],
+)
+def test_custom_range(raw: str, expected: tuple[date, date]) -> None:
+    period = stats.parse_range(raw, MSK)
+    assert (period.start, period.end) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("январь", "format"),
+        ("", "format"),
+        ("31.02.2026 - 01.03.2026", "format"),
+        ("01.03.2026 - 01.01.2026", "order"),
+        ("01.01.2010 - 01.01.2026", "length"),
+        ("<b>01.01.2026</b>", "format"),
+    ],
+)
+def test_custom_range_refused(raw: str, reason: str) -> None:
+    with pytest.raises(RangeError) as caught:
+        stats.parse_range(raw, MSK)
+    assert caught.value.reason == reason
