@@ -106,6 +106,8 @@ async def run(
                 if rounds:
                     await asyncio.wait(set(rounds), timeout=SHUTDOWN_GRACE_SECONDS)
                 scheduler.shutdown(wait=False)
+            # Exports and charts someone is waiting for get the same grace.
+            await dp["background"].wait(grace=SHUTDOWN_GRACE_SECONDS)
             await engine.dispose()
 
         dp.startup.register(on_startup)

@@ -12,6 +12,7 @@ from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram_dialog import BgManagerFactory, setup_dialogs
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.background import BackgroundWork
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content import Content
@@ -92,6 +93,7 @@ def create_dispatcher(
         content=content,
         sessionmaker=sessionmaker,
         i18n=i18n,
+        background=BackgroundWork(),
     )
     # One update at a time per person, then db and person, on dp.update: aiogram-dialog's
     # background updates re-enter there too.

@@ -74,6 +74,7 @@ class BotHarness:
         await self.dp.feed_raw_update(self.bot, update)
 
     async def stop(self) -> None:
+        await self.settle()
         logging.getLogger("bot").removeHandler(self.errors)
         await self.dp.storage.close()
         await self.bot.session.close()
@@ -84,6 +85,10 @@ class BotHarness:
         """A new process: new dispatcher, bot and sender; the database and storage stay."""
         await self.stop()
         await self.start()
+
+    async def settle(self) -> None:
+        """Let background jobs (exports, reports, charts) finish."""
+        await self.dp["background"].wait()
 
     async def deliver(self) -> int:
         """Send everything due in the outbox now."""
