@@ -29,7 +29,11 @@ HELP_BLOCKS = {
         "/invitations — open invitations; revoke one\n"
         "/families — the families of the service: a family's card, its mentors and curator, "
         "closing a case; add a family\n"
-        "/meetings — network meetings: plan one, its participants, invitations and answers"
+        "/meetings — network meetings: plan one, its participants, invitations and answers\n"
+        "/stats — figures for a period: meetings, families, mentors, programmes\n"
+        "/report — the indicator report for a period (XLSX)\n"
+        "/export — all data of a period as an XLSX workbook\n"
+        "/charts — charts: visits, SRS, homework, families"
     ),
     Role.MENTOR: N_(
         "<b>As a mentor</b>\n"
@@ -70,6 +74,10 @@ COMMANDS = (
     CommandSpec("invitations", N_("Open invitations"), frozenset({Role.COORDINATOR})),
     CommandSpec("families", N_("Families"), frozenset({Role.COORDINATOR})),
     CommandSpec("meetings", N_("Network meetings"), frozenset({Role.COORDINATOR})),
+    CommandSpec("stats", N_("Figures for a period"), frozenset({Role.COORDINATOR})),
+    CommandSpec("report", N_("Indicator report (XLSX)"), frozenset({Role.COORDINATOR})),
+    CommandSpec("export", N_("Export data (XLSX)"), frozenset({Role.COORDINATOR})),
+    CommandSpec("charts", N_("Charts"), frozenset({Role.COORDINATOR})),
     CommandSpec("visit", N_("Record a visit"), frozenset({Role.MENTOR})),
     CommandSpec("myvisits", N_("My visits"), frozenset({Role.MENTOR})),
     CommandSpec("programmes", N_("Family programmes"), frozenset({Role.COORDINATOR, Role.MENTOR})),
