@@ -32,9 +32,11 @@ from bot.dialogs.menu.dialog import create_menu_dialog
 from bot.dialogs.myvisits.dialog import create_myvisits_dialog
 from bot.dialogs.programmes.dialog import create_programmes_dialog
 from bot.dialogs.questionnaire.dialog import create_questionnaire_dialog
+from bot.dialogs.review.dialog import create_review_dialog
 from bot.dialogs.srs.dialog import create_srs_dialog
 from bot.dialogs.visit.dialog import create_visit_dialog
 from bot.handlers import get_fallback_routers, get_routers
+from bot.handlers import review as review_commands
 from bot.i18n import LocaleMiddleware, create_i18n
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.people import PersonMiddleware
@@ -102,7 +104,7 @@ def create_dispatcher(
     dp.update.outer_middleware(PersonMiddleware())
     dp.errors.outer_middleware(DbSessionMiddleware(sessionmaker, fresh=True))
     dp.errors.outer_middleware(PersonMiddleware())
-    dp.include_routers(*get_routers())
+    dp.include_routers(*get_routers(), review_commands.create_router())
     dp.include_routers(
         create_menu_dialog(),
         create_invite_dialog(),
@@ -122,6 +124,7 @@ def create_dispatcher(
         create_questionnaire_dialog(),
         create_meeting_invite_dialog(),
         create_srs_dialog(),
+        create_review_dialog(),
     )
     dp.include_routers(*get_fallback_routers())
     make_intent_ids_unique()

@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    Interval,
     Select,
     and_,
     case,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -49,7 +51,7 @@ from bot.services.access import Action, Actor, authorize
 CONCERN_TOTAL = 36  # an SRS total under this asks the facilitators to follow up
 MAX_RANGE_DAYS = 366 * 5 + 1  # a custom range of at most five years
 TOP = 5  # mentors shown at the top and at the bottom of the visits list
-DEFAULT_NO_VISIT_DAYS = 30
+DEFAULT_NO_VISIT_DAYS = 14  # NO_VISIT_DAYS's default; the bot passes the setting
 
 
 class PeriodKind(StrEnum):
@@ -610,11 +612,16 @@ async def programmes(
 
 
 def month_of(session: AsyncSession, column: Any, offset: timedelta | None = None) -> Any:
-    """'YYYY-MM' of a date or (shifted to local time by `offset`) a UTC datetime column."""
+    """'YYYY-MM' of a date or (shifted to local time by `offset`) a UTC datetime column.
+
+    On PostgreSQL the datetime is first read as UTC wall time (to_char would otherwise use the
+    server session's zone) and the offset added as an INTERVAL. Group by it over a subquery:
+    PostgreSQL numbers the parameters of SELECT and GROUP BY apart and refuses the pair.
+    """
     if _dialect(session) == "sqlite":
         if offset is None:
             return func.strftime("%Y-%m", column)
         return func.strftime("%Y-%m", column, f"{int(offset.total_seconds())} seconds")
     if offset is not None:
-        column = column + offset
+        column = func.timezone("UTC", column) + literal(offset, Interval())
     return func.to_char(column, "YYYY-MM")

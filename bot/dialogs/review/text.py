@@ -1,0 +1,225 @@
+"""The /stats texts: a header and one short section at a time, numbers with their base.
+
+Pure functions of the figures: labels (categories, levels, SRS items) come in ready, so the
+texts can be checked without a bot. Everything user-supplied (mentor names) is escaped here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from bot.dialogs.meetings.board import esc, shorten, visible_length
+from bot.roles_text import N_
+from bot.services.stats import (
+    FamiliesFigures,
+    MeetingsFigures,
+    MentorsFigures,
+    MentorVisits,
+    Period,
+    ProgrammesFigures,
+    Section,
+)
+
+Gettext = Callable[[str], str]
+Label = Callable[[str], str]
+
+TEXT_LIMIT = 3500  # Telegram allows 4096; the header and the window's lines need the rest
+NAME_LIMIT = 40  # a mentor's name in the top and bottom lists
+SRS_MAX_TOTAL = 40
+
+SECTION_NAMES = {
+    Section.MEETINGS: N_("Meetings"),
+    Section.FAMILIES: N_("Families"),
+    Section.MENTORS: N_("Mentors"),
+    Section.PROGRAMMES: N_("Programmes"),
+}
+NO_DATA = N_("No data for this period.")
+
+
+def day(value: date) -> str:
+    return value.strftime("%d.%m.%Y")
+
+
+def period_text(period: Period) -> str:
+    return f"{day(period.start)} – {day(period.end)}"
+
+
+def decimal(value: float, locale: str) -> str:
+    """One decimal, with the decimal comma Russian readers expect."""
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if locale == "ru" else text
+
+
+def percent(part: int, base: int) -> int:
+    return int(part * 100 / base + 0.5)  # half up, unlike round()
+
+
+def of(part: int, base: int, _: Gettext) -> str:
+    """'12 of 40 (30 %)'; without a base just '0 of 0'."""
+    text = _("{part} of {base}").format(part=part, base=base)
+    return f"{text} ({percent(part, base)} %)" if base else text
+
+
+def duration(minutes: float, _: Gettext) -> str:
+    total = int(minutes + 0.5)
+    if total < 60:
+        return _("{minutes} min").format(minutes=total)
+    if total % 60 == 0:
+        return _("{hours} h").format(hours=total // 60)
+    return _("{hours} h {minutes} min").format(hours=total // 60, minutes=total % 60)
+
+
+def header(mode_title: str, period: Period, scope_label: str) -> str:
+    lines = [f"<b>{esc(mode_title)}</b>", f"📅 {period_text(period)}"]
+    if scope_label:
+        lines.append(f"👥 {esc(scope_label)}")
+    return "\n".join(lines)
+
+
+def _title(section: Section, _: Gettext) -> str:
+    return f"<b>{esc(_(SECTION_NAMES[section]))}</b>"
+
+
+def _empty(section: Section, _: Gettext) -> str:
+    return f"{_title(section, _)}\n{esc(_(NO_DATA))}"
+
+
+def _breakdown(counts: dict[str, int], base: int, label: Label, _: Gettext) -> list[str]:
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [f"• {esc(label(code))}: {of(count, base, _)}" for code, count in ordered]
+
+
+def fit(lines: list[str]) -> str:
+    """Drop lines from the end (marking the cut) until the text fits the limit."""
+    text = "\n".join(lines)
+    while visible_length(text) > TEXT_LIMIT and len(lines) > 2:
+        lines = [*lines[:-2], "…"]
+        text = "\n".join(lines)
+    return text
+
+
+def meetings_text(
+    f: MeetingsFigures,
+    _: Gettext,
+    locale: str,
+    category: Label,
+    srs_items: Sequence[tuple[str, str]],
+) -> str:
+    """srs_items: (code, short label) in the scale's order."""
+    if f.empty:
+        return _empty(Section.MEETINGS, _)
+    lines = [
+        _title(Section.MEETINGS, _),
+        _("Meetings held: {n}").format(n=f.held),
+        _("Families with a meeting: {share}").format(
+            share=of(f.families_with_meetings, f.active_families, _)
+        ),
+        *_breakdown(f.families_by_category, f.families_with_meetings, category, _),
+        "",
+        _("People on the lists: {n}").format(n=f.participants),
+        _("Invited: {share}").format(share=of(f.invited, f.participants, _)),
+        _("Answered: {share}").format(share=of(f.answered, f.invited, _)),
+        _("Accepted: {share}").format(share=of(f.accepted, f.invited, _)),
+        _("Came to the held meetings: {share}").format(share=of(f.attended, f.attendance_base, _)),
+        "",
+        _("SRS responses: {n}").format(n=f.srs_responses),
+    ]
+    if f.srs_responses and f.srs_total_mean is not None:
+        for code, label in srs_items:
+            if code in f.srs_item_means:
+                lines.append(f"• {esc(label)}: {decimal(f.srs_item_means[code], locale)}")
+        lines.append(
+            _("Mean total: {mean} of {max}").format(
+                mean=decimal(f.srs_total_mean, locale), max=SRS_MAX_TOTAL
+            )
+        )
+        lines.append(
+            _("Totals under 36: {share}").format(share=of(f.srs_under_concern, f.srs_responses, _))
+        )
+    return fit(lines)
+
+
+def families_text(f: FamiliesFigures, _: Gettext, category: Label, level: Label) -> str:
+    if f.empty:
+        return _empty(Section.FAMILIES, _)
+    lines = [
+        _title(Section.FAMILIES, _),
+        _("Active families: {n}").format(n=f.active),
+        _("New in the period: {n}").format(n=f.new),
+        _("Taken off the register (situation improved): {n}").format(n=f.closed_improvement),
+        _("Closed for other reasons: {n}").format(n=f.closed_other),
+    ]
+    if f.by_level:
+        lines += ["", _("By support level:"), *_breakdown(f.by_level, f.active, level, _)]
+    if f.by_category:
+        lines += ["", _("By category:"), *_breakdown(f.by_category, f.active, category, _)]
+    return fit(lines)
+
+
+def _mentor_lines(rows: list[MentorVisits], _: Gettext) -> list[str]:
+    return [
+        _("{n}. {name}: {visits}").format(
+            n=number, name=esc(shorten(row.name, NAME_LIMIT)), visits=row.visits
+        )
+        for number, row in enumerate(rows, 1)
+    ]
+
+
+def mentors_text(f: MentorsFigures, _: Gettext) -> str:
+    if f.empty:
+        return _empty(Section.MENTORS, _)
+    lines = [
+        _title(Section.MENTORS, _),
+        _("Visits: {n}").format(n=f.visits),
+        _("Mentors who visited: {share}").format(share=of(f.mentors_visiting, f.mentors, _)),
+    ]
+    if f.top:
+        lines += ["", _("Most visits:"), *_mentor_lines(f.top, _)]
+    if f.bottom:
+        lines += ["", _("Fewest visits:"), *_mentor_lines(f.bottom, _)]
+    lines += [
+        "",
+        _("Families without a visit in {days} days: {share}").format(
+            days=f.no_visit_days, share=of(f.families_without_visit, f.open_families, _)
+        ),
+        _("Safety concerns raised: {n}").format(n=f.concerns_raised),
+    ]
+    if f.concerns_raised:
+        lines.append(
+            _("Acknowledged: {share}").format(
+                share=of(f.concerns_acknowledged, f.concerns_raised, _)
+            )
+        )
+    if f.median_ack_minutes is not None:
+        lines.append(
+            _("Median time to acknowledge: {time}").format(time=duration(f.median_ack_minutes, _))
+        )
+    return fit(lines)
+
+
+def programmes_text(f: ProgrammesFigures, _: Gettext, locale: str) -> str:
+    if f.empty:
+        return _empty(Section.PROGRAMMES, _)
+    lines = [
+        _title(Section.PROGRAMMES, _),
+        _("Enrolled in the period: {n}").format(n=f.enrolled),
+        _("In a programme during the period: {n}").format(n=f.active),
+        _("Completed: {n}").format(n=f.completed),
+        _("Completed with positive dynamics: {share}").format(share=of(f.positive, f.completed, _)),
+    ]
+    if f.ratings and f.mean_rating is not None:
+        lines.append(
+            _("Mean self-rating of the week: {mean} of 10 ({n} ratings)").format(
+                mean=decimal(f.mean_rating, locale), n=f.ratings
+            )
+        )
+    if f.hand_in:
+        lines += ["", _("Homework handed in, by week:")]
+        lines += [
+            _("Week {week}: {share}").format(
+                week=row.week, share=of(row.handed_in, row.released, _)
+            )
+            for row in f.hand_in
+        ]
+    return fit(lines)

@@ -1,0 +1,287 @@
+"""/report: the service's indicator report for a period, one XLSX sheet in the shape it is sent
+upward in: a title, then sections of "indicator | value | base or notes" rows. The figures come
+from the /stats sections, so the report and /stats never disagree."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import and_, distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content import Content
+from bot.db.models import Person, Visit
+from bot.services import stats
+from bot.services.access import Action, Actor, authorize
+from bot.services.stats import CONCERN_TOTAL, Period, Scope
+
+Gettext = Callable[[str], str]
+
+
+class Kind(StrEnum):
+    COUNT = "count"
+    PERCENT = "percent"
+    MEAN = "mean"
+
+
+NUMBER_FORMATS = {Kind.COUNT: "0", Kind.PERCENT: "0.0%", Kind.MEAN: "0.0"}
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    value: int | float | None  # None: nothing to average or to share
+    note: str = ""
+    kind: Kind = Kind.COUNT
+    indent: bool = False  # a breakdown of the row above
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    rows: list[Row]
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str
+    period: str  # "01.11.2026 – 30.11.2026"
+    scope: str  # "" for the whole service
+    sections: list[Section] = field(default_factory=list)
+    empty: bool = False
+
+    def value(self, label: str) -> int | float | None:
+        """The value of the row with this label (tests and callers read figures by label)."""
+        for section in self.sections:
+            for row in section.rows:
+                if row.label == label:
+                    return row.value
+        raise KeyError(label)
+
+
+def local_day(day: date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+async def families_visited(session: AsyncSession, period: Period, scope: Scope) -> int:
+    """Families with at least one (not deleted) visit in the period: /stats does not count it."""
+    query = select(func.count(distinct(Visit.family_id))).where(
+        and_(
+            Visit.deleted_at.is_(None),
+            Visit.visit_date >= period.start,
+            Visit.visit_date <= period.end,
+            scope.limit(Visit.family_id),
+        )
+    )
+    return int((await session.scalar(query)) or 0)
+
+
+async def build(
+    session: AsyncSession,
+    actor: Actor,
+    period: Period,
+    scope: Scope,
+    *,
+    today: date,
+    content: Content,
+    locale: str,
+    gettext: Gettext,
+) -> Report:
+    """`today` is the coordinator's local day; `gettext` translates into their language."""
+    _ = gettext
+    await authorize(session, actor, Action.STATS_VIEW)
+    meetings = await stats.meetings(session, actor, period, scope, [])
+    families = await stats.families(session, actor, period, scope)
+    mentors = await stats.mentors(session, actor, period, scope, today=today)
+    programmes = await stats.programmes(session, actor, period, scope)
+    visited = await families_visited(session, period, scope)
+
+    def of(part: int, whole: int) -> str:
+        return _("{part} of {whole}").format(part=part, whole=whole)
+
+    categories = [c.code for c in content.categories]
+    categories += sorted(set(meetings.families_by_category) - set(categories))
+    satisfied = meetings.srs_responses - meetings.srs_under_concern
+    released = sum(week.released for week in programmes.hand_in)
+    handed_in = sum(week.handed_in for week in programmes.hand_in)
+    sections = [
+        Section(
+            _("Network meetings"),
+            [
+                Row(_("Network meetings held"), meetings.held),
+                Row(
+                    _("Families with network meetings"),
+                    meetings.families_with_meetings,
+                    _("active families: {count}").format(count=meetings.active_families),
+                ),
+                *(
+                    Row(
+                        content.category_label(code, locale),
+                        meetings.families_by_category.get(code, 0),
+                        indent=True,
+                    )
+                    for code in categories
+                ),
+                Row(
+                    _("Families taken off the register because their situation improved"),
+                    families.closed_improvement,
+                ),
+            ],
+        ),
+        Section(
+            _("Parental competence"),
+            [
+                Row(_("Programmes completed"), programmes.completed),
+                Row(_("Completed with positive dynamics"), programmes.positive),
+                Row(
+                    _("Share with positive dynamics"),
+                    _share(programmes.positive, programmes.completed),
+                    of(programmes.positive, programmes.completed),
+                    Kind.PERCENT,
+                ),
+            ],
+        ),
+        Section(
+            _("Recipients' satisfaction (SRS)"),
+            [
+                Row(_("SRS responses"), meetings.srs_responses),
+                Row(
+                    _("Mean SRS total (0–40)"),
+                    meetings.srs_total_mean,
+                    "" if meetings.srs_responses else _("no responses"),
+                    Kind.MEAN,
+                ),
+                Row(
+                    _("Share of totals {threshold} or more").format(threshold=CONCERN_TOTAL),
+                    _share(satisfied, meetings.srs_responses),
+                    of(satisfied, meetings.srs_responses),
+                    Kind.PERCENT,
+                ),
+            ],
+        ),
+        Section(
+            _("Patronage visits"),
+            [
+                Row(_("Visits"), mentors.visits),
+                Row(_("Families visited"), visited),
+                Row(
+                    _("Mentors who visited"),
+                    mentors.mentors_visiting,
+                    _("mentors: {count}").format(count=mentors.mentors),
+                ),
+            ],
+        ),
+        Section(
+            _("Family programmes"),
+            [
+                Row(_("Enrolled in the period"), programmes.enrolled),
+                Row(_("Active"), programmes.active),
+                Row(_("Completed"), programmes.completed),
+                Row(_("Completed with positive dynamics"), programmes.positive),
+                Row(
+                    _("Mean weekly self-rating (1–10)"),
+                    programmes.mean_rating,
+                    _("ratings: {count}").format(count=programmes.ratings),
+                    Kind.MEAN,
+                ),
+                Row(
+                    _("Homework hand-in rate"),
+                    _share(handed_in, released),
+                    _("{part} of {whole} weeks released").format(part=handed_in, whole=released),
+                    Kind.PERCENT,
+                ),
+            ],
+        ),
+    ]
+    empty = (
+        meetings.empty
+        and not mentors.visits
+        and programmes.empty
+        and not (families.closed_improvement or families.closed_other or families.new)
+    )
+    return Report(
+        title=_("Service report"),
+        period=f"{local_day(period.start)} – {local_day(period.end)}",
+        scope=await _scope_label(session, scope, content, locale, _),
+        sections=sections,
+        empty=empty,
+    )
+
+
+async def _scope_label(
+    session: AsyncSession, scope: Scope, content: Content, locale: str, _: Gettext
+) -> str:
+    if scope.mentor_id is not None:
+        mentor = await session.get(Person, scope.mentor_id)
+        name = mentor.display_name if mentor else str(scope.mentor_id)
+        return _("Families of mentor {name}").format(name=name)
+    if scope.category is not None:
+        return _("Families in the category {category}").format(
+            category=content.category_label(scope.category, locale)
+        )
+    return ""
+
+
+# --- the workbook --------------------------------------------------------------------------
+
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+MIN_WIDTH, MAX_WIDTH = 10, 80
+
+
+def workbook(report: Report, gettext: Gettext) -> bytes:
+    """One sheet: title and period on top, a bold header, bold section rows, numbers as
+    numbers with their format, columns as wide as their longest text."""
+    _ = gettext
+    book = Workbook()
+    sheet = book.active
+    assert isinstance(sheet, Worksheet)
+    sheet.title = _("Report")[:31]
+    sheet.append([report.title])
+    sheet["A1"].font = TITLE
+    sheet.append([_("Period: {period}").format(period=report.period)])
+    if report.scope:
+        sheet.append([report.scope])
+    sheet.append([])
+    sheet.append([_("Indicator"), _("Value"), _("Base / notes")])
+    for cell in sheet[sheet.max_row]:
+        cell.font = BOLD
+    for section in report.sections:
+        sheet.append([section.title])
+        sheet.cell(sheet.max_row, 1).font = BOLD
+        for row in section.rows:
+            sheet.append([row.label, row.value, row.note or None])
+            label, value = sheet.cell(sheet.max_row, 1), sheet.cell(sheet.max_row, 2)
+            if row.indent:
+                label.alignment = Alignment(indent=2)
+            value.number_format = NUMBER_FORMATS[row.kind]
+    _fit_widths(sheet, title_rows=3 if report.scope else 2)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _fit_widths(sheet: Worksheet, title_rows: int) -> None:
+    widths: dict[int, int] = {}
+    # The title rows may overflow into the empty cells beside them, as a heading does.
+    for row in sheet.iter_rows(min_row=title_rows + 1):
+        for cell in row:
+            if cell.value is None:
+                continue
+            text = f"{cell.value:.1%}" if isinstance(cell.value, float) else str(cell.value)
+            widths[cell.column] = max(widths.get(cell.column, 0), len(text) + 2)
+    for column, width in widths.items():
+        letter = get_column_letter(column)
+        sheet.column_dimensions[letter].width = max(MIN_WIDTH, min(MAX_WIDTH, width))

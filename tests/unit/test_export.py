@@ -1,0 +1,256 @@
+"""The /export workbook against the known rows of tests.unit.test_stats.build: every sheet's rows,
+headers per language, local dates, labels for codes, the sheet set-up, access and audit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from bot.content import Content
+from bot.db.engine import create_sessionmaker
+from bot.db.models import AuditEntry, HomeworkAnswer, HomeworkWeek, Role
+from bot.i18n import Translator, create_i18n
+from bot.services.access import Actor
+from bot.services.errors import AccessDenied
+from bot.services.export import SHEETS, ExportSummary, export_filename, write_workbook
+from bot.services.stats import Period, Scope
+from bot.services.xlsx import XlsxWriter
+from tests.factories import make_person
+from tests.unit.test_stats import MSK, NOVEMBER, NOW, at, build
+
+CONTENT = Content()
+I18N = create_i18n("ru")
+EXPECTED_ROWS = {
+    "families": 5,  # F1–F5; F6 closed in May
+    "visits": 5,  # live November visits
+    "homework": 4,
+    "answers": 2,  # the October answer is outside
+    "meetings": 4,  # held, planned and cancelled alike; the October one is outside
+    "participants": 8,
+    "srs": 3,
+    "concerns": 3,
+}
+
+
+async def _answers(session: AsyncSession) -> None:
+    """Two answers in November (one a text that looks like a formula), one in October."""
+    week = await session.scalar(select(HomeworkWeek).order_by(HomeworkWeek.id).limit(1))
+    assert week is not None
+    for kind, text, moment in (
+        ("text", '=HYPERLINK("x")\x07 наш ответ', at(date(2026, 11, 3), 21)),
+        ("photo", None, at(date(2026, 11, 4))),
+        ("text", "old", at(date(2026, 10, 30))),
+    ):
+        session.add(
+            HomeworkAnswer(
+                homework_week_id=week.id,
+                kind=kind,
+                text=text,
+                file_id=None if text else "photo-file",
+                created_at=moment,
+            )
+        )
+    await session.flush()
+
+
+async def _export(
+    engine: AsyncEngine, actor: Actor, tmp_path: Path, locale: str, period: Period = NOVEMBER
+) -> ExportSummary:
+    return await write_workbook(
+        create_sessionmaker(engine),
+        actor,
+        period,
+        locale=locale,
+        gettext=Translator(I18N, locale).gettext,
+        content=CONTENT,
+        path=tmp_path / export_filename(period),
+        now=NOW,
+    )
+
+
+def _rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    book = load_workbook(path)
+    return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in book}
+
+
+def _workbooks_in(directory: Path) -> list[Path]:
+    return list(directory.glob("*.xlsx"))
+
+
+async def _built(session: AsyncSession) -> Actor:
+    world = await build(session)
+    await _answers(session)
+    await session.commit()
+    return world.boss
+
+
+async def test_every_sheet_has_the_period_rows_in_russian(
+    engine: AsyncEngine, session: AsyncSession, tmp_path: Path
+) -> None:
+    boss = await _built(session)
+    summary = await _export(engine, boss, tmp_path, "ru")
+    assert summary.rows == EXPECTED_ROWS
+    assert summary.path.name == "export_2026-11-01_2026-11-30.xlsx"
+    sheets = _rows(summary.path)
+    assert list(sheets) == [
+        "Семьи",
+        "Визиты",
+        "Домашние задания",
+        "Ответы",
+        "Встречи",
+        "Участники",
+        "SRS",
+        "Тревоги",
+    ]
+    for sheet, (title, rows) in zip(SHEETS, sheets.items(), strict=True):
+        assert len(rows) - 1 == EXPECTED_ROWS[sheet.code], title
+        assert len(rows[0]) == len(sheet.columns)
+    families = sheets["Семьи"]
+    assert families[0][:4] == ("Id семьи", "Семья", "Категория", "Уровень сопровождения")
+    by_name = {row[1]: row for row in families[1:]}
+    assert by_name["F2"][3] == "кризисный"
+    assert by_name["F3"][6] == "снята с учёта по улучшению"
+    assert by_name["F3"][5] == datetime(2026, 11, 5, 15, 0)  # 12:00 UTC is 15:00 in Moscow
+    assert by_name["F1"][2] == CONTENT.category_label("tzhs", "ru")
+
+
+async def test_english_headers_labels_and_local_dates(
+    engine: AsyncEngine, session: AsyncSession, tmp_path: Path
+) -> None:
+    boss = await _built(session)
+    summary = await _export(engine, boss, tmp_path, "en")
+    book = load_workbook(summary.path)
+    assert book.sheetnames[0] == "Families"
+    visits = book["Visits"]
+    header = [c.value for c in visits[1]]
+    assert header[:6] == ["Visit id", "Family id", "Family", "Mentor id", "Mentor", "Visit date"]
+    assert visits.freeze_panes == "A2"
+    assert visits.auto_filter.ref == f"A1:P{EXPECTED_ROWS['visits'] + 1}"
+    assert visits["A1"].font.b
+    assert visits.column_dimensions["A"].width >= len("Visit id")
+    first = [c.value for c in visits[2]]
+    assert first[5] == datetime(2026, 11, 2)  # a visit's day, as an Excel date
+    assert visits["F2"].number_format == "YYYY-MM-DD"
+    assert first[6] == CONTENT.visits.label("formats", "home", "en")
+    assert visits["P2"].number_format == "YYYY-MM-DD HH:MM"
+    assert first[15] == datetime(2026, 11, 2, 15, 0)
+
+    answers = [[c.value for c in row] for row in book["Answers"].iter_rows()]
+    assert answers[1][5] == datetime(2026, 11, 4, 0, 0)  # 21:00 UTC is past midnight in Moscow
+    assert answers[1][6:] == ["text", '=HYPERLINK("x") наш ответ', "no"]
+    assert book["Answers"]["H2"].data_type == "s"  # text, never a formula
+    assert answers[2][6:8] == ["photo", "photo"]
+
+    participants = [[c.value for c in row] for row in book["Participants"].iter_rows()]
+    assert participants[1][5] == "friend"
+    assert {row[9] for row in participants[1:]} == {
+        "I'll come",
+        "Not sure yet",
+        "I can't come",
+        None,
+    }
+    srs = [[c.value for c in row] for row in book["SRS"].iter_rows()]
+    assert srs[0][6:11] == [
+        "SRS: relationship",
+        "SRS: goals and topics",
+        "SRS: approach or method",
+        "SRS: overall",
+        "SRS total",
+    ]
+    assert sorted(row[10] for row in srs[1:]) == [30, 38, 40]
+    concerns = [[c.value for c in row] for row in book["Concerns"].iter_rows()]
+    assert sorted((row[8] for row in concerns[1:]), key=lambda m: m or 0) == [None, 30, 90]
+
+
+async def test_an_empty_period_gives_headers_only(
+    engine: AsyncEngine, session: AsyncSession, tmp_path: Path
+) -> None:
+    boss = await _built(session)
+    summary = await _export(
+        engine, boss, tmp_path, "ru", Period(date(2025, 1, 1), date(2025, 1, 31), MSK)
+    )
+    assert summary.empty
+    for title, rows in _rows(summary.path).items():
+        assert len(rows) == 1, title
+    book = load_workbook(summary.path)
+    assert book["Семьи"].auto_filter.ref == "A1:H1"
+    assert book["Семьи"].freeze_panes == "A2"
+
+
+async def test_the_export_is_audited_once_with_counts(
+    engine: AsyncEngine, session: AsyncSession, tmp_path: Path
+) -> None:
+    boss = await _built(session)
+    await _export(engine, boss, tmp_path, "ru")
+    entries = (
+        await session.scalars(select(AuditEntry).where(AuditEntry.action == "data.export"))
+    ).all()
+    assert len(entries) == 1
+    assert entries[0].actor_id == boss.person_id
+    assert entries[0].details == {"start": "2026-11-01", "end": "2026-11-30", "rows": EXPECTED_ROWS}
+
+
+async def test_only_coordinators_may_export(
+    engine: AsyncEngine, session: AsyncSession, tmp_path: Path
+) -> None:
+    world = await build(session)
+    parent = await make_person(session, 21, Role.PARENT, now=NOW)
+    await session.commit()
+    for who in (world.mentor1, parent):
+        with pytest.raises(AccessDenied):
+            await _export(engine, who, tmp_path, "ru")
+    # Roles are read when the job runs: a coordinator whose role is gone is refused too.
+    stale = Actor(world.mentor1.person_id, world.mentor1.telegram_id, frozenset({Role.COORDINATOR}))
+    with pytest.raises(AccessDenied):
+        await _export(engine, stale, tmp_path, "ru")
+    assert not _workbooks_in(tmp_path)
+    audited = await session.scalars(select(AuditEntry).where(AuditEntry.action == "data.export"))
+    assert not audited.all()
+
+
+async def test_a_scope_narrows_the_rows(
+    engine: AsyncEngine, session: AsyncSession, tmp_path: Path
+) -> None:
+    world = await build(session)
+    await session.commit()
+    summary = await write_workbook(
+        create_sessionmaker(engine),
+        world.boss,
+        NOVEMBER,
+        locale="ru",
+        gettext=Translator(I18N, "ru").gettext,
+        content=CONTENT,
+        path=tmp_path / "x.xlsx",
+        now=NOW + timedelta(minutes=1),
+        scope=Scope(mentor_id=world.mentor2.person_id),
+    )
+    assert (summary.rows["families"], summary.rows["visits"], summary.rows["meetings"]) == (2, 1, 1)
+
+
+def test_the_writer_keeps_values_and_positions(tmp_path: Path) -> None:
+    path = tmp_path / "w.xlsx"
+    book = XlsxWriter(path, "DD.MM.YYYY", "DD.MM.YYYY HH:MM")
+    stream = book.sheet(
+        "A 'quoted' & long sheet name that is cut here", ["a", "b", "c", "d"], [8] * 4
+    )
+    stream.append(
+        [
+            ["<b>&</b>", None, "  spaced ", 1.5],
+            ["=SUM(A1)", "tab\there\x01", date(2026, 1, 2), datetime(2026, 1, 2, 13, 30)],
+        ]
+    )
+    book.closed(stream)
+    book.close()
+    ws = load_workbook(path).active
+    assert ws.title == "A 'quoted' & long sheet name th"
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    assert rows[1] == ["<b>&</b>", None, "  spaced ", 1.5]
+    assert rows[2] == ["=SUM(A1)", "tab\there", datetime(2026, 1, 2), datetime(2026, 1, 2, 13, 30)]
+    assert ws["A3"].data_type == "s" and ws["A1"].font.b and ws.auto_filter.ref == "A1:D3"
+    assert ws["D3"].number_format == "DD.MM.YYYY HH:MM"

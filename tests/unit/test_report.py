@@ -1,0 +1,185 @@
+"""The indicator report: every cell of the sheet for the known month of test_stats, in English
+and in Russian; an empty period gives zeros; only coordinators get it."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content import Content
+from bot.db.models import Role
+from bot.i18n import Translator, create_i18n
+from bot.services import report
+from bot.services.access import Actor
+from bot.services.errors import AccessDenied
+from bot.services.stats import Period, Scope
+from tests.factories import make_person
+from tests.unit.test_stats import MSK, NOVEMBER, NOW, TODAY, build
+
+CONTENT = Content()
+I18N = create_i18n("ru")
+
+# Everything under the header row, as (indicator, value, note): None is an empty cell.
+NOVEMBER_EN: list[tuple[Any, ...]] = [
+    ("Network meetings", None, None),
+    ("Network meetings held", 2, None),
+    ("Families with network meetings", 2, "active families: 5"),
+    ("Socially dangerous position (SOP)", 0, None),
+    ("Difficult life situation", 2, None),
+    ("Low-income", 0, None),
+    ("Large family", 0, None),
+    ("Single-parent", 0, None),
+    ("Guardianship", 0, None),
+    ("Other", 0, None),
+    ("Families taken off the register because their situation improved", 1, None),
+    ("Parental competence", None, None),
+    ("Programmes completed", 2, None),
+    ("Completed with positive dynamics", 2, None),
+    ("Share with positive dynamics", 1.0, "2 of 2"),
+    ("Recipients' satisfaction (SRS)", None, None),
+    ("SRS responses", 3, None),
+    ("Mean SRS total (0–40)", 36.0, None),
+    ("Share of totals 36 or more", pytest.approx(2 / 3), "2 of 3"),
+    ("Patronage visits", None, None),
+    ("Visits", 5, None),
+    ("Families visited", 3, None),
+    ("Mentors who visited", 2, "mentors: 3"),
+    ("Family programmes", None, None),
+    ("Enrolled in the period", 1, None),
+    ("Active", 4, None),
+    ("Completed", 2, None),
+    ("Completed with positive dynamics", 2, None),
+    ("Mean weekly self-rating (1–10)", 8.0, "ratings: 3"),
+    ("Homework hand-in rate", 0.75, "3 of 4 weeks released"),
+]
+HEADER_ROW = 4  # title, period, an empty row, then the header
+
+
+async def make(session: AsyncSession, actor: Actor, period: Period, locale: str) -> Worksheet:
+    t = Translator(I18N, locale)
+    built = await report.build(
+        session,
+        actor,
+        period,
+        Scope(),
+        today=TODAY,
+        content=CONTENT,
+        locale=locale,
+        gettext=t.gettext,
+    )
+    book = load_workbook(io.BytesIO(report.workbook(built, t.gettext)))
+    assert len(book.worksheets) == 1
+    return book.worksheets[0]
+
+
+def body(sheet: Worksheet) -> list[tuple[Any, ...]]:
+    return [
+        tuple(cell.value for cell in row)
+        for row in sheet.iter_rows(min_row=HEADER_ROW + 1, max_col=3)
+    ]
+
+
+async def test_every_cell_in_english(session: AsyncSession) -> None:
+    w = await build(session)
+    sheet = await make(session, w.boss, NOVEMBER, "en")
+    assert sheet["A1"].value == "Service report"
+    assert sheet["A1"].font.bold
+    assert sheet["A2"].value == "Period: 01.11.2026 – 30.11.2026"
+    header = [c.value for c in sheet[HEADER_ROW]]
+    assert header == ["Indicator", "Value", "Base / notes"]
+    assert all(c.font.bold for c in sheet[HEADER_ROW])
+    assert body(sheet) == NOVEMBER_EN
+
+
+async def test_numbers_are_numbers_with_formats(session: AsyncSession) -> None:
+    w = await build(session)
+    sheet = await make(session, w.boss, NOVEMBER, "en")
+    cells = {row[0].value: row[1] for row in sheet.iter_rows(min_row=HEADER_ROW + 1, max_col=2)}
+    assert cells["Visits"].data_type == "n" and cells["Visits"].number_format == "0"
+    assert cells["Homework hand-in rate"].number_format == "0.0%"
+    assert cells["Mean SRS total (0–40)"].number_format == "0.0"
+    assert sheet.cell(HEADER_ROW + 1, 1).font.bold  # the first section heading
+    # Columns are as wide as their longest text, within bounds.
+    longest = len("Families taken off the register because their situation improved")
+    assert sheet.column_dimensions["A"].width == longest + 2
+    assert report.MIN_WIDTH <= sheet.column_dimensions["B"].width <= report.MAX_WIDTH
+
+
+async def test_labels_in_russian(session: AsyncSession) -> None:
+    w = await build(session)
+    sheet = await make(session, w.boss, NOVEMBER, "ru")
+    assert sheet["A1"].value == "Отчёт службы"
+    assert sheet["A2"].value == "Период: 01.11.2026 – 30.11.2026"
+    assert [c.value for c in sheet[HEADER_ROW]] == ["Показатель", "Значение", "База / примечание"]
+    rows = body(sheet)
+    assert [r[1] for r in rows] == [r[1] for r in NOVEMBER_EN]  # the same figures
+    labels = {r[0]: r for r in rows}
+    assert labels["Проведено сетевых встреч"][1] == 2
+    assert labels["ТЖС (трудная жизненная ситуация)"][1] == 2
+    assert labels["Снято с учёта по улучшению ситуации"][1] == 1
+    assert labels["Доля с положительной динамикой"][2] == "2 из 2"
+    assert labels["Семей, с которыми проведены сетевые встречи"][2] == "активных семей: 5"
+
+
+async def test_an_empty_period_gives_zeros(session: AsyncSession) -> None:
+    w = await build(session)
+    year = Period(date(2025, 1, 1), date(2025, 12, 31), MSK)
+    t = Translator(I18N, "en")
+    built = await report.build(
+        session, w.boss, year, Scope(), today=TODAY, content=CONTENT, locale="en", gettext=t.gettext
+    )
+    assert built.empty
+    sheet = load_workbook(io.BytesIO(report.workbook(built, t.gettext))).worksheets[0]
+    values = {r[0]: r[1] for r in body(sheet) if r[1] is not None}
+    assert values["Network meetings held"] == 0
+    assert values["Visits"] == 0
+    shares = {r[0]: r for r in body(sheet)}
+    assert shares["Homework hand-in rate"][1:] == (None, "0 of 0 weeks released")
+    assert shares["Mean SRS total (0–40)"][1:] == (None, "no responses")
+    counts = [r[1] for r in body(sheet) if isinstance(r[1], int)]
+    assert counts and not any(counts)
+    assert not (await _november(session, w.boss)).empty
+
+
+async def _november(session: AsyncSession, actor: Actor) -> report.Report:
+    return await report.build(
+        session,
+        actor,
+        NOVEMBER,
+        Scope(),
+        today=TODAY,
+        content=CONTENT,
+        locale="en",
+        gettext=lambda s: s,
+    )
+
+
+async def test_a_scope_is_named_and_narrows(session: AsyncSession) -> None:
+    w = await build(session)
+    built = await report.build(
+        session,
+        w.boss,
+        NOVEMBER,
+        Scope(category="tzhs"),
+        today=TODAY,
+        content=CONTENT,
+        locale="en",
+        gettext=lambda s: s,
+    )
+    assert built.scope == "Families in the category Difficult life situation"
+    assert built.value("Visits") == 4
+    assert built.value("Network meetings held") == 2
+
+
+async def test_mentor_and_parent_are_refused(session: AsyncSession) -> None:
+    w = await build(session)
+    parent = await make_person(session, 21, Role.PARENT, now=NOW)
+    for who in (w.mentor1, parent):
+        with pytest.raises(AccessDenied):
+            await _november(session, who)
