@@ -175,7 +175,10 @@ class Family(Base):
     closed_note: Mapped[str | None] = mapped_column(Text)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
 
-    __table_args__ = (Index("ix_families_search_name", "search_name"),)
+    __table_args__ = (
+        Index("ix_families_search_name", "search_name"),
+        Index("ix_families_category", "category"),  # /stats scoped to a category
+    )
 
 
 class FamilyLink(Base):
@@ -389,6 +392,11 @@ class HomeworkWeek(Base):
         UniqueConstraint("enrollment_id", "week_number"),
         Index("ix_homework_weeks_open_due", "done_at", "due_at"),
         Index("ix_homework_weeks_digest", "digested_at", "done_at"),
+        # /stats: hand-in by week of a period's releases, ratings of a period's hand-ins.
+        Index(
+            "ix_homework_weeks_released", "released_at", "week_number", "done_at", "enrollment_id"
+        ),
+        Index("ix_homework_weeks_done_rating", "done_at", "rating", "enrollment_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -488,6 +496,8 @@ class Meeting(Base):
     __table_args__ = (
         Index("ix_meetings_starts_at", "starts_at"),
         Index("ix_meetings_family", "family_id"),
+        # /stats: a period's held (or not cancelled) meetings and their families, index only.
+        Index("ix_meetings_starts_status", "starts_at", "status", "family_id", "id"),
     )
 
 
@@ -515,6 +525,11 @@ class MeetingParticipant(Base):
     rsvp_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attended: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        # /stats: invitations, answers and attendance of a period's meetings, index only.
+        Index("ix_meeting_participants_answers", "meeting_id", "invited_at", "rsvp", "attended"),
+    )
 
 
 class SrsResponse(Base):

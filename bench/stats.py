@@ -1,0 +1,405 @@
+"""The coordinators' review at the issue's size: /stats per section, /report and /export.
+
+    .venv/bin/python bench/stats.py                          # SQLite, bench/.data/stats-1.0.sqlite3
+    .venv/bin/python bench/stats.py --scale 0.1              # a tenth of the size, faster to build
+    .venv/bin/python bench/stats.py --backend postgresql     # BENCH_DATABASE_URL or bench_stats
+    .venv/bin/python bench/stats.py --explain                # each /stats query: time and plan
+    .venv/bin/python bench/stats.py --revision 0006          # before the /stats indexes (0007)
+
+Builds the database once (bench/stats_data.py: 10,000 families, 200 mentors, 1,000,000 visits,
+200,000 homework answers, 20,000 meetings with 160,000 participants at scale 1.0) and reuses it on
+later runs; --rebuild starts over. Migrations run every time, so new indexes reach a cached
+database. Then times, as a coordinator through bot/services/stats.py, each /stats section for
+this year and the previous year, scoped to all families, one mentor and one category (median and
+p95 over --runs runs, and the CPU time of this process: on SQLite that is the queries' own cost
+even when other work shares the machine), then /report and /export of this year (the export in a
+child process, for its peak memory).
+Targets: each /stats section under 200 ms median on SQLite; the export of a year under 30 s and
+300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+if __package__ in (None, ""):  # run as a file: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from bench.stats_data import COORDINATOR_ID, COORDINATOR_TG, COORDINATOR_ZONE, NOW, Builder, Sizes
+from bot.db.engine import create_engine, create_sessionmaker
+from bot.db.migrate import downgrade, upgrade_async
+from bot.services import stats
+from bot.services.access import Actor
+from bot.services.stats import Period, PeriodKind, Scope
+from bot.srs_content import ITEM_CODES
+
+DATA_DIR = Path(__file__).resolve().parent / ".data"
+DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_stats"
+SECTION_TARGET_MS = 200.0
+EXPORT_TARGET_S = 30.0
+EXPORT_TARGET_MB = 300.0
+COORDINATOR = Actor(COORDINATOR_ID, COORDINATOR_TG, frozenset({"coordinator"}))
+MARKER = "bench_stats_built"  # a table outside the models: "this database holds the data"
+SCOPE_MENTOR = 3  # ~45 families (bench/stats_data.py: family id % 200 == 1, none % 10 == 0)
+SCOPE_CATEGORY = "sop"
+
+
+def database_url(backend: str, scale: float) -> str:
+    if backend == "postgresql":
+        return os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG_URL)
+    return f"sqlite+aiosqlite:///{DATA_DIR / f'stats-{scale}.sqlite3'}"
+
+
+# --- building, once -------------------------------------------------------------------------
+
+
+async def _built_scale(engine: AsyncEngine) -> str | None:
+    async with engine.connect() as conn:
+        try:
+            return (await conn.execute(text(f"SELECT scale FROM {MARKER}"))).scalar()
+        except Exception:  # no marker table: never built, or a build that did not finish
+            return None
+
+
+async def _empty(url: str) -> None:
+    if url.startswith("postgresql"):
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+    else:
+        path = Path(url.partition(":///")[2])
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
+
+
+async def prepare(url: str, scale: float, rebuild: bool) -> None:
+    DATA_DIR.mkdir(exist_ok=True)
+    engine = create_engine(url)
+    built = None if rebuild else await _built_scale(engine)
+    await engine.dispose()
+    if built == str(scale):
+        await upgrade_async(url)  # a cached database still gets new migrations (indexes)
+        print(f"reusing the database built at scale {scale}")
+        return
+    await _empty(url)
+    await upgrade_async(url)
+    engine = create_engine(url)
+    started = time.perf_counter()
+    counts = await Builder(engine, Sizes.at(scale)).build()
+    async with engine.begin() as conn:
+        await conn.execute(text(f"CREATE TABLE {MARKER} (scale VARCHAR(16))"))
+        await conn.execute(text(f"INSERT INTO {MARKER} VALUES ('{scale}')"))
+    # What autovacuum does after a bulk load on PostgreSQL; the planner's statistics on SQLite.
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("VACUUM ANALYZE" if url.startswith("postgresql") else "ANALYZE"))
+    await engine.dispose()
+    print(f"built in {time.perf_counter() - started:.1f} s:")
+    for table, count in counts.items():
+        print(f"  {table:<22} {count:>9,}")
+
+
+async def database_size(engine: AsyncEngine, url: str) -> str:
+    if url.startswith("postgresql"):
+        async with engine.connect() as conn:
+            size = await conn.scalar(text("SELECT pg_database_size(current_database())"))
+    else:
+        size = await asyncio.to_thread(os.path.getsize, url.partition(":///")[2])
+    return f"{(size or 0) / 2**20:,.0f} MB"
+
+
+# --- timing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    section: str
+    period: str
+    scope: str
+    median_ms: float
+    p95_ms: float
+    cpu_ms: float
+
+
+async def timed(runs: int, action: Callable[[], Awaitable[Any]]) -> tuple[float, float, float]:
+    """Median and p95 wall time, and the median CPU time of this process: on SQLite the
+    queries run in aiosqlite's thread here, so CPU time stays honest on a busy machine."""
+    await action()  # warm-up: the first run pays for cold pages and prepared statements
+    samples, cpu = [], []
+    for _ in range(runs):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        await action()
+        samples.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+    return statistics.median(samples), p95, statistics.median(cpu)
+
+
+def local_today() -> date:
+    return NOW.astimezone(ZoneInfo(COORDINATOR_ZONE)).date()
+
+
+def sections(period: Period, scope: Scope) -> dict[str, Callable[[AsyncSession], Awaitable[Any]]]:
+    items = list(ITEM_CODES)
+    today = local_today()
+    return {
+        "meetings": lambda s: stats.meetings(s, COORDINATOR, period, scope, items),
+        "families": lambda s: stats.families(s, COORDINATOR, period, scope),
+        "mentors": lambda s: stats.mentors(s, COORDINATOR, period, scope, today=today),
+        "programmes": lambda s: stats.programmes(s, COORDINATOR, period, scope),
+    }
+
+
+def periods() -> dict[str, Period]:
+    today = local_today()
+    return {
+        "this year": stats.period_for(PeriodKind.YEAR, today, COORDINATOR_ZONE),
+        "prev year": stats.period_for(PeriodKind.PREVIOUS_YEAR, today, COORDINATOR_ZONE),
+    }
+
+
+SCOPES = {
+    "all": Scope(),
+    "one mentor": Scope(mentor_id=SCOPE_MENTOR),
+    "one category": Scope(category=SCOPE_CATEGORY),
+}
+
+
+async def measure_stats(engine: AsyncEngine, runs: int, only: set[str] | None) -> list[Figure]:
+    sessions = create_sessionmaker(engine)
+    figures = []
+    for period_name, period in periods().items():
+        for scope_name, scope in SCOPES.items():
+            for section, call in sections(period, scope).items():
+                if only and section not in only:
+                    continue
+
+                async def once(call: Callable[[AsyncSession], Awaitable[Any]] = call) -> None:
+                    async with sessions() as session:
+                        await call(session)
+
+                median, p95, cpu = await timed(runs, once)
+                figures.append(Figure(section, period_name, scope_name, median, p95, cpu))
+                print(
+                    f"  {section:<11} {period_name:<10} {scope_name:<13}"
+                    f" median {median:8.1f} ms   p95 {p95:8.1f} ms   cpu {cpu:8.1f} ms",
+                    flush=True,
+                )
+    return figures
+
+
+# --- query plans ----------------------------------------------------------------------------
+
+
+async def explain(engine: AsyncEngine, url: str, only: set[str] | None) -> None:
+    """Every statement a section runs (this year, all families), with its plan."""
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        captured.append((statement, parameters))
+
+    sessions = create_sessionmaker(engine)
+    period = periods()["this year"]
+    postgres = url.startswith("postgresql")
+    for scope_name, scope in SCOPES.items():
+        for section, call in sections(period, scope).items():
+            if only and section not in only:
+                continue
+            captured.clear()
+            event.listen(engine.sync_engine, "before_cursor_execute", capture)
+            async with sessions() as session:
+                await call(session)
+            event.remove(engine.sync_engine, "before_cursor_execute", capture)
+            print(f"\n===== {section} ({scope_name}) =====")
+            for statement, parameters in list(captured):
+                prefix = "EXPLAIN (ANALYZE, BUFFERS)" if postgres else "EXPLAIN QUERY PLAN"
+                async with engine.connect() as conn:
+                    started = time.perf_counter()
+                    (await conn.exec_driver_sql(statement, parameters)).fetchall()
+                    spent = (time.perf_counter() - started) * 1000
+                    plan = await conn.exec_driver_sql(f"{prefix} {statement}", parameters)
+                    rows = plan.fetchall()
+                print(f"\n-- {spent:.1f} ms\n{statement}\n   params {parameters}")
+                for row in rows:
+                    print("   ", " ".join(str(c) for c in row))
+
+
+# --- /report and /export --------------------------------------------------------------------
+
+
+async def run_report(engine: AsyncEngine) -> float | None:
+    """/report of this year, all families, as the handler builds it: the figures, then the
+    XLSX bytes (bot/services/report.py)."""
+    try:
+        from bot.services import report
+    except ImportError:
+        return None
+    from bot.content import Content
+
+    content = Content()
+    sessions = create_sessionmaker(engine)
+    period = periods()["this year"]
+    started = time.perf_counter()
+    async with sessions() as session:
+        found = await report.build(
+            session,
+            COORDINATOR,
+            period,
+            Scope(),
+            today=local_today(),
+            content=content,
+            locale="ru",
+            gettext=lambda message: message,
+        )
+        report.workbook(found, lambda message: message)
+        await session.rollback()
+    return time.perf_counter() - started
+
+
+async def run_export(engine: AsyncEngine) -> float | None:
+    """/export of this year, all families, as the handler writes it (bot/services/export.py):
+    the XLSX file on disk, and its audit row."""
+    try:
+        from bot.services import export
+    except ImportError:
+        return None
+    from bot.content import Content
+
+    out = DATA_DIR / "export-bench.xlsx"
+    started = time.perf_counter()
+    summary = await export.write_workbook(
+        create_sessionmaker(engine),
+        COORDINATOR,
+        periods()["this year"],
+        locale="ru",
+        gettext=lambda message: message,
+        content=Content(),
+        path=out,
+        now=NOW,
+    )
+    spent = time.perf_counter() - started
+    rows = ", ".join(f"{sheet} {count:,}" for sheet, count in summary.rows.items())
+    print(f"rows: {rows}; file {out.stat().st_size / 2**20:.1f} MB", file=sys.stderr)
+    return spent
+
+
+def export_in_child(url: str) -> tuple[float, float] | None:
+    """The export in a fresh interpreter: its time and its peak RSS in MB."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--export-child", url]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    spent = time.perf_counter() - started
+    if done.returncode == 3:
+        return None  # no export service yet
+    if done.returncode != 0:
+        print(done.stdout, done.stderr, sep="\n")
+        raise RuntimeError("the export child failed")
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KB on Linux
+    inner = float(done.stdout.strip().splitlines()[-1])
+    print(f"  {done.stderr.strip().splitlines()[-1]}")
+    print(f"  (child process wall time {spent:.1f} s, the export itself {inner:.1f} s)")
+    return inner, peak_kb / 1024
+
+
+async def _export_child(url: str) -> int:
+    engine = create_engine(url)
+    spent = await run_export(engine)
+    await engine.dispose()
+    if spent is None:
+        return 3
+    print(spent)
+    return 0
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+async def run(args: argparse.Namespace) -> int:
+    url = database_url(args.backend, args.scale)
+    await prepare(url, args.scale, args.rebuild)
+    if args.revision:  # e.g. the figures before a migration's indexes; the next run re-applies
+        await asyncio.to_thread(downgrade, url, args.revision)
+        print(f"schema at revision {args.revision}")
+    engine = create_engine(url)
+    print(f"backend {args.backend}, scale {args.scale}, size {await database_size(engine, url)}")
+    only = set(args.section) if args.section else None
+    if args.explain:
+        await explain(engine, url, only)
+        await engine.dispose()
+        return 0
+    print(f"/stats sections, {args.runs} runs each after a warm-up:")
+    figures = await measure_stats(engine, args.runs, only)
+    met = True
+    if figures:
+        worst = max(figures, key=lambda f: f.median_ms)
+        verdict = ""
+        if args.backend == "sqlite":
+            met = worst.median_ms < SECTION_TARGET_MS
+            verdict = f"; target under {SECTION_TARGET_MS:.0f} ms on SQLite — " + (
+                "met" if met else "NOT MET"
+            )
+        print(
+            f"slowest median: {worst.section} {worst.period} {worst.scope}"
+            f" {worst.median_ms:.1f} ms{verdict}"
+        )
+    if not args.skip_files:
+        spent = await run_report(engine)
+        if spent is None:
+            print("/report: not measured (no entry point in bot/services/report.py yet)")
+        else:
+            print(f"/report of this year: {spent:.2f} s")
+        await engine.dispose()
+        exported = export_in_child(url)
+        if exported is None:
+            print("/export: not measured (no entry point in bot/services/export.py yet)")
+        else:
+            seconds, peak_mb = exported
+            ok = seconds < EXPORT_TARGET_S and peak_mb < EXPORT_TARGET_MB
+            met = met and ok
+            print(
+                f"/export of this year: {seconds:.1f} s, peak RSS {peak_mb:.0f} MB; target under"
+                f" {EXPORT_TARGET_S:.0f} s and {EXPORT_TARGET_MB:.0f} MB —",
+                "met" if ok else "NOT MET",
+            )
+    await engine.dispose()
+    return 0 if met else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--rebuild", action="store_true", help="build the data again")
+    parser.add_argument("--explain", action="store_true", help="print query plans and stop")
+    parser.add_argument("--section", action="append", help="time only this section (repeatable)")
+    parser.add_argument("--revision", help="time at this older migration (before its indexes)")
+    parser.add_argument("--skip-files", action="store_true", help="no /report and /export")
+    parser.add_argument("--export-child", metavar="URL", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.export_child:
+        return asyncio.run(_export_child(args.export_child))
+    return asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
