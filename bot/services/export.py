@@ -24,15 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.content import Content
 from bot.db.models import (
     AnswerKind,
-    CloseReason,
-    MeetingFormat,
     MeetingStatus,
     Person,
-    Relation,
-    Rsvp,
-    SupportLevel,
 )
 from bot.db.repositories import export as export_repo
+from bot.labels import CLOSE_REASONS, MEETING_FORMATS, RELATIONS, RSVPS, SUPPORT_LEVELS
 from bot.roles_text import N_
 from bot.services import audit
 from bot.services.access import Action, Actor, authorize
@@ -80,36 +76,11 @@ def export_filename(period: Period) -> str:
 
 # --- words --------------------------------------------------------------------------------
 
-SUPPORT_LEVELS = {SupportLevel.BASIC: N_("basic"), SupportLevel.CRISIS: N_("crisis")}
-CLOSE_REASONS = {
-    CloseReason.IMPROVEMENT: N_("situation improved (taken off the register)"),
-    CloseReason.MOVED: N_("the family moved away"),
-    CloseReason.REFUSED: N_("the family refused support"),
-    CloseReason.OTHER: N_("other reason"),
-}
-MEETING_FORMATS = {
-    MeetingFormat.DIALOGUE: N_("meeting-dialogue"),
-    MeetingFormat.PROCESS: N_("meeting-process"),
-    MeetingFormat.FAMILY_COUNCIL: N_("family council"),
-    MeetingFormat.SUPPORT_GROUP: N_("support-group meeting"),
-}
 MEETING_STATUSES = {
     MeetingStatus.PLANNED: N_("planned"),
     MeetingStatus.HELD: N_("held"),
     MeetingStatus.CANCELLED: N_("cancelled"),
 }
-RELATIONS = {
-    Relation.MOTHER: N_("mother"),
-    Relation.FATHER: N_("father"),
-    Relation.RELATIVE: N_("relative"),
-    Relation.FRIEND: N_("friend"),
-    Relation.NEIGHBOUR: N_("neighbour"),
-    Relation.TEACHER: N_("teacher or carer"),
-    Relation.SPECIALIST: N_("specialist"),
-    Relation.OFFICIAL: N_("official"),
-    Relation.OTHER: N_("other"),
-}
-RSVPS = {Rsvp.YES: N_("I'll come"), Rsvp.NO: N_("I can't come"), Rsvp.MAYBE: N_("Not sure yet")}
 ANSWER_KINDS = {
     AnswerKind.TEXT: N_("text"),
     AnswerKind.PHOTO: N_("photo"),

@@ -37,6 +37,7 @@ from bot.dialogs.widgets import (
     show_input_error,
     to_menu,
 )
+from bot.labels import CLOSE_REASONS
 from bot.roles_text import N_
 from bot.services import assignments, families, programmes, visits
 from bot.services.errors import DomainError
@@ -48,12 +49,6 @@ TIMELINE_SIZE = 5
 PICK = "pick_scroll"
 MY_SCROLL = "my_families_scroll"
 
-CLOSE_REASONS = {
-    CloseReason.IMPROVEMENT: N_("situation improved (taken off the register)"),
-    CloseReason.MOVED: N_("the family moved away"),
-    CloseReason.REFUSED: N_("the family refused support"),
-    CloseReason.OTHER: N_("other reason"),
-}
 NOTE_ERRORS = {
     "close_note_required": N_("For «other reason», please write the reason in a few words."),
     "close_note_too_long": N_("That is a bit long: please keep the note under 500 characters."),

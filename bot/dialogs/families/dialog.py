@@ -24,13 +24,13 @@ from bot.dialogs.widgets import (
     show_input_error,
     to_menu,
 )
+from bot.labels import SUPPORT_LEVELS as LEVEL_NAMES
 from bot.roles_text import N_
 from bot.services import families
 from bot.services.access import Action, authorize
 from bot.services.errors import DomainError
 
 SCROLL = "families_scroll"
-LEVEL_NAMES = {SupportLevel.BASIC: N_("basic"), SupportLevel.CRISIS: N_("crisis")}
 NAME_ERRORS = {
     "family_name_empty": N_("Please send the name as text, for example «Ивановы (Кемерово)»."),
     "family_name_too_long": N_("That is a bit long: please keep the name under 64 characters."),

@@ -23,7 +23,7 @@ from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, SwitchTo
 
-from bot.db.models import MeetingFormat, MeetingStatus, Relation, Rsvp
+from bot.db.models import MeetingStatus, Rsvp
 from bot.dialogs.context import ctx
 from bot.dialogs.meeting_invite.states import MeetingInviteSG
 from bot.dialogs.widgets import (
@@ -37,6 +37,9 @@ from bot.dialogs.widgets import (
     show_input_error,
     to_menu,
 )
+from bot.labels import MEETING_FORMATS as FORMAT_NAMES
+from bot.labels import RELATIONS as RELATION_NAMES
+from bot.labels import RSVPS as RSVP_LABELS
 from bot.roles_text import N_
 from bot.services import meetings
 from bot.services.errors import DomainError
@@ -49,28 +52,6 @@ MAX_ID_DIGITS = 9
 # needs a little room too.
 TEXT_BUDGET = 3800
 
-RSVP_LABELS = {
-    Rsvp.YES.value: N_("I'll come"),
-    Rsvp.NO.value: N_("I can't come"),
-    Rsvp.MAYBE.value: N_("Not sure yet"),
-}
-RELATION_NAMES = {
-    Relation.MOTHER.value: N_("mother"),
-    Relation.FATHER.value: N_("father"),
-    Relation.RELATIVE.value: N_("relative"),
-    Relation.FRIEND.value: N_("friend"),
-    Relation.NEIGHBOUR.value: N_("neighbour"),
-    Relation.TEACHER.value: N_("teacher or carer"),
-    Relation.SPECIALIST.value: N_("specialist"),
-    Relation.OFFICIAL.value: N_("official"),
-    Relation.OTHER.value: N_("other"),
-}
-FORMAT_NAMES = {
-    MeetingFormat.DIALOGUE.value: N_("meeting-dialogue"),
-    MeetingFormat.PROCESS.value: N_("meeting-process"),
-    MeetingFormat.FAMILY_COUNCIL.value: N_("family council"),
-    MeetingFormat.SUPPORT_GROUP.value: N_("support-group meeting"),
-}
 WEEKDAYS = (
     N_("Monday"),
     N_("Tuesday"),

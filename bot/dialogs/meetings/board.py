@@ -7,35 +7,15 @@ import re
 from collections.abc import Callable
 
 from bot.db.models import MeetingFormat, Relation, Rsvp
-from bot.roles_text import N_
+from bot.labels import MEETING_FORMATS as FORMAT_NAMES
+from bot.labels import RELATIONS as RELATION_NAMES
+from bot.labels import RSVPS as RSVP_NAMES
 from bot.services.meetings import Board, BoardLine, local_start
 from bot.services.srs import Summary
 from bot.srs_content import CONCERN_ITEM, CONCERN_TOTAL, Srs
 
 Gettext = Callable[[str], str]
 
-FORMAT_NAMES = {
-    MeetingFormat.DIALOGUE: N_("meeting-dialogue"),
-    MeetingFormat.PROCESS: N_("meeting-process"),
-    MeetingFormat.FAMILY_COUNCIL: N_("family council"),
-    MeetingFormat.SUPPORT_GROUP: N_("support-group meeting"),
-}
-RELATION_NAMES = {
-    Relation.MOTHER: N_("mother"),
-    Relation.FATHER: N_("father"),
-    Relation.RELATIVE: N_("relative"),
-    Relation.FRIEND: N_("friend"),
-    Relation.NEIGHBOUR: N_("neighbour"),
-    Relation.TEACHER: N_("teacher or carer"),
-    Relation.SPECIALIST: N_("specialist"),
-    Relation.OFFICIAL: N_("official"),
-    Relation.OTHER: N_("other"),
-}
-RSVP_NAMES = {
-    Rsvp.YES: N_("I'll come"),
-    Rsvp.NO: N_("I can't come"),
-    Rsvp.MAYBE: N_("Not sure yet"),
-}
 
 TEXT_LIMIT = 4000  # Telegram allows 4096 visible characters; room for the window's other lines
 # (name, comment) lengths tried in turn until the board fits.

@@ -21,7 +21,6 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 
 from bot.dialogs.context import Ctx, ctx
-from bot.dialogs.families.dialog import LEVEL_NAMES
 from bot.dialogs.meetings.board import item_label, shorten
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
 from bot.dialogs.review import text
@@ -40,6 +39,7 @@ from bot.dialogs.widgets import (
 from bot.handlers import export as export_files
 from bot.handlers import report as report_files
 from bot.handlers.review_files import FileRequest
+from bot.labels import SUPPORT_LEVELS
 from bot.roles_text import N_
 from bot.services import review, stats
 from bot.services.review import Mode
@@ -75,7 +75,6 @@ CHART_NAMES = {
     "homework": N_("Homework hand-in by week"),
     "families": N_("Families by category"),
 }
-LEVEL_LABELS = {level.value: name for level, name in LEVEL_NAMES.items()}
 
 
 # --- what the dialog remembers ---------------------------------------------------------------
@@ -285,7 +284,7 @@ async def section_text(c: Ctx, section: Section, period: Period, scope: Scope) -
         return text.meetings_text(figures, _, c.locale, category, labels)
     if section is Section.FAMILIES:
         families = await stats.families(c.session, actor, period, scope)
-        level = lambda code: _(LEVEL_LABELS[code]) if code in LEVEL_LABELS else code  # noqa: E731
+        level = lambda code: _(SUPPORT_LEVELS[code]) if code in SUPPORT_LEVELS else code  # noqa: E731
         return text.families_text(families, _, category, level)
     if section is Section.MENTORS:
         mentors = await stats.mentors(

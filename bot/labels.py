@@ -1,0 +1,38 @@
+"""The words for stored codes (support level, close reason, meeting format, relation, answer),
+marked for translation once and shown wherever the code is: dialogs, notices and exports.
+Keys are the StrEnum members, so a plain stored string finds its label too."""
+
+from __future__ import annotations
+
+from bot.db.models import CloseReason, MeetingFormat, Relation, Rsvp, SupportLevel
+from bot.roles_text import N_
+
+SUPPORT_LEVELS = {SupportLevel.BASIC: N_("basic"), SupportLevel.CRISIS: N_("crisis")}
+CLOSE_REASONS = {
+    CloseReason.IMPROVEMENT: N_("situation improved (taken off the register)"),
+    CloseReason.MOVED: N_("the family moved away"),
+    CloseReason.REFUSED: N_("the family refused support"),
+    CloseReason.OTHER: N_("other reason"),
+}
+MEETING_FORMATS = {
+    MeetingFormat.DIALOGUE: N_("meeting-dialogue"),
+    MeetingFormat.PROCESS: N_("meeting-process"),
+    MeetingFormat.FAMILY_COUNCIL: N_("family council"),
+    MeetingFormat.SUPPORT_GROUP: N_("support-group meeting"),
+}
+RELATIONS = {
+    Relation.MOTHER: N_("mother"),
+    Relation.FATHER: N_("father"),
+    Relation.RELATIVE: N_("relative"),
+    Relation.FRIEND: N_("friend"),
+    Relation.NEIGHBOUR: N_("neighbour"),
+    Relation.TEACHER: N_("teacher or carer"),
+    Relation.SPECIALIST: N_("specialist"),
+    Relation.OFFICIAL: N_("official"),
+    Relation.OTHER: N_("other"),
+}
+RSVPS = {
+    Rsvp.YES: N_("I'll come"),
+    Rsvp.NO: N_("I can't come"),
+    Rsvp.MAYBE: N_("Not sure yet"),
+}
