@@ -1,4 +1,4 @@
-"""python -m bot [run | migrate | invite --role coordinator | backup PATH]"""
+"""python -m bot [run | migrate | invite --role coordinator | backup PATH | restore PATH --yes]"""
 
 from __future__ import annotations
 
@@ -6,15 +6,14 @@ import argparse
 import asyncio
 import logging
 import signal
-import sqlite3
 import sys
-from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from bot.config import Settings
+from bot.logging_setup import setup_logging
 
 
 def _settings() -> Settings:
@@ -44,7 +43,7 @@ def _setup_logging(settings: Settings) -> None:
             "Configuration error in the environment or .env: LOG_LEVEL: "
             f"unknown level {settings.log_level!r}, use DEBUG, INFO, WARNING or ERROR"
         )
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(level)
 
 
 def cmd_run(settings: Settings) -> None:
@@ -122,22 +121,53 @@ def cmd_invite(settings: Settings, role: str) -> None:
         sys.exit(f"Telegram at {settings.telegram_api_server} refused getMe: {exc.message}")
 
 
+PG_DUMP_HINT = (
+    'for PostgreSQL use its own tools: pg_dump -Fc -f bot.dump "$DATABASE_URL" to back up, '
+    'pg_restore --clean --if-exists -d "$DATABASE_URL" bot.dump to restore '
+    "(a plain postgresql:// URL, without +asyncpg)"
+)
+
+
 def cmd_backup(settings: Settings, target: Path) -> None:
+    from bot.db import sqlite_backup
+
     source = settings.sqlite_path()
     if source is None:
-        sys.exit("backup works for the SQLite database; for PostgreSQL use pg_dump")
-    if not source.exists():
-        sys.exit(f"no database at {source}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists() and target.resolve() == source.resolve():
-        sys.exit("the backup target is the database itself; choose another path")
+        sys.exit(f"backup works for the SQLite database; {PG_DUMP_HINT}")
     # SQLite's online backup copies a consistent snapshot while the bot keeps running.
     try:
-        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
-            src.backup(dst)
-    except sqlite3.Error as exc:
-        sys.exit(f"backup of {source} failed: {exc}")
+        sqlite_backup.backup(source, target)
+    except sqlite_backup.BackupError as exc:
+        sys.exit(str(exc))
     print(f"backup written to {target}")
+
+
+def cmd_restore(settings: Settings, backup_file: Path, *, yes: bool) -> None:
+    database = settings.sqlite_path()
+    if database is None:
+        sys.exit(f"restore works for the SQLite database; {PG_DUMP_HINT}")
+    from alembic.script import ScriptDirectory
+
+    from bot.clock import SystemClock
+    from bot.db import sqlite_backup
+    from bot.db.migrate import alembic_config, upgrade
+
+    script = ScriptDirectory.from_config(alembic_config(settings.database_url))
+    known = {revision.revision for revision in script.walk_revisions()}
+    try:
+        revision = sqlite_backup.revision_of(backup_file, known)
+        if database.exists() and not yes:
+            sys.exit(
+                f"restore replaces the database at {database} with {backup_file} "
+                f"(schema {revision}); stop the bot, then run again with --yes"
+            )
+        restored = sqlite_backup.restore(backup_file, database, known, SystemClock().now())
+    except sqlite_backup.BackupError as exc:
+        sys.exit(str(exc))
+    upgrade(settings.database_url)  # an older backup gets the current schema
+    if restored.kept_at is not None:
+        print(f"the database before the restore is kept at {restored.kept_at}")
+    print(f"restored {database} from {backup_file}; the database is up to date")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -149,11 +179,16 @@ def main(argv: list[str] | None = None) -> None:
     invite.add_argument("--role", choices=["coordinator", "mentor"], default="coordinator")
     backup = sub.add_parser("backup", help="consistent copy of the SQLite database")
     backup.add_argument("path", type=Path)
+    restore = sub.add_parser("restore", help="replace the SQLite database with a backup")
+    restore.add_argument("path", type=Path)
+    restore.add_argument(
+        "--yes", action="store_true", help="confirm replacing the current database"
+    )
     args = parser.parse_args(argv)
 
     settings = _settings()
     _setup_logging(settings)
-    # aiogram logs every update at INFO with no text; keep it, but never the token (not logged).
+    # aiogram logs every update at INFO with ids only; bot.logging_setup keeps the rest quiet.
     if args.command in (None, "run"):
         cmd_run(settings)
     elif args.command == "migrate":
@@ -162,6 +197,8 @@ def main(argv: list[str] | None = None) -> None:
         cmd_invite(settings, args.role)
     elif args.command == "backup":
         cmd_backup(settings, args.path)
+    elif args.command == "restore":
+        cmd_restore(settings, args.path, yes=args.yes)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ from sqlalchemy.pool import StaticPool
 
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
+    # A logged database error must not carry names or texts from the statement's parameters.
+    kwargs.setdefault("hide_parameters", True)
     if database_url.startswith("sqlite"):
         if ":memory:" in database_url or database_url.endswith(":///"):
             kwargs.setdefault("poolclass", StaticPool)

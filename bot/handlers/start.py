@@ -153,9 +153,11 @@ async def on_consent_yes(
             else TokenProblem.UNKNOWN
         )
         await callback.answer()
-        if callback.message is not None:
+        refusal = token_problem_text(problem)
+        # A second tap finds the refusal already shown: editing it again would change nothing.
+        if callback.message is not None and getattr(callback.message, "text", None) != refusal:
             await callback.bot.edit_message_text(  # type: ignore[union-attr]
-                text=token_problem_text(problem),
+                text=refusal,
                 chat_id=callback.from_user.id,
                 message_id=callback.message.message_id,
             )

@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, Update
+from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.repositories import people as people_repo
@@ -25,10 +25,10 @@ class PersonMiddleware(BaseMiddleware):
     ) -> Any:
         chat = data.get("event_chat")
         user = data.get("event_from_user")
-        if isinstance(event, Update) and event.my_chat_member is not None:
-            pass  # block / unblock notices are handled by their own handler
-        elif chat is not None and chat.type != "private":
-            return None  # groups and channels: the bot works only in private chats
+        if chat is not None and chat.type != "private":
+            # Groups and channels: the bot works only in private chats. That includes being
+            # added to or removed from a group, which says nothing about a block of the bot.
+            return None
         session: AsyncSession = data["session"]
         person = await people_repo.by_telegram_id(session, user.id) if user else None
         if person is not None and person.blocked_at is not None and chat is not None:
