@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     delivery_chat_interval_seconds: float = 1.0
     delivery_max_attempts: int = 5
     delivery_batch_size: int = 50
+    # how long a claimed or in-flight row is a worker's own; after a crash it waits this long
+    delivery_lease_seconds: float = Field(default=60.0, gt=0)
+
+    # Personal data of families closed more than this many years ago is anonymised by a job.
+    retention_years: int = Field(default=5, ge=1, le=75)
 
     log_level: str = "INFO"
 

@@ -54,8 +54,8 @@ CONSENT_WHY_WHO = N_(
     "<b>Why:</b> to send you messages and reminders of the service and to keep the work with "
     "the family in one place.\n"
     "<b>Who sees it:</b> the coordinators of the service and, for a family, its mentor.\n"
-    "<b>How to withdraw:</b> at any time — tell your coordinator, and your data will be "
-    "removed. /me shows what the bot keeps.\n\n"
+    "<b>How to withdraw:</b> at any time with /mydata, and your data will be removed. "
+    "/mydata also shows what the bot keeps and lets you download it.\n\n"
     "Nothing is saved until you tap «I agree»."
 )
 

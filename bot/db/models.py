@@ -129,6 +129,8 @@ class Person(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when consent was withdrawn (or retention removed them): the row only keeps counts joined.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     roles: Mapped[list[PersonRole]] = relationship(
         back_populates="person", lazy="selectin", cascade="all, delete-orphan"
@@ -174,10 +176,13 @@ class Family(Base):
     closed_reason: Mapped[str | None] = mapped_column(String(32))
     closed_note: Mapped[str | None] = mapped_column(Text)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # Set by the retention job once the closed family's personal data was removed.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         Index("ix_families_search_name", "search_name"),
         Index("ix_families_category", "category"),  # /stats scoped to a category
+        Index("ix_families_retention", "anonymised_at", "closed_at"),
     )
 
 

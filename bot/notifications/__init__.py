@@ -12,5 +12,6 @@ from bot.notifications import (
     meeting_decisions,  # noqa: F401
     meeting_notices,  # noqa: F401
     meetings,  # noqa: F401
+    privacy,  # noqa: F401
     reminders,  # noqa: F401
 )

@@ -28,6 +28,7 @@ from bot.services import (
     homework_review,
     meeting_decisions,
     meetings,
+    privacy,
     reminders,
 )
 
@@ -96,6 +97,20 @@ async def run_meeting_decisions(
         return await meeting_decisions.enqueue_due(session, clock.now(), settings)
 
 
+async def run_retention(sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> int:
+    """Personal data of families closed more than RETENTION_YEARS ago, anonymised batch by
+    batch, each committed. Returns the number of families anonymised."""
+    now, done = clock.now(), 0
+    while True:
+        async with sessionmaker.begin() as session:
+            examined, run = await privacy.anonymise_closed_batch(
+                session, now, settings.retention_years
+            )
+        done += run.families
+        if examined < privacy.RETENTION_BATCH:
+            return done
+
+
 Job = Callable[[Sessionmaker, Clock, Settings], Awaitable[int]]
 
 
@@ -115,6 +130,7 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec(run_homework_digest, 60.0),
     JobSpec(run_meeting_reminders, 120.0),
     JobSpec(run_meeting_decisions, 120.0),
+    JobSpec(run_retention, 86400.0),  # daily, and once at start
 )
 
 

@@ -18,7 +18,7 @@ from bot.services.invitations import find_valid
 from bot.services.outbox import Recipient, enqueue
 
 # Bump when the consent wording in locales/ changes: every consent row keeps the version it saw.
-CONSENT_VERSION = "2026-11-1"
+CONSENT_VERSION = "2026-11-2"
 NAME_MAX = 128
 
 

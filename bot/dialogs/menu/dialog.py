@@ -124,7 +124,7 @@ async def get_me(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any
                 when=_local(consent.accepted_at, p.timezone), version=consent.text_version
             )
         )
-    lines.append(_("To withdraw your consent and have your data removed, tell your coordinator."))
+    lines.append(_("/mydata downloads all of it or withdraws your consent."))
     return {"me": Html("\n".join(lines))}
 
 

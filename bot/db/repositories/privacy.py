@@ -1,0 +1,361 @@
+"""Queries of data protection: everything stored about one person, and the bulk updates that
+remove personal fields while keeping the rows that statistics count. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    AuditEntry,
+    Consent,
+    Enrollment,
+    Family,
+    FamilyLink,
+    FamilyLinkKind,
+    HomeworkAnswer,
+    HomeworkFeedback,
+    HomeworkWeek,
+    Invitation,
+    Meeting,
+    MeetingDecision,
+    MeetingParticipant,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    PersonRole,
+    SrsResponse,
+    Visit,
+)
+
+BLANK = "—"
+QUEUED = (OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value)
+
+
+def _rows(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def _run(session: AsyncSession, statement: Any) -> int:
+    return _rows(await session.execute(statement.execution_options(synchronize_session=False)))
+
+
+# --- what is stored about one person -------------------------------------------------------------
+
+
+async def counts(session: AsyncSession, person_id: int) -> dict[str, int]:
+    """How many of each kind of row the person wrote or is bound to."""
+    queries = {
+        "visits": select(func.count(Visit.id)).where(
+            Visit.mentor_id == person_id, Visit.deleted_at.is_(None)
+        ),
+        "homework_answers": select(func.count(HomeworkAnswer.id)).where(
+            HomeworkAnswer.person_id == person_id
+        ),
+        "homework_ratings": select(func.count(HomeworkWeek.id)).where(
+            HomeworkWeek.done_by_id == person_id, HomeworkWeek.rating.is_not(None)
+        ),
+        "meetings": select(func.count(MeetingParticipant.id)).where(
+            MeetingParticipant.person_id == person_id
+        ),
+        "srs": select(func.count(SrsResponse.id))
+        .join(MeetingParticipant, MeetingParticipant.id == SrsResponse.participant_id)
+        .where(MeetingParticipant.person_id == person_id),
+    }
+    return {name: int(await session.scalar(query) or 0) for name, query in queries.items()}
+
+
+async def linked_families(session: AsyncSession, person_id: int) -> list[tuple[str, int, str]]:
+    """(link kind, family id, family name) of every family the person is attached to."""
+    rows = await session.execute(
+        select(FamilyLink.kind, Family.id, Family.name)
+        .join(Family, Family.id == FamilyLink.family_id)
+        .where(FamilyLink.person_id == person_id)
+        .order_by(FamilyLink.id)
+    )
+    return [(str(kind), int(family_id), str(name)) for kind, family_id, name in rows]
+
+
+async def visits_by(session: AsyncSession, person_id: int) -> list[Visit]:
+    rows = await session.scalars(
+        select(Visit).where(Visit.mentor_id == person_id).order_by(Visit.visit_date, Visit.id)
+    )
+    return list(rows)
+
+
+async def answers_by(session: AsyncSession, person_id: int) -> list[HomeworkAnswer]:
+    rows = await session.scalars(
+        select(HomeworkAnswer)
+        .where(HomeworkAnswer.person_id == person_id)
+        .order_by(HomeworkAnswer.created_at, HomeworkAnswer.id)
+    )
+    return list(rows)
+
+
+async def weeks_handed_in_by(session: AsyncSession, person_id: int) -> list[HomeworkWeek]:
+    rows = await session.scalars(
+        select(HomeworkWeek).where(HomeworkWeek.done_by_id == person_id).order_by(HomeworkWeek.id)
+    )
+    return list(rows)
+
+
+async def participations_of(
+    session: AsyncSession, person_id: int
+) -> list[tuple[MeetingParticipant, Meeting, SrsResponse | None]]:
+    rows = await session.execute(
+        select(MeetingParticipant, Meeting, SrsResponse)
+        .join(Meeting, Meeting.id == MeetingParticipant.meeting_id)
+        .outerjoin(SrsResponse, SrsResponse.participant_id == MeetingParticipant.id)
+        .where(MeetingParticipant.person_id == person_id)
+        .order_by(MeetingParticipant.id)
+    )
+    return [(participant, meeting, srs) for participant, meeting, srs in rows]
+
+
+async def audit_of(session: AsyncSession, person_id: int) -> list[AuditEntry]:
+    rows = await session.scalars(
+        select(AuditEntry).where(AuditEntry.actor_id == person_id).order_by(AuditEntry.id)
+    )
+    return list(rows)
+
+
+# --- withdrawal: one person ----------------------------------------------------------------------
+
+
+async def withdraw_consents(session: AsyncSession, person_id: int, now: datetime) -> int:
+    return await _run(
+        session,
+        update(Consent)
+        .where(Consent.person_id == person_id, Consent.withdrawn_at.is_(None))
+        .values(withdrawn_at=now),
+    )
+
+
+async def drop_roles_and_links(session: AsyncSession, person_id: int) -> None:
+    await _run(session, delete(PersonRole).where(PersonRole.person_id == person_id))
+    await _run(session, delete(FamilyLink).where(FamilyLink.person_id == person_id))
+
+
+async def revoke_open_invitations(session: AsyncSession, person_id: int, now: datetime) -> int:
+    return await _run(
+        session,
+        update(Invitation)
+        .where(
+            Invitation.created_by_id == person_id,
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .values(revoked_at=now),
+    )
+
+
+async def cancel_and_blank_outbox(session: AsyncSession, person_id: int) -> int:
+    """Their queued messages are cancelled (a claimed one too: the sender's compare-and-set
+    then fails), and every row to them or quoting their name loses its parameters."""
+    joined_by_them = select(Invitation.id).where(Invitation.used_by_id == person_id)
+    theirs = OutboxMessage.person_id == person_id
+    naming_them = (OutboxMessage.object_type == "invitation") & OutboxMessage.object_id.in_(
+        joined_by_them
+    )
+    cancelled = await _run(
+        session,
+        update(OutboxMessage)
+        .where(theirs | naming_them, OutboxMessage.status.in_(QUEUED))
+        .values(status=OutboxStatus.CANCELLED.value, last_error="consent withdrawn"),
+    )
+    await _run(session, update(OutboxMessage).where(theirs | naming_them).values(params={}))
+    return cancelled
+
+
+async def blank_what_they_wrote(session: AsyncSession, person_id: int) -> None:
+    """Homework answers keep kind and times (hand-in counts); meeting rows keep the relation,
+    answer and attendance; SRS scores stay: anonymous statistics."""
+    await _run(
+        session,
+        update(HomeworkAnswer)
+        .where(HomeworkAnswer.person_id == person_id)
+        .values(text=None, file_id=None, telegram_message_id=None),
+    )
+    await _run(
+        session,
+        update(HomeworkWeek)
+        .where(HomeworkWeek.done_by_id == person_id)
+        .values(rating_comment=None),
+    )
+    participants = select(MeetingParticipant.id).where(MeetingParticipant.person_id == person_id)
+    await _run(
+        session,
+        update(SrsResponse)
+        .where(SrsResponse.participant_id.in_(participants))
+        .values(comment=None),
+    )
+    await _run(
+        session,
+        update(MeetingParticipant)
+        .where(MeetingParticipant.person_id == person_id)
+        .values(name=MeetingParticipant.relation, phone=None, rsvp_comment=None, person_id=None),
+    )
+    await _run(
+        session,
+        update(AuditEntry).where(AuditEntry.actor_id == person_id).values(actor_telegram_id=None),
+    )
+
+
+async def anonymise_person_row(session: AsyncSession, person_id: int, now: datetime) -> None:
+    # A negative id is never a Telegram user's: the person is no longer recognised, and the
+    # UNIQUE telegram_id still holds because it is derived from the primary key.
+    await _run(
+        session,
+        update(Person)
+        .where(Person.id == person_id)
+        .values(display_name=BLANK, telegram_id=-person_id, anonymised_at=now, blocked_at=None),
+    )
+
+
+# --- retention: closed families ------------------------------------------------------------------
+
+
+async def closed_before(session: AsyncSession, cutoff: datetime, limit: int) -> list[int]:
+    """Closed families due for anonymising, oldest first; on PostgreSQL a second replica skips
+    the rows this one holds."""
+    query = (
+        select(Family.id)
+        .where(
+            Family.anonymised_at.is_(None),
+            Family.closed_at.is_not(None),
+            Family.closed_at < cutoff,
+        )
+        .order_by(Family.closed_at, Family.id)
+        .limit(limit)
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return [int(x) for x in await session.scalars(query)]
+
+
+async def anonymise_families(
+    session: AsyncSession, family_ids: Collection[int], now: datetime
+) -> list[int]:
+    """Blank the personal fields of these families and everything about them; returns the ids
+    this call marked (a family another worker marked first is left out)."""
+    ids = list(family_ids)
+    marked = list(
+        await session.scalars(
+            update(Family)
+            .where(Family.id.in_(ids), Family.anonymised_at.is_(None))
+            .values(anonymised_at=now, closed_note=None)
+            .returning(Family.id)
+        )
+    )
+    if not marked:
+        return []
+    for family_id in marked:
+        name = f"Family #{family_id}"
+        await _run(
+            session,
+            update(Family)
+            .where(Family.id == family_id)
+            .values(name=name, search_name=name.casefold()),
+        )
+    await _run(
+        session,
+        update(Visit)
+        .where(Visit.family_id.in_(marked))
+        .values(notes_text=None, concern_text=None, notes_voice_file_id=None),
+    )
+    enrollments = select(Enrollment.id).where(Enrollment.family_id.in_(marked))
+    await _run(
+        session,
+        update(Enrollment).where(Enrollment.id.in_(enrollments)).values(override_note=None),
+    )
+    weeks = select(HomeworkWeek.id).where(HomeworkWeek.enrollment_id.in_(enrollments))
+    await _run(
+        session, update(HomeworkWeek).where(HomeworkWeek.id.in_(weeks)).values(rating_comment=None)
+    )
+    await _run(
+        session,
+        update(HomeworkAnswer)
+        .where(HomeworkAnswer.homework_week_id.in_(weeks))
+        .values(text=None, file_id=None, telegram_message_id=None),
+    )
+    await _run(
+        session,
+        update(HomeworkFeedback)
+        .where(HomeworkFeedback.homework_week_id.in_(weeks))
+        .values(text=BLANK),
+    )
+    meetings = select(Meeting.id).where(Meeting.family_id.in_(marked))
+    await _run(
+        session,
+        update(Meeting)
+        .where(Meeting.id.in_(meetings))
+        .values(
+            child_name=BLANK,
+            topic="",
+            note="",
+            place="",
+            latitude=None,
+            longitude=None,
+            facilitators="",
+            contact="",
+        ),
+    )
+    await _run(
+        session,
+        update(MeetingParticipant)
+        .where(MeetingParticipant.meeting_id.in_(meetings))
+        .values(name=MeetingParticipant.relation, phone=None, rsvp_comment=None),
+    )
+    await _run(
+        session,
+        update(SrsResponse).where(SrsResponse.meeting_id.in_(meetings)).values(comment=None),
+    )
+    await _run(
+        session,
+        update(MeetingDecision)
+        .where(MeetingDecision.meeting_id.in_(meetings))
+        .values(what=BLANK, who=BLANK),
+    )
+    return marked
+
+
+async def unlink_parents(session: AsyncSession, family_ids: Collection[int]) -> list[int]:
+    """Remove the parents' links to these families; returns the parents' ids."""
+    parent_links = (FamilyLink.family_id.in_(list(family_ids))) & (
+        FamilyLink.kind == FamilyLinkKind.PARENT.value
+    )
+    parents = sorted(
+        {int(x) for x in await session.scalars(select(FamilyLink.person_id).where(parent_links))}
+    )
+    if parents:
+        await _run(session, delete(FamilyLink).where(parent_links))
+    return parents
+
+
+async def without_active_ties(
+    session: AsyncSession, person_ids: Collection[int], keep_roles: Collection[str]
+) -> list[int]:
+    """Of these people, those linked to no open family and holding no role outside
+    `keep_roles`, not anonymised yet: nothing keeps their personal data needed."""
+    if not person_ids:
+        return []
+    open_link = (
+        select(FamilyLink.person_id)
+        .join(Family, Family.id == FamilyLink.family_id)
+        .where(Family.closed_at.is_(None))
+    )
+    other_role = select(PersonRole.person_id).where(PersonRole.role.not_in(list(keep_roles)))
+    rows = await session.scalars(
+        select(Person.id).where(
+            Person.id.in_(list(person_ids)),
+            Person.anonymised_at.is_(None),
+            Person.id.not_in(open_link),
+            Person.id.not_in(other_role),
+        )
+    )
+    return sorted(int(x) for x in rows)
