@@ -7,11 +7,13 @@ its own, so a worker that lost its lease can never overwrite another worker's de
        ^                  |                         |--403--> blocked (and the person's queue)
        |                  |                         |--400--> failed
        +-- put back ------+ (quiet hours, busy chat)
-       +-- 429 / network error (backoff) -----------+
+       +-- 429 / 5xx / timeout / refused (backoff) -+
+                                                    |--dropped mid-send--> failed (interrupted)
 
 Delivery is *at most once*: a row found ``sending`` after its lease ran out (the worker died while
 a request may have been in flight) is marked failed, never resent. A reminder twice is worse than
-a reminder missed and logged.
+a reminder missed and logged. The same holds for a connection that dropped after the request
+left: the row fails as "interrupted" instead of being retried.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
+import aiohttp
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
@@ -58,6 +61,10 @@ INTERRUPTED = "interrupted: outcome unknown"
 UNKNOWN_KIND = "unknown kind"
 CHAT_NOT_FOUND = "chat not found"
 RECIPIENT_BLOCKED = "recipient blocked the bot"
+DROPPED = "interrupted: connection dropped, outcome unknown"
+TIMEOUT = "timeout"
+SERVER_ERROR = "server error"
+NETWORK_ERROR = "network"
 
 _S = OutboxStatus
 
@@ -113,6 +120,27 @@ def _clip(text: str) -> str:
     return text if len(text) <= ERROR_MAX_LENGTH else text[: ERROR_MAX_LENGTH - 1] + "…"
 
 
+def _may_have_arrived(exc: BaseException) -> bool:
+    # aiogram wraps aiohttp's error as the cause. Failing to connect means nothing was sent;
+    # a disconnect, reset or broken payload after connecting means the request may have arrived.
+    cause = exc.__cause__
+    if isinstance(cause, aiohttp.ClientConnectorError):
+        return False
+    return isinstance(
+        cause,
+        (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError, aiohttp.ClientPayloadError),
+    )
+
+
+def _transient_reason(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError) or isinstance(exc.__cause__, TimeoutError):
+        return TIMEOUT
+    if isinstance(exc, TelegramServerError):
+        return f"{SERVER_ERROR}: {exc.message}"
+    detail = exc.message if isinstance(exc, TelegramAPIError) else type(exc).__name__
+    return f"{NETWORK_ERROR}: {detail}"
+
+
 def _rowcount(result: Any) -> int:
     return result.rowcount if isinstance(result, CursorResult) else 0
 
@@ -129,7 +157,7 @@ class OutboxSender:
         *,
         registry: KindRegistry | None = None,
         limiter: RateLimiter | None = None,
-        lease_seconds: float = 60.0,
+        lease_seconds: float | None = None,
         concurrency: int = 8,
         request_timeout: int = 20,
         max_backoff_seconds: float = 300.0,
@@ -146,7 +174,9 @@ class OutboxSender:
         self.limiter = limiter or RateLimiter(
             clock, settings.delivery_rate_per_second, settings.delivery_chat_interval_seconds
         )
-        self._lease = timedelta(seconds=lease_seconds)
+        self._lease = timedelta(
+            seconds=settings.delivery_lease_seconds if lease_seconds is None else lease_seconds
+        )
         self._concurrency = max(1, concurrency)
         self._request_timeout = request_timeout
         self._max_backoff = max_backoff_seconds
@@ -427,13 +457,20 @@ class OutboxSender:
             await self._mark_sent(row, message.message_id)
 
     async def _on_transient(self, row: _Row, exc: BaseException) -> None:
-        # Ambiguous: a network error or timeout after the request left may mean Telegram did
-        # deliver it. We retry anyway (a lost reminder is the common case: connection refused,
-        # DNS, a 5xx before processing), accepting a rare duplicate here. The at-most-once rule
-        # applies to crashed workers, where nothing at all is known about the request.
+        if _may_have_arrived(exc):
+            # The connection dropped after the request left: Telegram may have delivered it.
+            # Same rule as for a crashed worker: never resend blindly.
+            log.warning("outbox %d (%s): connection dropped mid-send, failed", row.id, row.kind)
+            self.stats.interrupted += 1
+            await self._settle(
+                row, _S.FAILED, DROPPED, expect=(_S.SENDING,), attempts=row.attempts + 1
+            )
+            return
+        # Connection refused, a 5xx, a timeout: Telegram refused or never processed it in the
+        # common case, so it is retried with backoff a bounded number of times. A timeout can
+        # hide a delivery Telegram completed late; we accept that rare duplicate over a loss.
         attempts = row.attempts + 1
-        detail = exc.message if isinstance(exc, TelegramAPIError) else type(exc).__name__
-        reason = f"network: {detail}"
+        reason = _transient_reason(exc)
         if attempts >= self._settings.delivery_max_attempts:
             log.warning("outbox %d (%s): network errors, giving up", row.id, row.kind)
             await self._settle(row, _S.FAILED, reason, expect=(_S.SENDING,), attempts=attempts)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import traceback
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
@@ -17,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import texts
 from bot.clock import Clock
 from bot.dialogs.menu.states import MenuSG
+from bot.i18n import locale_for
+from bot.roles_text import N_
 from bot.services import audit
 from bot.services.access import Actor
 from bot.services.errors import AccessDenied, DomainError
@@ -97,6 +101,26 @@ async def on_any_error(event: ErrorEvent, bot: Bot) -> None:
     stack = "".join(traceback.format_tb(exc.__traceback__))
     log.error("update %s failed: %s\n%s", event.update.update_id, what, stack)
     await _tell(bot, event, _(texts.APOLOGY))
+
+
+DATABASE_UNAVAILABLE = N_("The bot is temporarily unavailable. Please try again in a few minutes.")
+
+
+async def on_database_unavailable(event: ErrorEvent, data: dict[str, Any]) -> None:
+    """The database is away: say so briefly, through Telegram only (no session, no person).
+
+    The update is answered and not retried: in polling the offset has moved on, and the webhook
+    answers Telegram at once (updates are handled in the background), so a 5xx could not ask
+    Telegram to resend it either. The person is asked to repeat it instead; nothing was saved.
+    """
+    log.warning(
+        "update %s: database unavailable (%s)",
+        event.update.update_id,
+        type(event.exception).__name__,
+    )
+    i18n: I18n = data["i18n"]
+    locale = locale_for(None, data.get("event_from_user"), i18n.default_locale)
+    await _tell(data["bot"], event, i18n.gettext(DATABASE_UNAVAILABLE, locale=locale))
 
 
 def create_router() -> Router:

@@ -61,6 +61,7 @@ class Action(StrEnum):
     MEETING_PARTICIPATE = "meeting.participate"  # object: meeting participant id; that person
     STATS_VIEW = "stats.view"  # /stats, /report, /charts: figures for the whole service
     DATA_EXPORT = "data.export"  # /export: raw data with personal data
+    DELIVERIES_VIEW = "deliveries.view"  # /deliveries: outbox counts and failed deliveries
 
 
 # Actions open to coordinators only; coordinators see their whole service.
@@ -76,6 +77,7 @@ COORDINATOR_ACTIONS = frozenset(
         Action.MEETING_MANAGE,
         Action.STATS_VIEW,
         Action.DATA_EXPORT,
+        Action.DELIVERIES_VIEW,
     }
 )
 

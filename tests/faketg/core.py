@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import TelegramError, bad_request
+from .faults import Disconnected, FaultPlan, Hang
 from .formatting import ParsedText
 from .limits import (
     CALLBACK_ANSWER_TEXT_MAX,
@@ -210,6 +211,7 @@ class FakeTelegram:
         self.warnings: list[str] = []
         self.updates: list[dict[str, Any]] = []  # every update ever sent to the bot
         self.webhook_failures: list[WebhookFailure] = []
+        self.faults = FaultPlan()  # injected failures (tests/faketg/faults.py)
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.files = FileStore()
@@ -275,6 +277,16 @@ class FakeTelegram:
             if isinstance(raw_chat, str) and raw_chat.lstrip("-").isdigit()
             else raw_chat
         )
+        fault = self.faults.take(method, call.chat_id)
+        if fault is not None and fault.kind != "disconnect":
+            call.status, call.error = (
+                (fault.status, fault.description) if fault.status else (0, "hang")
+            )
+            self.calls.append(call)
+            self._notify()
+            if fault.kind == "hang":
+                raise Hang(method)
+            return call.status, fault.error().body()
         try:
             result = await self._execute(call)
         except TelegramError as exc:
@@ -287,6 +299,8 @@ class FakeTelegram:
             body = {"ok": True, "result": result}
         self.calls.append(call)
         self._notify()
+        if fault is not None:
+            raise Disconnected(call.status, body)
         return call.status, body
 
     async def _execute(self, call: Call) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
+from .faults import Disconnected, Hang
 from .spec import Upload
 
 if TYPE_CHECKING:
@@ -73,7 +75,17 @@ def _api_handler(fake: FakeTelegram) -> Any:
             )
             fake.violations.append(f"{request.match_info['method']}: {body['description']}")
             return web.json_response(body, status=status)
-        status, body = await fake.handle(request.match_info["method"], params, files)
+        try:
+            status, body = await fake.handle(request.match_info["method"], params, files)
+        except Hang:
+            # Injected: no answer at all; the client's timeout ends it (or the server's shutdown).
+            await asyncio.Event().wait()
+            raise
+        except Disconnected:
+            # Injected: the call was executed; close the socket instead of answering.
+            if request.transport is not None:
+                request.transport.abort()
+            raise web.HTTPInternalServerError() from None
         return web.json_response(body, status=status)
 
     return handler

@@ -7,11 +7,14 @@ import re
 from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any, cast
 
+import aiohttp
 from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import InputFile
 
+from .faults import Disconnected, Hang
 from .spec import Upload
 
 if TYPE_CHECKING:
@@ -46,7 +49,17 @@ class FakeSession(BaseSession):
         if bot.token != self.fake.token:
             status, body = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         else:
-            status, body = await self.fake.handle(method.__api_method__, params, uploads)
+            try:
+                status, body = await self.fake.handle(method.__api_method__, params, uploads)
+            except Hang:
+                # What AiohttpSession raises when its timeout runs out; the wait is on the clock.
+                await self.fake.clock.sleep(float(timeout or self.timeout))
+                raise TelegramNetworkError(method, "Request timeout error") from TimeoutError()
+            except Disconnected:
+                dropped = aiohttp.ServerDisconnectedError()
+                raise TelegramNetworkError(method, f"{type(dropped).__name__}: {dropped}") from (
+                    dropped
+                )
         response = self.check_response(
             bot=bot, method=method, status_code=status, content=json.dumps(body)
         )
