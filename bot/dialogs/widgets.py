@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import html
 import operator
+import re
 from typing import Any
 
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext
 from aiogram_dialog import Dialog as BaseDialog
 from aiogram_dialog import StartMode
@@ -101,6 +102,15 @@ INPUT_ERROR = "input_error"
 def input_error_line() -> T:
     """Where a window says what was wrong with the last input, in the same message as the ask."""
     return T("⚠️ {input_error}", when=INPUT_ERROR)
+
+
+def command_in_form(message: Message) -> str | None:
+    """The hint for a command typed where a form expects text (known ones never get here)."""
+    if re.match(r"/\w", message.text or ""):
+        return gettext(
+            "That looks like a command, so nothing was saved. Send the text, or /cancel to stop."
+        )
+    return None
 
 
 def show_input_error(manager: DialogManager, text: str) -> None:

@@ -30,7 +30,7 @@ from bot.dialogs.widgets import start_beside
 from bot.handlers.filters import HasRole, Joined, id_after
 from bot.notifications.homework import ANSWER_PREFIX, QUESTIONNAIRE_PREFIX, SNOOZE_PREFIX
 from bot.roles_text import N_
-from bot.services import homework
+from bot.services import audit, homework
 from bot.services.access import Actor
 from bot.services.homework import SnoozeOutcome, WeekState
 
@@ -128,7 +128,11 @@ async def cmd_progress_staff(message: Message) -> None:
     await message.answer(_("The families' programmes and their progress are under /programmes."))
 
 
-async def cmd_progress_refused(message: Message) -> None:
+async def cmd_progress_refused(
+    message: Message, session: AsyncSession, actor: Actor, clock: Clock
+) -> None:
+    # Audited like every other refused command (the access matrix test checks them all).
+    await audit.record(session, actor, "access.denied", clock.now(), command="progress")
     await message.answer(_(texts.NOT_ALLOWED))
 
 

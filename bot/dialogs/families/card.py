@@ -32,6 +32,7 @@ from bot.dialogs.widgets import (
     T,
     Window,
     choices,
+    command_in_form,
     get_input_error,
     input_error_line,
     show_input_error,
@@ -412,6 +413,9 @@ async def _close(manager: DialogManager, note: str | None) -> None:
 
 
 async def on_note(message: Message, _w: Any, manager: DialogManager) -> None:
+    if hint := command_in_form(message):
+        show_input_error(manager, hint)
+        return
     if not (message.text or "").strip():
         show_input_error(manager, _("Please send the note as text."))
         return

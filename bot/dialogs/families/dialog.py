@@ -19,6 +19,7 @@ from bot.dialogs.widgets import (
     T,
     Window,
     choices,
+    command_in_form,
     get_input_error,
     input_error_line,
     show_input_error,
@@ -152,6 +153,9 @@ async def on_add_start(_data: Any, manager: DialogManager) -> None:
 
 
 async def on_name(message: Message, _w: Any, manager: DialogManager) -> None:
+    if hint := command_in_form(message):
+        show_input_error(manager, hint)
+        return
     try:
         name = families.clean_name(message.text or "")
     except DomainError as error:

@@ -31,6 +31,7 @@ from bot.dialogs.widgets import (
     T,
     Window,
     choices,
+    command_in_form,
     get_input_error,
     input_error_line,
     show_input_error,
@@ -305,6 +306,9 @@ async def on_rate(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str)
 
 
 async def on_comment(message: Message, _w: Any, manager: DialogManager) -> None:
+    if hint := command_in_form(message):
+        show_input_error(manager, hint)
+        return
     if not message.text or not message.text.strip():
         show_input_error(manager, _("Please write your comment as text, or tap «Skip»."))
         return

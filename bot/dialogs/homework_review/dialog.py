@@ -30,6 +30,7 @@ from bot.dialogs.widgets import (
     Html,
     T,
     Window,
+    command_in_form,
     get_input_error,
     input_error_line,
     show_input_error,
@@ -245,6 +246,9 @@ async def get_reply(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, 
 
 
 async def on_reply_text(message: Message, _w: Any, manager: DialogManager) -> None:
+    if hint := command_in_form(message):
+        show_input_error(manager, hint)
+        return
     c = ctx(manager)
     text = (message.text or "").strip()
     if not text:

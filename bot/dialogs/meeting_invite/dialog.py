@@ -32,6 +32,7 @@ from bot.dialogs.widgets import (
     T,
     Window,
     choices,
+    command_in_form,
     get_input_error,
     input_error_line,
     show_input_error,
@@ -307,6 +308,9 @@ async def get_comment(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str
 
 
 async def on_comment(message: Message, _w: Any, manager: DialogManager) -> None:
+    if hint := command_in_form(message):
+        show_input_error(manager, hint)
+        return
     if not message.text or not message.text.strip():
         show_input_error(manager, _("Please write your comment as text, or tap «Back»."))
         return

@@ -8,6 +8,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, ShowMode
 
+from bot.dialogs.widgets import command_in_form
 from bot.roles_text import N_
 from bot.services.errors import DomainError
 
@@ -80,6 +81,8 @@ def parse_id(raw: Any) -> int | None:
 
 def _text_input(message: Message, limit: int, empty: str) -> str | None:
     """What is wrong with the typed text, or None (the other answers stay either way)."""
+    if hint := command_in_form(message):
+        return hint
     text = (message.text or "").strip()
     if not text:
         return empty

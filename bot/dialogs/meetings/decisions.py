@@ -26,6 +26,7 @@ from bot.dialogs.widgets import (
     T,
     Window,
     choices,
+    command_in_form,
     get_input_error,
     input_error_line,
     show_input_error,
@@ -180,6 +181,9 @@ async def on_done(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str)
 
 
 async def on_what(message: Message, _w: Any, manager: DialogManager) -> None:
+    if hint := command_in_form(message):
+        show_input_error(manager, hint)
+        return
     text = " ".join((message.text or "").split())
     if not text:
         show_input_error(manager, _("Please send what was decided as text."))
@@ -197,6 +201,9 @@ async def on_what(message: Message, _w: Any, manager: DialogManager) -> None:
 
 
 async def on_who(message: Message, _w: Any, manager: DialogManager) -> None:
+    if hint := command_in_form(message):
+        show_input_error(manager, hint)
+        return
     text = " ".join((message.text or "").split())
     if not text:
         show_input_error(manager, _("Please send who will do it as text."))

@@ -30,6 +30,7 @@ from bot.dialogs.widgets import (
     T,
     Window,
     choices,
+    command_in_form,
     get_input_error,
     input_error_line,
     show_input_error,
@@ -320,6 +321,9 @@ async def get_result_note(dialog_manager: DialogManager, **_kwargs: Any) -> dict
 
 
 async def on_result_note(message: Message, _w: Any, manager: DialogManager) -> None:
+    if hint := command_in_form(message):
+        show_input_error(manager, hint)
+        return
     c = ctx(manager)
     choice = manager.dialog_data.get(RESULT)
     if choice not in RESULT_CHOICES:

@@ -33,6 +33,7 @@ from bot.dialogs.widgets import (
     Window,
     checklist,
     choices,
+    command_in_form,
     get_input_error,
     input_error_line,
     show_input_error,
@@ -363,6 +364,9 @@ async def on_concern(_c: CallbackQuery, _b: Button, manager: DialogManager) -> N
 
 
 async def on_concern_text(message: Message, _w: Any, manager: DialogManager) -> None:
+    if hint := command_in_form(message):
+        show_input_error(manager, hint)
+        return
     text = (message.text or "").strip()
     if not text:
         show_input_error(
@@ -386,6 +390,9 @@ async def on_concern_text(message: Message, _w: Any, manager: DialogManager) -> 
 
 
 async def on_notes(message: Message, _w: Any, manager: DialogManager) -> None:
+    if hint := command_in_form(message):
+        show_input_error(manager, hint)
+        return
     data = manager.dialog_data
     if message.voice is not None:
         data.update({NOTES: None, VOICE: message.voice.file_id})

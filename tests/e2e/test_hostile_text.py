@@ -1,0 +1,279 @@
+"""Every text step of every dialog survives anything a person may send there.
+
+For each step: arrange a small world once, drive the user to the step, then for each
+hypothesis-generated input (any Unicode up to Telegram's 4096 characters, HTML-looking text,
+commands in the middle of a form, stickers, photos, voice, locations, contacts, documents) check
+that the bot answered, logged no error, made no call Telegram would refuse (the fake checks the
+HTML and the length of every reply) and stored no row before the step's own save. Then the user
+is driven back to the step for the next example: one harness per step keeps this fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import pytest
+from hypothesis import given
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import InstrumentedAttribute
+
+from bot.db.models import (
+    Enrollment,
+    Family,
+    Meeting,
+    MeetingDecision,
+    MeetingParticipant,
+    Relation,
+    Role,
+    SafetyConcern,
+    Visit,
+)
+from tests.conftest import ADMIN_ID
+from tests.e2e.test_meetings_after import _meeting
+from tests.e2e.test_meetings_participant import invite, join_by_link, make_meeting
+from tests.faketg import FakeUser
+from tests.harness import BotHarness
+from tests.homework_support import enrol_now, link, release, send_now
+from tests.hostile.inputs import HOSTILE, HOSTILE_SETTINGS, Hostile, send, with_catalogue
+
+MENTOR_ID = 2001
+PARENT_ID = 3001
+PARTICIPANT_ID = 4001
+FAMILY = "Ивановы"
+MEETING_DAY = "24.11.2026"
+
+# A path is what the user does to reach the step: "/cmd" sends a command, ">text" sends text,
+# "^prefix" taps the button whose label starts with prefix, anything else taps that label.
+RU_CARD = ("/families", f"^{FAMILY}")
+EN_NEW_MEETING = ("/meetings", "➕ New meeting")
+EN_WIZARD = (*EN_NEW_MEETING, FAMILY, ">Маша", ">Я хочу жить с мамой", "meeting-dialogue")
+EN_BOARD = ("/meetings", f"^{MEETING_DAY}")  # lands on the list, then the meeting's board
+VISIT_TO_SITUATION = (
+    "/visit",
+    "📅 Сегодня",
+    "Визит домой",
+    "60 мин",
+    "▫️ Наблюдение",
+    "➡️ Далее",
+    "➡️ Далее",
+    "3 — без изменений",
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    who: str  # "admin" or "mentor"
+    path: tuple[str, ...]
+    unsaved: tuple[InstrumentedAttribute[Any], ...] = ()  # rows the step must not create
+    lang: str = "ru"
+    # Steps whose valid text is itself the save: undo it before the next example.
+    reset: Callable[[BotHarness], Awaitable[None]] | None = None
+    # More of the world, once, for steps of parents and participants.
+    arrange: Callable[[BotHarness, dict[str, FakeUser]], Awaitable[None]] | None = None
+
+
+async def homework_week(app: BotHarness, users: dict[str, FakeUser]) -> None:
+    family_id = await app.add_family(ADMIN_ID, "Петровы")
+    users["parent"] = await app.joined(
+        PARENT_ID, await app.invitation(ADMIN_ID, Role.PARENT, family_id)
+    )
+    await enrol_now(app, family_id)
+    app.clock.advance(120)
+    await release(app)
+    await send_now(app)
+
+
+async def invited_participant(app: BotHarness, users: dict[str, FakeUser]) -> None:
+    family_id = await app.add_family(ADMIN_ID, "Соколовы")
+    _meeting_id, (row,) = await make_meeting(app, family_id, [("Ольга", Relation.MOTHER)])
+    users["participant"] = await join_by_link(
+        app, PARTICIPANT_ID, await invite(app, row) or "", "ru"
+    )
+
+
+async def reopen_families(app: BotHarness) -> None:
+    async with app.sessionmaker.begin() as session:
+        await session.execute(
+            update(Family).values(
+                closed_at=None, closed_reason=None, closed_note=None, closed_by_id=None
+            )
+        )
+
+
+STEPS = {
+    "family name": Step("admin", ("/families", "➕ Добавить семью"), (Family.id,)),
+    "family search": Step("admin", ("/families",)),
+    "close-case note": Step(
+        "admin", (*RU_CARD, "🔒 Закрыть случай", "другая причина"), reset=reopen_families
+    ),
+    "programme start date": Step(
+        "admin", (*RU_CARD, "📚 Программа", "➕ Записать", "Точка опоры"), (Enrollment.id,)
+    ),
+    "stats custom dates": Step("admin", ("/stats", "Другие даты…")),
+    "meeting family search": Step("admin", EN_NEW_MEETING, (Meeting.id,), "en"),
+    "meeting child": Step("admin", (*EN_NEW_MEETING, FAMILY), (Meeting.id,), "en"),
+    "meeting topic": Step("admin", (*EN_NEW_MEETING, FAMILY, ">Маша"), (Meeting.id,), "en"),
+    "meeting date": Step("admin", EN_WIZARD, (Meeting.id,), "en"),
+    "meeting time": Step("admin", (*EN_WIZARD, "Tomorrow, 24.11"), (Meeting.id,), "en"),
+    "meeting place": Step("admin", (*EN_WIZARD, "Tomorrow, 24.11", ">17:30"), (Meeting.id,), "en"),
+    "meeting facilitators": Step(
+        "admin",
+        (*EN_WIZARD, "Tomorrow, 24.11", ">17:30", ">Школа №5", "90 min"),
+        (Meeting.id,),
+        "en",
+    ),
+    "meeting contact": Step(
+        "admin",
+        (*EN_WIZARD, "Tomorrow, 24.11", ">17:30", ">Школа №5", "90 min", ">Елена"),
+        (Meeting.id,),
+        "en",
+    ),
+    "meeting note": Step(
+        "admin",
+        (*EN_WIZARD, "Tomorrow, 24.11", ">17:30", ">Школа №5", "90 min", ">Елена", ">+7 900"),
+        (Meeting.id,),
+        "en",
+    ),
+    "participant kind": Step(
+        "admin", (*EN_BOARD, "➕ Participant"), (MeetingParticipant.id,), "en"
+    ),
+    "participant name": Step(
+        "admin", (*EN_BOARD, "➕ Participant", "✍️ Someone new"), (MeetingParticipant.id,), "en"
+    ),
+    "people search": Step(
+        "admin",
+        (*EN_BOARD, "➕ Participant", "👤 Someone who uses the bot"),
+        (MeetingParticipant.id,),
+        "en",
+    ),
+    "participant phone": Step(
+        "admin",
+        (*EN_BOARD, "➕ Participant", "✍️ Someone new", ">Ольга", "mother", "✅ Yes"),
+        (),  # a valid phone (or none) saves the participant: that is this step's save
+        "en",
+    ),
+    "details topic": Step("admin", (*EN_BOARD, "✏️ Edit details", "Topic"), (), "en"),
+    "details facilitators": Step("admin", (*EN_BOARD, "✏️ Edit details", "Facilitators"), (), "en"),
+    "details contact": Step("admin", (*EN_BOARD, "✏️ Edit details", "Contact"), (), "en"),
+    "details note": Step("admin", (*EN_BOARD, "✏️ Edit details", "Note"), (), "en"),
+    "change date": Step("admin", (*EN_BOARD, "✏️ Change date / time / place"), (), "en"),
+    "decision what": Step(
+        "admin", (*EN_BOARD, "^📋 Decisions", "➕ Decision"), (MeetingDecision.id,), "en"
+    ),
+    "decision who": Step(
+        "admin",
+        (*EN_BOARD, "^📋 Decisions", "➕ Decision", ">Найти репетитора"),
+        (MeetingDecision.id,),
+        "en",
+    ),
+    "decision date": Step(
+        "admin",
+        (*EN_BOARD, "^📋 Decisions", "➕ Decision", ">Найти репетитора", ">мама"),
+        (MeetingDecision.id,),
+        "en",
+    ),
+    "visit concern": Step("mentor", (*VISIT_TO_SITUATION, "⚠️ Да"), (Visit.id, SafetyConcern.id)),
+    "menu free text": Step("admin", ("/start",)),
+    "change time": Step("admin", (*EN_BOARD, "✏️ Change date / time / place", "^➡️ Keep"), (), "en"),
+    "change place": Step(
+        "admin",
+        (*EN_BOARD, "✏️ Change date / time / place", "^➡️ Keep", "^➡️ Keep"),
+        (),
+        "en",
+    ),
+    "homework answer": Step("parent", ("✍️ Ответить",), arrange=homework_week),
+    "rsvp comment": Step("participant", ("💬 Комментарий",), arrange=invited_participant),
+    "visit notes": Step("mentor", (*VISIT_TO_SITUATION, "Нет"), (Visit.id, SafetyConcern.id)),
+}
+
+# What each test arranged once: hypothesis runs the body many times with the same `app`.
+_ARRANGED: WeakKeyDictionary[BotHarness, dict[str, FakeUser]] = WeakKeyDictionary()
+_AT_STEP: WeakKeyDictionary[BotHarness, str | None] = WeakKeyDictionary()
+
+
+async def world(app: BotHarness, lang: str) -> dict[str, FakeUser]:
+    """A coordinator, one family with a mentor, and a meeting planned for tomorrow."""
+    if app in _ARRANGED:
+        return _ARRANGED[app]
+    admin = await app.admin(ADMIN_ID, language_code=lang)
+    family_id = await app.add_family(ADMIN_ID, FAMILY)
+    mentor = await app.joined(MENTOR_ID, await app.invitation(ADMIN_ID, Role.MENTOR))
+    await link(app, MENTOR_ID, family_id, "mentor")
+    await _meeting(app, family_id, "hostile", datetime(2026, 11, 24, 17, 0))
+    _ARRANGED[app] = {"admin": admin, "mentor": mentor}
+    return _ARRANGED[app]
+
+
+async def fsm_state(app: BotHarness, user: FakeUser) -> str | None:
+    return await app.dp.fsm.get_context(app.bot, chat_id=user.id, user_id=user.id).get_state()
+
+
+async def walk(user: FakeUser, path: tuple[str, ...]) -> None:
+    for action in path:
+        if action.startswith("/"):
+            await user.send_command(action[1:])
+        elif action.startswith(">"):
+            await user.send_text(action[1:])
+        elif action.startswith("^"):
+            label = next((t for t in user.last().button_texts() if t.startswith(action[1:])), None)
+            assert label is not None, (action, user.last().button_texts())
+            await user.press(label)
+        else:
+            await user.press(action)
+
+
+async def count_rows(app: BotHarness, columns: tuple[InstrumentedAttribute[Any], ...]) -> list[int]:
+    async with app.sessionmaker() as session:
+        return [int(await session.scalar(select(func.count(c))) or 0) for c in columns]
+
+
+@pytest.mark.parametrize("name", list(STEPS))
+@given(item=HOSTILE)
+@with_catalogue
+@HOSTILE_SETTINGS
+async def test_text_step_survives_any_input(app: BotHarness, name: str, item: Hostile) -> None:
+    step = STEPS[name]
+    users = await world(app, step.lang)
+    if step.arrange is not None and step.who not in users:
+        await step.arrange(app, users)
+    user = users[step.who]
+    # Walking there takes several updates: skip it while the last input kept the user on the step.
+    if _AT_STEP.get(app) != await fsm_state(app, user):
+        if step.reset is not None:
+            await step.reset(app)
+        await walk(user, step.path)
+        _AT_STEP[app] = await fsm_state(app, user)
+    before = await count_rows(app, step.unsaved)
+    errors, violations = len(app.errors.records), len(app.fake.violations)
+    sent = await send(user, item)
+    await app.settle()
+    new_errors = app.errors.records[errors:]
+    assert not new_errors, [r.getMessage().splitlines()[0] for r in new_errors]
+    assert not app.fake.violations[violations:], app.fake.violations[violations:]
+    assert user.last().message_id > sent.message_id, f"no answer to {item!r}"
+    assert await count_rows(app, step.unsaved) == before, f"{item!r} saved a row"
+
+
+COMMAND_HINT = "Это похоже на команду, поэтому ничего не сохранено."
+
+
+@pytest.mark.parametrize(
+    "name", ["family name", "close-case note", "meeting child", "decision what", "visit notes"]
+)
+async def test_an_unknown_command_mid_form_is_not_taken_as_the_answer(
+    app: BotHarness, name: str
+) -> None:
+    step = STEPS[name]
+    user = (await world(app, step.lang))[step.who]
+    await walk(user, step.path)
+    state = await fsm_state(app, user)
+    before = await count_rows(app, step.unsaved)
+    await user.send_command("unknown")
+    hint = COMMAND_HINT if step.lang == "ru" else "That looks like a command, so nothing was saved."
+    assert hint in user.last_text()
+    assert await fsm_state(app, user) == state  # still on the same step
+    assert await count_rows(app, step.unsaved) == before
