@@ -98,6 +98,8 @@ async def run(
                 ready.set_result(None)
 
         async def on_shutdown() -> None:
+            # Updates being handled finish first: they may still reply and save a form's state.
+            await dp["in_flight"].wait(SHUTDOWN_GRACE_SECONDS)
             # No new rounds; those in flight may finish (stopping a delivery midway would leave
             # a message "sending", which the outbox never sends twice; a scan cut short would
             # only log a cancellation, but there is no reason to).

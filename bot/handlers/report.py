@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from aiogram.enums import ChatAction
@@ -18,11 +18,14 @@ from bot.delivery.retry import with_retry_after
 from bot.handlers.review_files import FileRequest
 from bot.i18n import Translator
 from bot.roles_text import N_
-from bot.services import audit, charts
+from bot.services import audit
 from bot.services import report as report_service
 from bot.services.access import Action, authorize
 from bot.services.errors import AccessDenied
 from bot.services.stats import Period
+
+if TYPE_CHECKING:
+    from bot.services import charts
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +164,9 @@ async def start_chart(request: FileRequest, chart: str) -> None:
     if not await _allowed(request):
         await _say(request, t.gettext(texts.NOT_ALLOWED))
         return
+    # matplotlib is imported on the first chart, not at start: it costs ~50 MB and half a second.
+    from bot.services import charts
+
     kind = charts.Chart(chart)  # codes come from our own buttons; a stranger is a bug
     await _show_progress(request, ChatAction.UPLOAD_PHOTO)
     request.background.spawn(
@@ -196,6 +202,8 @@ async def _chart_job(request: FileRequest, t: Translator, chart: charts.Chart) -
 
 
 async def _draw(request: FileRequest, t: Translator, chart: charts.Chart) -> charts.Picture | None:
+    from bot.services import charts
+
     now = request.clock.now()
     async with request.sessionmaker.begin() as session:
         picture = await charts.draw(

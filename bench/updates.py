@@ -1,0 +1,387 @@
+"""Update throughput of the whole stack in one process, against a bare aiogram echo bot.
+
+    .venv/bin/python -m bench.updates                      # 5,000 updates from 500 users, SQLite
+    .venv/bin/python -m bench.updates --quick              # 500 updates from 50 users
+    .venv/bin/python -m bench.updates --database-url postgresql+asyncpg://... --redis-url redis://...
+    .venv/bin/python -m bench.updates --memory             # 10,000 families, an hour of traffic
+
+Both bots run on the same in-process fake Telegram (tests/faketg, flood control off: the fake
+answers at once, so what is measured is our stack). The users are consenting coordinators; each
+update is a dialog step: /language, a tap on a language (the dialog switches the whole menu), /help,
+/families (the first page of the family list). The echo bot answers the same number of text
+messages with `message.answer(text)`. Each user sends one update after the other, as
+webhook traffic arrives, 40 users acting at a time (Telegram's default webhook max_connections).
+Latency: from feeding the update until the bot's handling of it returned; measured twice, under
+that load and one update at a time.
+
+Targets: our step >= 40 % of the echo's throughput, p99 < 25 ms (SQLite). --memory: resident
+memory after the traffic < 200 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import logging
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a file: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from aiogram import Bot, Dispatcher, F, Router
+from aiogram.types import Message
+from sqlalchemy import insert, text
+
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.db.engine import create_engine
+from bot.db.migrate import upgrade_async
+from bot.db.models import Family, FamilyLink, Person, PersonRole
+from bot.factory import create_bot, create_dispatcher
+from tests.faketg import FakeSession, FakeTelegram, FakeUser
+
+TOKEN = "123456:BENCH"
+FIRST_USER = 3_000_000
+AGREE = "✅ Согласен(на)"
+TARGET_SHARE = 40.0
+TARGET_P99_MS = 25.0
+TARGET_RSS_MB = 200.0
+LATENCY_UPDATES = 300
+IN_FLIGHT = 40  # Telegram's default webhook max_connections
+
+
+@dataclass
+class Measured:
+    name: str
+    latencies: list[float]  # seconds, one per update
+    elapsed: float
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+
+    def line(self) -> str:
+        return (
+            f"{self.name:<14} {len(self.latencies):>6} updates  {self.rate:8.0f} upd/s  "
+            f"p50 {self.percentile(0.50):6.2f} ms  p99 {self.percentile(0.99):6.2f} ms  "
+            f"mean {statistics.fmean(self.latencies) * 1000:6.2f} ms"
+        )
+
+
+@dataclass
+class Results:
+    stack: Measured  # all users at once: throughput
+    echo: Measured
+    stack_alone: Measured  # one update at a time: latency without queueing
+    echo_alone: Measured
+    memory: list[tuple[str, float]]  # (moment, RSS in MB)
+
+
+def rss_mb() -> float:
+    """Resident memory now (Linux /proc), in MB."""
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KB
+
+
+class Timed:
+    """The fake's update hook: feeds a dispatcher and records how long each update took."""
+
+    def __init__(self, feed: Callable[[dict[str, Any]], Awaitable[Any]]) -> None:
+        self._feed = feed
+        self.latencies: list[float] = []
+
+    async def __call__(self, update: dict[str, Any]) -> None:
+        started = time.perf_counter()
+        await self._feed(update)
+        self.latencies.append(time.perf_counter() - started)
+
+
+async def run_users(
+    users: list[FakeUser], script: Callable[[FakeUser, int], Awaitable[None]], steps: int
+) -> float:
+    """Every user runs `steps` steps one after the other; IN_FLIGHT users act at a time (as
+    Telegram keeps at most that many webhook connections open), so every update is handled as
+    soon as it is sent and a tap is answered while it is fresh. Returns seconds."""
+    slots = asyncio.Semaphore(IN_FLIGHT)
+
+    async def one(user: FakeUser) -> None:
+        async with slots:
+            for n in range(steps):
+                await script(user, n)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(u) for u in users))
+    return time.perf_counter() - started
+
+
+async def dialog_step(user: FakeUser, n: int) -> None:
+    match n % 6:
+        case 0:
+            await user.send_command("language")
+        case 1:
+            await user.press("English")
+        case 2:
+            await user.send_command("language")
+        case 3:
+            await user.press("Русский")
+        case 4:
+            await user.send_command("help")
+        case _:
+            await user.send_command("families")
+
+
+async def echo_step(user: FakeUser, n: int) -> None:
+    await user.send_text(f"echo {n}")
+
+
+def echo_dispatcher() -> Dispatcher:
+    router = Router()
+
+    @router.message(F.text)
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "")
+
+    dp = Dispatcher()
+    dp.include_router(router)
+    return dp
+
+
+def bench_settings(database_url: str, redis_url: str | None, users: int) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=TOKEN,
+        admin_ids=[FIRST_USER + i for i in range(users)],
+        database_url=database_url,
+        redis_url=redis_url,
+        default_timezone="Europe/Moscow",
+        default_locale="ru",
+    )
+
+
+async def add_families(database_url: str, families: int, mentors: int) -> None:
+    """Families on the register with their mentors, bulk-inserted (the --memory world)."""
+    now = datetime.now(UTC)
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                insert(Person),
+                [
+                    {
+                        "id": 1_000_000 + m,
+                        "telegram_id": 9_000_000 + m,
+                        "display_name": f"Mentor {m}",
+                        "timezone": "Europe/Moscow",
+                        "created_at": now,
+                    }
+                    for m in range(mentors)
+                ],
+            )
+            await conn.execute(
+                insert(PersonRole),
+                [
+                    {"person_id": 1_000_000 + m, "role": "mentor", "granted_at": now}
+                    for m in range(mentors)
+                ],
+            )
+            await conn.execute(
+                insert(Family),
+                [
+                    {
+                        "id": 1_000_000 + f,
+                        "name": f"Семья {f:05d}",
+                        "search_name": f"семья {f:05d}",
+                        "category": "tzhs",
+                        "support_level": "basic",
+                        "timezone": "Europe/Moscow",
+                        "created_at": now,
+                    }
+                    for f in range(families)
+                ],
+            )
+            await conn.execute(
+                insert(FamilyLink),
+                [
+                    {
+                        "family_id": 1_000_000 + f,
+                        "person_id": 1_000_000 + f % mentors,
+                        "kind": "mentor",
+                        "created_at": now,
+                    }
+                    for f in range(families)
+                ],
+            )
+            if database_url.startswith("postgresql"):
+                for table in ("people", "families"):
+                    await conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                            f"(SELECT max(id) FROM {table}))"
+                        )
+                    )
+    finally:
+        await engine.dispose()
+
+
+async def reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+async def flush_redis(url: str | None) -> None:
+    if url:
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(url)
+        await client.flushdb()
+        await client.aclose()
+
+
+async def measure(
+    database_url: str,
+    redis_url: str | None,
+    users: int,
+    steps: int,
+    families: int = 0,
+) -> Results:
+    memory = [("imports done, nothing built", rss_mb())]
+    if database_url.startswith("postgresql"):
+        await reset_postgres(database_url)
+    await flush_redis(redis_url)
+    await upgrade_async(database_url)
+    if families:
+        await add_families(database_url, families, mentors=max(1, families // 50))
+    settings = bench_settings(database_url, redis_url, users)
+    clock = SystemClock()
+    fake = FakeTelegram(clock, token=TOKEN, flood_control=False)
+    engine = create_engine(database_url)
+    bot = create_bot(settings, session=FakeSession(fake))
+    dp, _ = create_dispatcher(settings, engine, clock=clock)
+    people = [fake.user(FIRST_USER + i, first_name="Анна") for i in range(users)]
+    try:
+        # Everyone joins first (not measured): the steps are those of people who use the bot.
+        fake.deliver = lambda update: dp.feed_raw_update(bot, update)
+
+        async def join(user: FakeUser, n: int) -> None:
+            await (user.send_start() if n == 0 else user.press(AGREE))
+
+        await run_users(people, join, 2)
+        memory.append(("bot built, users joined", rss_mb()))
+
+        ours = Timed(lambda update: dp.feed_raw_update(bot, update))
+        fake.deliver = ours
+        elapsed = await run_users(people, dialog_step, steps)
+        stack = Measured("dialog step", ours.latencies, elapsed)
+        await dp["background"].wait()
+        memory.append(("after the dialog traffic", rss_mb()))
+        # The fake keeps every call and message; what it holds is not the bot's.
+        fake.calls.clear()
+        fake.updates.clear()
+        gc.collect()
+        memory.append(("same, the fake's call log dropped", rss_mb()))
+        # Latency without queueing behind other users: one update at a time.
+        alone = Timed(lambda update: dp.feed_raw_update(bot, update))
+        fake.deliver = alone
+        started = time.perf_counter()
+        await run_users(people[:1], dialog_step, LATENCY_UPDATES)
+        stack_alone = Measured("dialog, alone", alone.latencies, time.perf_counter() - started)
+
+        echo_dp = echo_dispatcher()
+        echo_bot = Bot(token=TOKEN, session=FakeSession(fake))
+        bare = Timed(lambda update: echo_dp.feed_raw_update(echo_bot, update))
+        fake.deliver = bare
+        try:
+            elapsed = await run_users(people, echo_step, steps)
+            echo = Measured("bare echo", bare.latencies, elapsed)
+            bare_alone = Timed(lambda update: echo_dp.feed_raw_update(echo_bot, update))
+            fake.deliver = bare_alone
+            started = time.perf_counter()
+            await run_users(people[:1], echo_step, LATENCY_UPDATES)
+            echo_alone = Measured(
+                "echo, alone", bare_alone.latencies, time.perf_counter() - started
+            )
+            fake.assert_no_violations()
+            return Results(stack, echo, stack_alone, echo_alone, memory)
+        finally:
+            await echo_bot.session.close()
+    finally:
+        await dp.storage.close()
+        await bot.session.close()
+        await fake.close()
+        await engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=500)
+    parser.add_argument("--steps", type=int, default=10, help="updates per user")
+    parser.add_argument("--quick", action="store_true", help="50 users x 10 updates")
+    parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument("--redis-url", default=None, help="FSM storage in Redis")
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="10,000 families, 500 users x 12 updates (an hour compressed); report RSS",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    users, steps, families = args.users, args.steps, 0
+    if args.quick:
+        users, steps = 50, 10
+    if args.memory:
+        families, steps = 10_000, 12
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+        storage = "Redis" if args.redis_url else "database"
+        print(f"backend {backend}, FSM storage {storage}, {users} users x {steps} updates")
+        if families:
+            print(f"world: {families} families")
+        results = asyncio.run(measure(url, args.redis_url, users, steps, families))
+
+    stack, echo = results.stack, results.echo
+    share = 100 * stack.rate / echo.rate if echo.rate else 0.0
+    print(f"{IN_FLIGHT} users acting at a time (throughput):")
+    print(stack.line())
+    print(echo.line())
+    print("one update at a time (latency):")
+    print(results.stack_alone.line())
+    print(results.echo_alone.line())
+    print(f"ratio          {share:.1f} % of the bare echo's throughput")
+    for moment, megabytes in results.memory:
+        print(f"RSS {megabytes:6.0f} MB  {moment}")
+    end = f"at the end (peak {peak_rss_mb():.0f} MB; one process: bot + fake)"
+    print(f"RSS {rss_mb():6.0f} MB  {end}")
+    ok = share >= TARGET_SHARE and results.stack_alone.percentile(0.99) < TARGET_P99_MS
+    if args.memory:
+        ok = dict(results.memory)["after the dialog traffic"] < TARGET_RSS_MB
+    print("OK" if ok else "BELOW TARGET")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
