@@ -29,18 +29,22 @@ from bot.dialogs.meeting_invite.dialog import create_meeting_invite_dialog
 from bot.dialogs.meetings.dialog import create_meetings_dialog
 from bot.dialogs.meetings.new import create_meeting_new_dialog
 from bot.dialogs.menu.dialog import create_menu_dialog
+from bot.dialogs.mydata.dialog import create_mydata_dialog
 from bot.dialogs.myvisits.dialog import create_myvisits_dialog
 from bot.dialogs.programmes.dialog import create_programmes_dialog
 from bot.dialogs.questionnaire.dialog import create_questionnaire_dialog
 from bot.dialogs.review.dialog import create_review_dialog
 from bot.dialogs.srs.dialog import create_srs_dialog
 from bot.dialogs.visit.dialog import create_visit_dialog
-from bot.handlers import get_fallback_routers, get_routers
+from bot.handlers import deliveries, errors, get_fallback_routers, get_routers
+from bot.handlers import mydata as mydata_commands
 from bot.handlers import review as review_commands
 from bot.i18n import LocaleMiddleware, create_i18n
-from bot.middlewares.db import DbSessionMiddleware
+from bot.middlewares.db import DatabaseOutageMiddleware, DbSessionMiddleware
+from bot.middlewares.inflight import InFlightUpdates
 from bot.middlewares.people import PersonMiddleware
 from bot.middlewares.serial import PerUserSerialMiddleware
+from bot.middlewares.text_guard import TextGuardMiddleware
 from bot.programmes_content import use_programmes
 from bot.srs_content import use_srs
 
@@ -96,15 +100,24 @@ def create_dispatcher(
         sessionmaker=sessionmaker,
         i18n=i18n,
         background=BackgroundWork(),
+        in_flight=InFlightUpdates(),
     )
     # One update at a time per person, then db and person, on dp.update: aiogram-dialog's
     # background updates re-enter there too.
+    dp.update.outer_middleware(dp["in_flight"])
+    dp.update.outer_middleware(TextGuardMiddleware())
     dp.update.outer_middleware(PerUserSerialMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(PersonMiddleware())
+    dp.errors.outer_middleware(DatabaseOutageMiddleware(errors.on_database_unavailable))
     dp.errors.outer_middleware(DbSessionMiddleware(sessionmaker, fresh=True))
     dp.errors.outer_middleware(PersonMiddleware())
-    dp.include_routers(*get_routers(), review_commands.create_router())
+    dp.include_routers(
+        *get_routers(),
+        review_commands.create_router(),
+        deliveries.create_router(),
+        mydata_commands.create_router(),
+    )
     dp.include_routers(
         create_menu_dialog(),
         create_invite_dialog(),
@@ -125,6 +138,7 @@ def create_dispatcher(
         create_meeting_invite_dialog(),
         create_srs_dialog(),
         create_review_dialog(),
+        create_mydata_dialog(),
     )
     dp.include_routers(*get_fallback_routers())
     make_intent_ids_unique()

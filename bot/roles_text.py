@@ -33,7 +33,8 @@ HELP_BLOCKS = {
         "/stats — figures for a period: meetings, families, mentors, programmes\n"
         "/report — the indicator report for a period (XLSX)\n"
         "/export — all data of a period as an XLSX workbook\n"
-        "/charts — charts: visits, SRS, homework, families"
+        "/charts — charts: visits, SRS, homework, families\n"
+        "/deliveries — messages the bot could not deliver, and why"
     ),
     Role.MENTOR: N_(
         "<b>As a mentor</b>\n"
@@ -55,6 +56,7 @@ COMMON_HELP = N_(
     "<b>Always available</b>\n"
     "/start — main menu\n"
     "/me — what the bot keeps about you\n"
+    "/mydata — download your data or withdraw your consent\n"
     "/language — change the language\n"
     "/cancel — stop the current step\n"
     "/help — this help"
@@ -78,11 +80,13 @@ COMMANDS = (
     CommandSpec("report", N_("Indicator report (XLSX)"), frozenset({Role.COORDINATOR})),
     CommandSpec("export", N_("Export data (XLSX)"), frozenset({Role.COORDINATOR})),
     CommandSpec("charts", N_("Charts"), frozenset({Role.COORDINATOR})),
+    CommandSpec("deliveries", N_("Undelivered messages"), frozenset({Role.COORDINATOR})),
     CommandSpec("visit", N_("Record a visit"), frozenset({Role.MENTOR})),
     CommandSpec("myvisits", N_("My visits"), frozenset({Role.MENTOR})),
     CommandSpec("programmes", N_("Family programmes"), frozenset({Role.COORDINATOR, Role.MENTOR})),
     CommandSpec("progress", N_("Our programme"), frozenset({Role.PARENT})),
     CommandSpec("me", N_("My data"), None),
+    CommandSpec("mydata", N_("Download my data or withdraw consent"), None),
     CommandSpec("language", N_("Language"), None),
     CommandSpec("cancel", N_("Stop the current step"), None),
     CommandSpec("help", N_("Help"), None),
