@@ -18,6 +18,9 @@ CEILINGS = {
     "sqlalchemy": logging.WARNING,
     "aiosqlite": logging.INFO,  # every statement with its parameters at DEBUG
     "alembic.runtime.plugins": logging.WARNING,  # plugin chatter on every import
+    # Not personal, just noise: two INFO lines a second from the delivery job; a job's
+    # exception is still logged (at ERROR).
+    "apscheduler.executors.default": logging.WARNING,
 }
 
 
