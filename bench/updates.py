@@ -40,7 +40,13 @@ if __package__ in (None, ""):  # run as a file: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiogram import Bot, Dispatcher, F, Router
-from aiogram.types import Message
+from aiogram.filters import Command
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import Dialog, DialogManager, StartMode, Window, setup_dialogs
+from aiogram_dialog.widgets.kbd import Button, ScrollingGroup, Select
+from aiogram_dialog.widgets.text import Const, Format
 from sqlalchemy import insert, text
 
 from bot.clock import SystemClock
@@ -66,6 +72,11 @@ class Measured:
     name: str
     latencies: list[float]  # seconds, one per update
     elapsed: float
+    cpu: float = 0.0  # process CPU seconds over the run (all threads): steadier than wall time
+
+    @property
+    def cpu_ms(self) -> float:
+        return 1000 * self.cpu / len(self.latencies) if self.latencies else 0.0
 
     @property
     def rate(self) -> float:
@@ -79,7 +90,8 @@ class Measured:
         return (
             f"{self.name:<14} {len(self.latencies):>6} updates  {self.rate:8.0f} upd/s  "
             f"p50 {self.percentile(0.50):6.2f} ms  p99 {self.percentile(0.99):6.2f} ms  "
-            f"mean {statistics.fmean(self.latencies) * 1000:6.2f} ms"
+            f"mean {statistics.fmean(self.latencies) * 1000:6.2f} ms  "
+            f"CPU {self.cpu_ms:5.2f} ms/update"
         )
 
 
@@ -89,6 +101,7 @@ class Results:
     echo: Measured
     stack_alone: Measured  # one update at a time: latency without queueing
     echo_alone: Measured
+    dialog_ref: Measured  # aiogram-dialog alone, the same steps, no database: the library's floor
     memory: list[tuple[str, float]]  # (moment, RSS in MB)
 
 
@@ -114,6 +127,18 @@ class Timed:
         started = time.perf_counter()
         await self._feed(update)
         self.latencies.append(time.perf_counter() - started)
+
+
+async def timed_run(
+    name: str,
+    users: list[FakeUser],
+    script: Callable[[FakeUser, int], Awaitable[None]],
+    steps: int,
+    timed: Timed,
+) -> Measured:
+    cpu = time.process_time()
+    elapsed = await run_users(users, script, steps)
+    return Measured(name, timed.latencies, elapsed, time.process_time() - cpu)
 
 
 async def run_users(
@@ -163,6 +188,74 @@ def echo_dispatcher() -> Dispatcher:
 
     dp = Dispatcher()
     dp.include_router(router)
+    return dp
+
+
+class RefStates(StatesGroup):
+    language = State()
+    chosen = State()
+
+
+class RefListStates(StatesGroup):
+    page = State()
+
+
+def dialog_reference_dispatcher() -> Dispatcher:
+    """The same four steps built with aiogram-dialog only: memory storage, no database, no
+    middlewares of ours. What aiogram-dialog itself costs per step, the floor under ours."""
+
+    async def pick(callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
+        await manager.switch_to(RefStates.chosen)
+
+    async def families(**_kwargs: Any) -> dict[str, Any]:
+        return {"families": [(f"Семья {n:02d}", n) for n in range(1, 31)]}
+
+    language = Dialog(
+        Window(
+            Const("Выберите язык"),
+            Button(Const("English"), id="en", on_click=pick),
+            Button(Const("Русский"), id="ru", on_click=pick),
+            state=RefStates.language,
+        ),
+        Window(
+            Const("Язык выбран"),
+            Button(Const("English"), id="en2", on_click=pick),
+            Button(Const("Русский"), id="ru2", on_click=pick),
+            state=RefStates.chosen,
+        ),
+    )
+    family_list = Dialog(
+        Window(
+            Const("Семьи"),
+            ScrollingGroup(
+                Select(
+                    Format("{item[0]}"), id="f", item_id_getter=lambda x: x[1], items="families"
+                ),
+                id="pages",
+                width=1,
+                height=8,
+            ),
+            getter=families,
+            state=RefListStates.page,
+        )
+    )
+    router = Router()
+
+    @router.message(Command("language"))
+    async def open_language(message: Message, dialog_manager: DialogManager) -> None:
+        await dialog_manager.start(RefStates.language, mode=StartMode.RESET_STACK)
+
+    @router.message(Command("families"))
+    async def open_families(message: Message, dialog_manager: DialogManager) -> None:
+        await dialog_manager.start(RefListStates.page, mode=StartMode.RESET_STACK)
+
+    @router.message(Command("help"))
+    async def help_text(message: Message) -> None:
+        await message.answer("Помощь: /language, /families")
+
+    dp = Dispatcher(storage=MemoryStorage())
+    dp.include_routers(router, language, family_list)
+    setup_dialogs(dp)
     return dp
 
 
@@ -293,8 +386,7 @@ async def measure(
 
         ours = Timed(lambda update: dp.feed_raw_update(bot, update))
         fake.deliver = ours
-        elapsed = await run_users(people, dialog_step, steps)
-        stack = Measured("dialog step", ours.latencies, elapsed)
+        stack = await timed_run("dialog step", people, dialog_step, steps, ours)
         await dp["background"].wait()
         memory.append(("after the dialog traffic", rss_mb()))
         # The fake keeps every call and message; what it holds is not the bot's.
@@ -305,26 +397,29 @@ async def measure(
         # Latency without queueing behind other users: one update at a time.
         alone = Timed(lambda update: dp.feed_raw_update(bot, update))
         fake.deliver = alone
-        started = time.perf_counter()
-        await run_users(people[:1], dialog_step, LATENCY_UPDATES)
-        stack_alone = Measured("dialog, alone", alone.latencies, time.perf_counter() - started)
+        stack_alone = await timed_run(
+            "dialog, alone", people[:1], dialog_step, LATENCY_UPDATES, alone
+        )
 
         echo_dp = echo_dispatcher()
         echo_bot = Bot(token=TOKEN, session=FakeSession(fake))
         bare = Timed(lambda update: echo_dp.feed_raw_update(echo_bot, update))
         fake.deliver = bare
         try:
-            elapsed = await run_users(people, echo_step, steps)
-            echo = Measured("bare echo", bare.latencies, elapsed)
+            echo = await timed_run("bare echo", people, echo_step, steps, bare)
             bare_alone = Timed(lambda update: echo_dp.feed_raw_update(echo_bot, update))
             fake.deliver = bare_alone
-            started = time.perf_counter()
-            await run_users(people[:1], echo_step, LATENCY_UPDATES)
-            echo_alone = Measured(
-                "echo, alone", bare_alone.latencies, time.perf_counter() - started
+            echo_alone = await timed_run(
+                "echo, alone", people[:1], echo_step, LATENCY_UPDATES, bare_alone
+            )
+            ref_dp = dialog_reference_dispatcher()
+            reference = Timed(lambda update: ref_dp.feed_raw_update(echo_bot, update))
+            fake.deliver = reference
+            dialog_ref = await timed_run(
+                "aiogram-dialog", people[:1], dialog_step, LATENCY_UPDATES, reference
             )
             fake.assert_no_violations()
-            return Results(stack, echo, stack_alone, echo_alone, memory)
+            return Results(stack, echo, stack_alone, echo_alone, dialog_ref, memory)
         finally:
             await echo_bot.session.close()
     finally:
@@ -371,7 +466,13 @@ def main(argv: list[str] | None = None) -> int:
     print("one update at a time (latency):")
     print(results.stack_alone.line())
     print(results.echo_alone.line())
+    print(results.dialog_ref.line())
+    ref_share = 100 * results.dialog_ref.rate / results.echo_alone.rate
     print(f"ratio          {share:.1f} % of the bare echo's throughput")
+    print(
+        f"               (aiogram-dialog alone, no database, one update at a time: "
+        f"{ref_share:.1f} % of the echo's)"
+    )
     for moment, megabytes in results.memory:
         print(f"RSS {megabytes:6.0f} MB  {moment}")
     end = f"at the end (peak {peak_rss_mb():.0f} MB; one process: bot + fake)"

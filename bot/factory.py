@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.content import Content
 from bot.db.engine import create_sessionmaker
 from bot.db.fsm_storage import SqlStorage
+from bot.delivery.response_models import PinResponseModels
 from bot.dialogs import make_intent_ids_unique
 from bot.dialogs.families.card import create_family_card_dialog, create_my_families_dialog
 from bot.dialogs.families.dialog import create_families_dialog, create_family_add_dialog
@@ -61,6 +62,7 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
         )
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_server))
+    session.middleware(PinResponseModels())
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,

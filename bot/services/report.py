@@ -9,11 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +19,9 @@ from bot.db.models import Person, Visit
 from bot.services import stats
 from bot.services.access import Action, Actor, authorize
 from bot.services.stats import CONCERN_TOTAL, Period, Scope
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 Gettext = Callable[[str], str]
 
@@ -236,31 +236,34 @@ async def _scope_label(
 
 # --- the workbook --------------------------------------------------------------------------
 
-BOLD = Font(bold=True)
-TITLE = Font(bold=True, size=14)
 MIN_WIDTH, MAX_WIDTH = 10, 80
 
 
 def workbook(report: Report, gettext: Gettext) -> bytes:
     """One sheet: title and period on top, a bold header, bold section rows, numbers as
     numbers with their format, columns as wide as their longest text."""
+    # Imported here: openpyxl (and numpy behind it) costs ~23 MB, only for those who ask.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
     _ = gettext
+    bold, title = Font(bold=True), Font(bold=True, size=14)
     book = Workbook()
     sheet = book.active
-    assert isinstance(sheet, Worksheet)
+    assert sheet is not None
     sheet.title = _("Report")[:31]
     sheet.append([report.title])
-    sheet["A1"].font = TITLE
+    sheet["A1"].font = title
     sheet.append([_("Period: {period}").format(period=report.period)])
     if report.scope:
         sheet.append([report.scope])
     sheet.append([])
     sheet.append([_("Indicator"), _("Value"), _("Base / notes")])
     for cell in sheet[sheet.max_row]:
-        cell.font = BOLD
+        cell.font = bold
     for section in report.sections:
         sheet.append([section.title])
-        sheet.cell(sheet.max_row, 1).font = BOLD
+        sheet.cell(sheet.max_row, 1).font = bold
         for row in section.rows:
             sheet.append([row.label, row.value, row.note or None])
             label, value = sheet.cell(sheet.max_row, 1), sheet.cell(sheet.max_row, 2)
@@ -274,6 +277,8 @@ def workbook(report: Report, gettext: Gettext) -> bytes:
 
 
 def _fit_widths(sheet: Worksheet, title_rows: int) -> None:
+    from openpyxl.utils import get_column_letter
+
     widths: dict[int, int] = {}
     # The title rows may overflow into the empty cells beside them, as a heading does.
     for row in sheet.iter_rows(min_row=title_rows + 1):

@@ -12,15 +12,13 @@ the tests.
 from __future__ import annotations
 
 import contextlib
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import quoteattr
-
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -34,6 +32,18 @@ CACHE_LIMIT = 20_000  # distinct strings and days whose cell XML is kept per she
 # Cell styles (indexes into cellXfs below).
 DATE_STYLE, DATETIME_STYLE, HEADER_STYLE = 1, 2, 3
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# Control characters XML 1.0 cannot carry (openpyxl's ILLEGAL_CHARACTERS_RE; openpyxl itself is
+# not imported here: with numpy behind it, it would add ~23 MB to every bot process).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+
+
+def get_column_letter(column: int) -> str:
+    """1 → A, 26 → Z, 27 → AA."""
+    letters = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _text(value: str) -> str:

@@ -6,12 +6,17 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from bot.db.models import Consent, FamilyLink, Person, PersonRole
 
 
 async def by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
-    return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+    # Every update loads its sender: the roles come in the same statement.
+    query = (
+        select(Person).options(joinedload(Person.roles)).where(Person.telegram_id == telegram_id)
+    )
+    return (await session.scalars(query)).unique().one_or_none()
 
 
 async def by_id(session: AsyncSession, person_id: int) -> Person | None:
