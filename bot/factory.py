@@ -44,7 +44,7 @@ from bot.i18n import LocaleMiddleware, create_i18n
 from bot.middlewares.db import DatabaseOutageMiddleware, DbSessionMiddleware
 from bot.middlewares.inflight import InFlightUpdates
 from bot.middlewares.people import PersonMiddleware
-from bot.middlewares.serial import PerUserSerialMiddleware
+from bot.middlewares.serial import PerUserSerialMiddleware, shared_locks_for
 from bot.middlewares.text_guard import TextGuardMiddleware
 from bot.programmes_content import use_programmes
 from bot.srs_content import use_srs
@@ -94,8 +94,11 @@ def create_dispatcher(
     content = content or Content()
     use_programmes(content.programmes)
     use_srs(content.srs)
+    storage = storage or create_storage(settings, engine, clock)
+    # Replicas on Redis share the per-person lock too (bot/middlewares/serial.py).
+    serial = PerUserSerialMiddleware(shared_locks_for(storage))
     dp = Dispatcher(
-        storage=storage or create_storage(settings, engine, clock),
+        storage=storage,
         settings=settings,
         clock=clock,
         content=content,
@@ -108,9 +111,10 @@ def create_dispatcher(
     # background updates re-enter there too.
     dp.update.outer_middleware(dp["in_flight"])
     dp.update.outer_middleware(TextGuardMiddleware())
-    dp.update.outer_middleware(PerUserSerialMiddleware())
+    dp.update.outer_middleware(serial)
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(PersonMiddleware())
+    dp.errors.outer_middleware(serial)  # error handlers touch the form state too
     dp.errors.outer_middleware(DatabaseOutageMiddleware(errors.on_database_unavailable))
     dp.errors.outer_middleware(DbSessionMiddleware(sessionmaker, fresh=True))
     dp.errors.outer_middleware(PersonMiddleware())

@@ -4,8 +4,10 @@ Two real processes (`python -m bot run`, webhook mode) share one PostgreSQL data
 FSM storage and one webhook secret. A small round-robin balancer in front of them is the URL both
 register with the fake Telegram, served over HTTP. Then:
 
-* a coordinator's multi-step form hops between the replicas on every update and still completes
-  (the dialog's state lives in Redis, not in either process);
+* a coordinator's multi-step form hops between the replicas on every update and still completes,
+  each tap sent as soon as the reply shows (the dialog's state lives in Redis, not in either
+  process, and a person's updates take turns through a lock in Redis: a replica shows the reply
+  before it saves the state and commits);
 * reminders queued in the outbox are delivered by both replicas' schedulers, each exactly once.
 
 PostgreSQL only: SQLite is a single-process deployment.
@@ -20,7 +22,7 @@ import os
 import signal
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -62,7 +64,6 @@ SECRET = "replica-shared-secret"
 REMINDERS = 40
 FIRST_RECIPIENT = 8_100_000
 REPLICA_COUNT = 2
-HUMAN_PAUSE = float(os.environ.get("REPLICAS_HUMAN_PAUSE", "0.5"))  # seconds; people take longer
 
 
 @dataclass
@@ -209,17 +210,17 @@ async def replicas(
 
 
 async def think(fake: FakeTelegram, user: FakeUser) -> None:
-    """A person's pause between seeing a reply and acting on it.
-
-    Needed across replicas (a known gap): a replica sends the reply before it has finished the
-    update and saved the dialog stack. A tap within milliseconds goes to the other replica, which
-    handles it against the old stack, and the first replica's later save then overwrites it (seen:
-    /families still running on A while the "add" tap was handled on B; A's typed name then went
-    to the family search). Within one process the per-user lock (bot/middlewares/serial.py) hides
-    this. REPLICAS_HUMAN_PAUSE=0 reproduces it.
-    """
+    """A person reads the reply before acting on it: no fixed pause, only the chat's flood room."""
     await unhurried(fake, user.id, room=2)
-    await asyncio.sleep(HUMAN_PAUSE)
+
+
+async def screen(fake: FakeTelegram, user: FakeUser, predicate: Callable[[str], bool]) -> None:
+    """Wait until the newest bot message, the one the person looks at, satisfies predicate.
+
+    A button text alone is not enough: the menu has «➕ Добавить семью» too, so waiting for that
+    button after /families would tap the menu's, on the screen /families is replacing.
+    """
+    await fake.wait_for(lambda: predicate(user.last_text()), REPLY_TIMEOUT)
 
 
 async def step(fake: FakeTelegram, user: FakeUser, button: str) -> None:
@@ -231,12 +232,12 @@ async def add_family_by_form(fake: FakeTelegram, admin: FakeUser) -> None:
     """The coordinator's "add a family" form: a command, a text and five taps."""
     await think(fake, admin)
     await admin.send_command("families")
-    await fake.wait_for(lambda: "➕ Добавить семью" in admin.last().button_texts(), REPLY_TIMEOUT)
+    await screen(fake, admin, lambda t: t.startswith("Семьи не найдены"))
     await step(fake, admin, "➕ Добавить семью")
-    await reply(fake, admin, lambda t: t.startswith("Новая семья"))  # read before typing
+    await screen(fake, admin, lambda t: t.startswith("Новая семья"))  # read before typing
     await think(fake, admin)
     await admin.send_text("Орловы")
-    await reply(fake, admin, lambda t: "Категория семьи «Орловы»" in t)
+    await screen(fake, admin, lambda t: "Категория семьи «Орловы»" in t)
     await step(fake, admin, "Многодетная")
     await fake.wait_for(lambda: "базовый" in admin.last().button_texts(), REPLY_TIMEOUT)
     await step(fake, admin, "базовый")
