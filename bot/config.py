@@ -57,6 +57,8 @@ class Settings(BaseSettings):
 
     # Personal data of families closed more than this many years ago is anonymised by a job.
     retention_years: int = Field(default=5, ge=1, le=75)
+    # Messages sent (or failed for good) longer ago than this keep no names or texts.
+    outbox_keep_days: int = Field(default=30, ge=1)
 
     log_level: str = "INFO"
 

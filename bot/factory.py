@@ -32,11 +32,14 @@ from bot.dialogs.meetings.new import create_meeting_new_dialog
 from bot.dialogs.menu.dialog import create_menu_dialog
 from bot.dialogs.mydata.dialog import create_mydata_dialog
 from bot.dialogs.myvisits.dialog import create_myvisits_dialog
+from bot.dialogs.plan.dialog import create_plan_dialog
 from bot.dialogs.programmes.dialog import create_programmes_dialog
 from bot.dialogs.questionnaire.dialog import create_questionnaire_dialog
 from bot.dialogs.review.dialog import create_review_dialog
+from bot.dialogs.social_map.dialog import create_map_dialog
 from bot.dialogs.srs.dialog import create_srs_dialog
 from bot.dialogs.visit.dialog import create_visit_dialog
+from bot.handlers import case_plans as case_plan_buttons
 from bot.handlers import deliveries, errors, get_fallback_routers, get_routers
 from bot.handlers import mydata as mydata_commands
 from bot.handlers import review as review_commands
@@ -118,6 +121,8 @@ def create_dispatcher(
     dp.errors.outer_middleware(DatabaseOutageMiddleware(errors.on_database_unavailable))
     dp.errors.outer_middleware(DbSessionMiddleware(sessionmaker, fresh=True))
     dp.errors.outer_middleware(PersonMiddleware())
+    # The plan reminders' buttons: before start's catch-all for callback data no dialog made.
+    dp.include_router(case_plan_buttons.create_router())
     dp.include_routers(
         *get_routers(),
         review_commands.create_router(),
@@ -134,8 +139,10 @@ def create_dispatcher(
         create_my_families_dialog(),
         create_meetings_dialog(),
         create_meeting_new_dialog(),
+        create_map_dialog(),
         create_visit_dialog(),
         create_myvisits_dialog(),
+        create_plan_dialog(),
         create_programmes_dialog(),
         create_homework_review_dialog(),
         create_answer_dialog(),

@@ -30,6 +30,8 @@ HELP_BLOCKS = {
         "/families — the families of the service: a family's card, its mentors and curator, "
         "closing a case; add a family\n"
         "/meetings — network meetings: plan one, its participants, invitations and answers\n"
+        "/map — a child's social map: who is around the child, how close; compare two dates\n"
+        "/plan — families' support plans: tasks, deadlines, progress\n"
         "/stats — figures for a period: meetings, families, mentors, programmes\n"
         "/report — the indicator report for a period (XLSX)\n"
         "/export — all data of a period as an XLSX workbook\n"
@@ -39,7 +41,8 @@ HELP_BLOCKS = {
     Role.MENTOR: N_(
         "<b>As a mentor</b>\n"
         "/visit — record a visit to a family (about a minute)\n"
-        "/myvisits — your recorded visits; change one within 48 hours"
+        "/myvisits — your recorded visits; change one within 48 hours\n"
+        "/plan — your families' support plans: tasks, deadlines, progress"
     ),
     Role.PARENT: N_(
         "<b>For your family</b>\n"
@@ -76,6 +79,7 @@ COMMANDS = (
     CommandSpec("invitations", N_("Open invitations"), frozenset({Role.COORDINATOR})),
     CommandSpec("families", N_("Families"), frozenset({Role.COORDINATOR})),
     CommandSpec("meetings", N_("Network meetings"), frozenset({Role.COORDINATOR})),
+    CommandSpec("map", N_("A child's social map"), frozenset({Role.COORDINATOR})),
     CommandSpec("stats", N_("Figures for a period"), frozenset({Role.COORDINATOR})),
     CommandSpec("report", N_("Indicator report (XLSX)"), frozenset({Role.COORDINATOR})),
     CommandSpec("export", N_("Export data (XLSX)"), frozenset({Role.COORDINATOR})),
@@ -84,6 +88,7 @@ COMMANDS = (
     CommandSpec("visit", N_("Record a visit"), frozenset({Role.MENTOR})),
     CommandSpec("myvisits", N_("My visits"), frozenset({Role.MENTOR})),
     CommandSpec("programmes", N_("Family programmes"), frozenset({Role.COORDINATOR, Role.MENTOR})),
+    CommandSpec("plan", N_("Support plans"), frozenset({Role.COORDINATOR, Role.MENTOR})),
     CommandSpec("progress", N_("Our programme"), frozenset({Role.PARENT})),
     CommandSpec("me", N_("My data"), None),
     CommandSpec("mydata", N_("Download my data or withdraw consent"), None),

@@ -572,3 +572,121 @@ class MeetingDecision(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TieNature(StrEnum):
+    """How a person on a child's social map bears on the child."""
+
+    SUPPORTIVE = "supportive"
+    NEUTRAL = "neutral"
+    CONFLICTUAL = "conflictual"
+
+
+class SocialMap(Base):
+    """A dated snapshot of a child's social map (карта социальных связей). Only the child's first
+    name (or a label such as «старший») is stored, as for meetings."""
+
+    __tablename__ = "social_maps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    child_name: Mapped[str] = mapped_column(String(64))
+    # casefold() of the child's name: the same child across snapshots and meetings.
+    child_key: Mapped[str] = mapped_column(String(64))
+    taken_on: Mapped[date] = mapped_column(Date)  # the family's calendar
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # The snapshot this one was copied from, if any.
+    copied_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("social_maps.id", ondelete="SET NULL")
+    )
+
+    __table_args__ = (
+        Index("ix_social_maps_child", "family_id", "child_key", "taken_on", "id"),
+        # /stats: the period's snapshots, index only.
+        Index("ix_social_maps_taken_on", "taken_on", "family_id"),
+    )
+
+
+class SocialMapPerson(Base):
+    """Someone around the child on one snapshot. `key` is carried over when a snapshot is copied,
+    so the same person is matched across snapshots whatever their name is written like."""
+
+    __tablename__ = "social_map_people"
+    __table_args__ = (UniqueConstraint("map_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    map_id: Mapped[int] = mapped_column(ForeignKey("social_maps.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(64))  # a first name or how the child calls them
+    relation: Mapped[str] = mapped_column(String(24))  # Relation
+    circle: Mapped[int] = mapped_column(Integer)  # 1 closest .. 3
+    nature: Mapped[str] = mapped_column(String(16))  # TieNature
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CaseStage(StrEnum):
+    """Stages of a case (the model programme). "closed" is the family's closing itself."""
+
+    INTAKE = "intake"  # request and diagnosis
+    PLAN_APPROVED = "plan_approved"
+    MONITORING = "monitoring"  # the plan carried out, with monitoring
+    FINAL_MONITORING = "final_monitoring"
+    CLOSED = "closed"
+
+
+class PlanTaskStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    NOT_DONE = "not_done"
+
+
+class CaseRecord(Base):
+    """A family's case: its stage and, once closed, the final meeting. No row = request and
+    diagnosis; closing itself stays on the family (closed_at, reason, note)."""
+
+    __tablename__ = "case_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int] = mapped_column(
+        ForeignKey("families.id", ondelete="CASCADE"), unique=True
+    )
+    stage: Mapped[str] = mapped_column(String(24), default=CaseStage.INTAKE)
+    stage_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    stage_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    final_meeting_date: Mapped[date | None] = mapped_column(Date)  # the family's calendar
+    final_summary: Mapped[str | None] = mapped_column(Text)
+
+
+class PlanTask(Base):
+    """A task of the family's individual social-support plan (ИПСС). The responsible one is a
+    person in the bot or, failing that, a few words («школа»); reminders then go to the family's
+    curator and mentors."""
+
+    __tablename__ = "plan_tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(Text)
+    criteria: Mapped[str | None] = mapped_column(Text)  # success criteria
+    family_part: Mapped[str | None] = mapped_column(Text)  # what the family does
+    specialists_part: Mapped[str | None] = mapped_column(Text)  # what specialists do
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    responsible_text: Mapped[str | None] = mapped_column(String(80))
+    due_date: Mapped[date] = mapped_column(Date)  # the family's calendar
+    status: Mapped[str] = mapped_column(String(16), default=PlanTaskStatus.PLANNED)
+    status_note: Mapped[str | None] = mapped_column(Text)  # why it was not done
+    status_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where it came from with one tap: ("visit" | "meeting_decision", id); once per source.
+    source_type: Mapped[str | None] = mapped_column(String(24))
+    source_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        Index("ix_plan_tasks_family", "family_id", "due_date"),
+        # The reminder scan and the digest: open tasks by deadline.
+        Index("ix_plan_tasks_open_due", "status", "due_date"),
+        UniqueConstraint("family_id", "source_type", "source_id"),
+    )

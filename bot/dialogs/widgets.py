@@ -5,12 +5,14 @@ from __future__ import annotations
 import html
 import operator
 import re
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
 from typing import Any
 
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext
 from aiogram_dialog import Dialog as BaseDialog
-from aiogram_dialog import StartMode
+from aiogram_dialog import ShowMode, StartMode
 from aiogram_dialog import Window as DialogWindow
 from aiogram_dialog.api.entities import Context
 from aiogram_dialog.api.internal.widgets import MarkupVariant, RawKeyboard
@@ -115,6 +117,73 @@ def command_in_form(message: Message) -> str | None:
 
 def show_input_error(manager: DialogManager, text: str) -> None:
     manager.dialog_data[INPUT_ERROR] = text
+
+
+def form_text(
+    message: Message,
+    manager: DialogManager,
+    not_text: str,
+    *,
+    limit: int | None = None,
+    one_line: bool = False,
+) -> str | None:
+    """The text typed into a form's text step, stripped; None once the step shows what was wrong.
+
+    A command typed there → the command hint; no text (a sticker, a photo, a location…) or only
+    spaces → `not_text` (translated by the caller: it names what the step asks for); longer than
+    `limit` characters → "a bit long". `one_line` folds every run of spaces and line breaks into
+    one space before the length is counted. On None the caller returns: nothing is saved.
+    """
+    if hint := command_in_form(message):
+        show_input_error(manager, hint)
+        return None
+    raw = message.text or ""
+    text = " ".join(raw.split()) if one_line else raw.strip()
+    if not text:
+        show_input_error(manager, not_text)
+        return None
+    if limit is not None and len(text) > limit:
+        show_input_error(
+            manager,
+            gettext("That is a bit long: please keep it under {limit} characters.").format(
+                limit=limit
+            ),
+        )
+        return None
+    return text
+
+
+DayChosen = Callable[[DialogManager, date], Awaitable[None]]
+
+
+def day_input(
+    chosen: DayChosen,
+) -> tuple[
+    Callable[[CallbackQuery, Any, DialogManager, str], Awaitable[None]],
+    Callable[[Message, Any, DialogManager], Awaitable[None]],
+]:
+    """The two ways a date step takes a day: a tap on a day button (its item is the ISO date)
+    and a typed DD.MM.YYYY. Both end in `chosen`; a bad typed date gets the format hint."""
+
+    async def on_pick(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+        try:
+            picked = date.fromisoformat(item)
+        except ValueError:  # not one of our buttons
+            manager.show_mode = ShowMode.NO_UPDATE
+            return
+        await chosen(manager, picked)
+
+    async def on_text(message: Message, _w: Any, manager: DialogManager) -> None:
+        try:
+            picked = datetime.strptime((message.text or "").strip(), "%d.%m.%Y").date()
+        except ValueError:
+            show_input_error(
+                manager, gettext("Please send the date as DD.MM.YYYY, for example 05.12.2026.")
+            )
+            return
+        await chosen(manager, picked)
+
+    return on_pick, on_text
 
 
 async def get_input_error(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:

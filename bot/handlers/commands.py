@@ -20,7 +20,9 @@ from bot.dialogs.meetings.states import MeetingsSG
 from bot.dialogs.menu.dialog import NOTICE, MenuNotice
 from bot.dialogs.menu.states import MenuSG
 from bot.dialogs.myvisits.states import MyVisitsSG
+from bot.dialogs.plan.states import PlanSG
 from bot.dialogs.programmes.states import ProgrammesSG
+from bot.dialogs.social_map.states import MapSG
 from bot.dialogs.visit.states import VisitSG
 from bot.handlers.filters import HasRole, Joined
 from bot.roles_text import help_text
@@ -32,6 +34,7 @@ COORDINATOR_COMMANDS: dict[str, State] = {
     "invitations": InvitationsSG.list,
     "families": FamiliesSG.list,
     "meetings": MeetingsSG.list,
+    "map": MapSG.family,
 }
 
 MENTOR_COMMANDS: dict[str, State] = {
@@ -80,6 +83,10 @@ async def cmd_programmes(message: Message, dialog_manager: DialogManager) -> Non
     await _open(dialog_manager, ProgrammesSG.families)
 
 
+async def cmd_plan(message: Message, dialog_manager: DialogManager) -> None:
+    await _open(dialog_manager, PlanSG.families)
+
+
 async def cmd_coordinator_refused(
     message: Message, session: AsyncSession, actor: Actor, clock: Clock
 ) -> None:
@@ -104,4 +111,6 @@ def create_router() -> Router:
         cmd_programmes, Command("programmes"), HasRole(Role.COORDINATOR, Role.MENTOR)
     )
     router.message.register(cmd_coordinator_refused, Command("programmes"), Joined())
+    router.message.register(cmd_plan, Command("plan"), HasRole(Role.COORDINATOR, Role.MENTOR))
+    router.message.register(cmd_coordinator_refused, Command("plan"), Joined())
     return router

@@ -81,6 +81,18 @@ def weekly_digest(params: dict[str, Any], t: Translator) -> Outgoing:
             days=days, count=params["concerns_recent"]
         )
     )
+    if "plan_overdue" in params:  # digests queued before plans existed have no such section
+        lines.append("")
+        lines += _section(
+            t,
+            t.gettext("Plan tasks past their deadline: {count}").format(
+                count=params["plan_overdue"]
+            ),
+            params["plan"],
+            params["plan_overdue"],
+            t.gettext("• {name}: deadline {date}"),
+            "• {name}",
+        )
     text = "\n".join(lines)
     while visible_length(text) > TEXT_LIMIT and len(lines) > 2:  # cannot happen with the
         lines = [*lines[:-2], "…"]  # capped lists; whole lines go, as tags never span lines

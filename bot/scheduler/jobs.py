@@ -22,6 +22,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.programmes_content import active_programmes
 from bot.services import (
+    case_plans,
     concerns,
     digest,
     homework,
@@ -97,6 +98,12 @@ async def run_meeting_decisions(
         return await meeting_decisions.enqueue_due(session, clock.now(), settings)
 
 
+async def run_plan_reminders(sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> int:
+    """Reminders of plan tasks' deadlines: a few days before and the day after, local time."""
+    async with sessionmaker.begin() as session:
+        return await case_plans.enqueue_due(session, clock.now(), settings)
+
+
 async def run_retention(sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> int:
     """Personal data of families closed more than RETENTION_YEARS ago, anonymised batch by
     batch, each committed. Returns the number of families anonymised."""
@@ -108,6 +115,21 @@ async def run_retention(sessionmaker: Sessionmaker, clock: Clock, settings: Sett
             )
         done += run.families
         if examined < privacy.RETENTION_BATCH:
+            return done
+
+
+async def run_outbox_blanking(sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> int:
+    """Parameters (names, texts) of messages settled more than OUTBOX_KEEP_DAYS ago dropped,
+    batch by batch, each committed; one pass over the rows that still hold them. Returns the
+    number of rows blanked."""
+    now, after, done = clock.now(), 0, 0
+    while True:
+        async with sessionmaker.begin() as session:
+            batch = await privacy.blank_settled_outbox_batch(
+                session, now, settings.outbox_keep_days, after_id=after, limit=privacy.OUTBOX_BATCH
+            )
+        done, after = done + batch.blanked, batch.last_id
+        if batch.examined < privacy.OUTBOX_BATCH:
             return done
 
 
@@ -130,7 +152,9 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec(run_homework_digest, 60.0),
     JobSpec(run_meeting_reminders, 120.0),
     JobSpec(run_meeting_decisions, 120.0),
+    JobSpec(run_plan_reminders, 120.0),
     JobSpec(run_retention, 86400.0),  # daily, and once at start
+    JobSpec(run_outbox_blanking, 86400.0),  # daily, and once at start
 )
 
 

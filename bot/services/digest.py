@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.db.models import Person, PersonRole, Role
 from bot.db.repositories import digest as digest_repo
 from bot.db.repositories import outbox_keys
-from bot.services import outbox
+from bot.services import case_plans, outbox
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,8 @@ class Digest:
     concerns_open: int = 0  # nobody has taken them on
     concerns_recent: int = 0  # raised in the last `days` days
     concerns: list[DigestItem] = field(default_factory=list)
+    plan_overdue: int = 0  # open plan tasks of open families past their deadline
+    plan: list[DigestItem] = field(default_factory=list)  # "family — task", the deadline
 
     def to_params(self) -> dict[str, Any]:
         """JSON for the outbox row (dates as ISO strings)."""
@@ -58,7 +60,7 @@ class Digest:
 
         params = asdict(self)
         params["today"] = self.today.isoformat()
-        for key in ("mentors", "families", "concerns"):
+        for key in ("mentors", "families", "concerns", "plan"):
             params[key] = items(getattr(self, key))
         return params
 
@@ -89,6 +91,7 @@ async def build_digest(
     concerns_open, concerns_recent, concerns = await digest_repo.open_concerns(
         session, raised_since=grace, limit=LIST_LIMIT
     )
+    plan_overdue, plan = await case_plans.overdue(session, today, LIST_LIMIT)
     return Digest(
         today=today,
         days=days,
@@ -101,6 +104,8 @@ async def build_digest(
         concerns_open=concerns_open,
         concerns_recent=concerns_recent,
         concerns=_items(concerns),
+        plan_overdue=plan_overdue,
+        plan=[DigestItem(_short(f"{name} — {title}"), due) for name, title, due in plan],
     )
 
 

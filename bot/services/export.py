@@ -24,8 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.content import Content
 from bot.db.models import (
     AnswerKind,
+    CaseStage,
     MeetingStatus,
     Person,
+    PlanTaskStatus,
+    TieNature,
 )
 from bot.db.repositories import export as export_repo
 from bot.labels import CLOSE_REASONS, MEETING_FORMATS, RELATIONS, RSVPS, SUPPORT_LEVELS
@@ -87,6 +90,33 @@ ANSWER_KINDS = {
     AnswerKind.VOICE: N_("voice"),
     AnswerKind.DOCUMENT: N_("document"),
 }
+# The same words as the plan's and the map's screens.
+CASE_STAGES = {
+    CaseStage.INTAKE: N_("request and diagnosis"),
+    CaseStage.PLAN_APPROVED: N_("plan approved"),
+    CaseStage.MONITORING: N_("plan carried out, with monitoring"),
+    CaseStage.FINAL_MONITORING: N_("final monitoring"),
+    CaseStage.CLOSED: N_("closed"),
+}
+TASK_STATUSES = {
+    PlanTaskStatus.PLANNED: N_("planned"),
+    PlanTaskStatus.IN_PROGRESS: N_("in progress"),
+    PlanTaskStatus.DONE: N_("done"),
+    PlanTaskStatus.NOT_DONE: N_("not done"),
+}
+RESPONSIBLE_KINDS = {
+    "curator": N_("curator"),
+    "mentor": N_("mentor"),
+    "parent": N_("parent"),
+    export_repo.RESPONSIBLE_COORDINATOR: N_("coordinator"),
+    export_repo.RESPONSIBLE_PERSON: N_("someone no longer linked to the family"),
+    export_repo.RESPONSIBLE_TEXT: N_("written in words"),
+}
+TIE_NATURES = {
+    TieNature.SUPPORTIVE: N_("supportive"),
+    TieNature.NEUTRAL: N_("neutral"),
+    TieNature.CONFLICTUAL: N_("conflictual"),
+}
 SRS_ITEMS = {
     "relationship": N_("SRS: relationship"),
     "goals": N_("SRS: goals and topics"),
@@ -114,6 +144,11 @@ class Words:
         self.relations = translated(RELATIONS)
         self.rsvps = translated(RSVPS)
         self.answer_kinds = translated(ANSWER_KINDS)
+        self.stages = translated(CASE_STAGES)
+        self.task_statuses = translated(TASK_STATUSES)
+        self.responsible = translated(RESPONSIBLE_KINDS)
+        self.not_assigned = gettext("not assigned")
+        self.natures = translated(TIE_NATURES)
         self.categories = {c.code: c.label(locale) for c in content.categories}
         vocabulary = content.visits
         self.visit_formats = {c.code: c.label(locale) for c in vocabulary.formats}
@@ -185,6 +220,16 @@ N, L, T, D, DT = Kind.NUMBER, Kind.LABEL, Kind.TEXT, Kind.DATE, Kind.DATETIME
 FAMILY_ID, FAMILY = Column(N_("Family id")), Column(N_("Family"), T)
 
 
+def _stage(stage: str | None, closed_at: Any) -> str:
+    """As the card shows it: "closed" whenever the family is, a reopened case in final
+    monitoring, no record yet the first stage."""
+    if closed_at is not None:
+        return CaseStage.CLOSED.value
+    if stage is None:
+        return CaseStage.INTAKE.value
+    return CaseStage.FINAL_MONITORING.value if stage == CaseStage.CLOSED.value else stage
+
+
 def _families_row(r: Any, w: Words) -> list[Any]:
     return [
         r[0],
@@ -195,6 +240,33 @@ def _families_row(r: Any, w: Words) -> list[Any]:
         w.local(r[5]),
         w.label(w.close_reasons, r[6]),
         r[7],
+        w.label(w.stages, _stage(r[8], r[5])),
+        _day(r[9]),
+    ]
+
+
+def _plan_tasks_row(r: Any, w: Words) -> list[Any]:
+    changed = w.local(r[8])
+    return [
+        *r[0:4],
+        w.label(w.task_statuses, r[4]),
+        w.not_assigned if r[5] is None else w.label(w.responsible, r[5]),
+        _day(r[6]),
+        w.local(r[7]),
+        changed if r[4] == PlanTaskStatus.DONE.value else None,
+        changed if r[4] == PlanTaskStatus.NOT_DONE.value else None,
+        r[9] if r[4] == PlanTaskStatus.NOT_DONE.value else None,
+    ]
+
+
+def _social_maps_row(r: Any, w: Words) -> list[Any]:
+    return [
+        *r[0:2],
+        _day(r[2]),
+        *r[3:6],
+        w.label(w.relations, r[6]),
+        r[7],
+        w.label(w.natures, r[8]),
     ]
 
 
@@ -302,6 +374,8 @@ SHEETS: tuple[Sheet, ...] = (
             Column(N_("Closed"), DT),
             Column(N_("Close reason"), L),
             Column(N_("Close note"), T),
+            Column(N_("Case stage"), L),
+            Column(N_("Final meeting"), D),
         ),
         _datetimes(export_repo.families),
         _families_row,
@@ -442,6 +516,42 @@ SHEETS: tuple[Sheet, ...] = (
         ),
         _datetimes(export_repo.concerns),
         _concerns_row,
+    ),
+    Sheet(
+        "plan_tasks",
+        N_("Plan tasks"),
+        (
+            Column(N_("Task id")),
+            FAMILY_ID,
+            FAMILY,
+            Column(N_("Task"), T),
+            Column(N_("Status"), L),
+            Column(N_("Responsible"), L),
+            Column(N_("Deadline"), D),
+            Column(N_("Added"), DT),
+            Column(N_("Done"), DT),
+            Column(N_("Not done"), DT),
+            Column(N_("Why not done"), T),
+        ),
+        _datetimes(export_repo.plan_tasks),
+        _plan_tasks_row,
+    ),
+    Sheet(
+        "social_maps",
+        N_("Social maps"),
+        (
+            Column(N_("Map id")),
+            FAMILY_ID,
+            Column(N_("Snapshot date"), D),
+            Column(N_("Child"), T),
+            Column(N_("Person id"), T),
+            Column(N_("Name"), T),
+            Column(N_("Relation"), L),
+            Column(N_("Circle")),
+            Column(N_("Tie"), L),
+        ),
+        lambda period, scope: export_repo.social_maps(period.start, period.end, scope.limit),
+        _social_maps_row,
     ),
 )
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +23,14 @@ from bot.db.models import FamilyLinkKind, Person, Role
 from bot.db.repositories import families as families_repo
 from bot.db.repositories import people as people_repo
 from bot.db.repositories import privacy as privacy_repo
-from bot.services import audit
+from bot.services import (
+    audit,
+    case_plans,
+    concerns,
+    digest,
+    homework_review,
+    meeting_decisions,
+)
 from bot.services.access import Actor
 from bot.services.errors import AccessDenied
 from bot.services.outbox import Recipient, enqueue
@@ -29,8 +38,10 @@ from bot.services.outbox import Recipient, enqueue
 log = logging.getLogger(__name__)
 
 RETENTION_BATCH = 200
+OUTBOX_BATCH = 500
 WITHDRAWN_PURPOSE = "consent_withdrawn"
 WITHDRAWN_KIND = "consent_withdrawn"  # rendered by bot.notifications.privacy
+BLANK = privacy_repo.BLANK
 # Roles whose holder is gone once their families are: retention anonymises them too.
 FAMILY_SIDE_ROLES = (Role.PARENT.value, Role.PARTICIPANT.value)
 
@@ -162,6 +173,18 @@ async def export(session: AsyncSession, actor: Actor | None, now: datetime) -> d
                 session, person.id
             )
         ],
+        # Tasks of a family's plan the person was named responsible for: which task, of which
+        # family, by when and how far it is. The plan's other texts are the family's case file.
+        "plan_tasks_responsible_for": [
+            {
+                "task_id": task.id,
+                "family_id": task.family_id,
+                "task": task.title,
+                "deadline": _when(task.due_date),
+                "status": task.status,
+            }
+            for task in await privacy_repo.tasks_responsible(session, person.id)
+        ],
         "audit": [
             {
                 "at": _when(entry.at),
@@ -203,16 +226,187 @@ def export_filename(today: date) -> str:
     return f"my_data_{today.isoformat()}.json"
 
 
+# --- withdrawal: texts elsewhere that quote the person -------------------------------------------
+
+_WORD = re.compile(r"\w+")
+# What Russian inflection adds to a name (Мария → Марии, Марией; Иван → Ивану, Иваном).
+_ENDINGS = set("аяоеёиыуюйьмх")
+_SOFT_END = set("аяоеёиыуйь")
+_RUNS = re.compile(r"—(?:[\s,;]*—)+")
+
+
+def name_words(names: Iterable[str]) -> set[str]:
+    """The words of the person's names worth looking for (casefolded; one letter is not)."""
+    return {
+        word.casefold()
+        for name in names
+        for word in _WORD.findall(name or "")
+        if len(word) >= 2 and not word.isdigit()
+    }
+
+
+def _names_the_person(word: str, words: set[str]) -> bool:
+    folded = word.casefold()
+    if folded in words:
+        return True
+    for name in words:
+        if len(name) < 4:
+            continue
+        stem = name[:-1] if name[-1] in _SOFT_END else name
+        rest = folded[len(stem) :]
+        if folded.startswith(stem) and 0 < len(rest) <= 3 and set(rest) <= _ENDINGS:
+            return True
+    return False
+
+
+def scrub(text: str, words: set[str]) -> str:
+    """The text with every word that names the person replaced by «—»."""
+    if not text or not words:
+        return text
+    replaced = _WORD.sub(
+        lambda m: BLANK if _names_the_person(m.group(0), words) else m.group(0), text
+    )
+    return _RUNS.sub(BLANK, replaced) if replaced != text else text
+
+
+async def _rewrite_quotes(session: AsyncSession, person_id: int) -> int:
+    """Before the person's links and names are gone: meeting texts and decisions that name them,
+    and messages (queued or kept) that carry their name or their files. Returns rows changed."""
+    display_name, typed = await privacy_repo.names_given(session, person_id)
+    words = name_words([display_name or "", *typed])
+    meetings = await privacy_repo.meetings_touching(session, person_id)
+    changed = 0
+    for meeting_id, planned_by, topic, note, facilitators in await privacy_repo.meeting_texts(
+        session, meetings
+    ):
+        values = {
+            name: new
+            for name, old in (("topic", topic), ("note", note), ("facilitators", facilitators))
+            if (new := scrub(old, words)) != old
+        }
+        if planned_by == person_id:
+            values["contact"] = BLANK  # "your contact for the participants": theirs
+        if values:
+            await privacy_repo.set_meeting_texts(session, meeting_id, **values)
+            changed += 1
+    decisions: dict[int, tuple[str, str]] = {}
+    for decision_id, what, who in await privacy_repo.decision_texts(session, meetings):
+        new_what, new_who = scrub(what, words), scrub(who, words)
+        if (new_what, new_who) != (what, who):
+            await privacy_repo.set_decision_texts(session, decision_id, new_what, new_who)
+            decisions[decision_id] = (new_what, new_who)
+            changed += 1
+    # A decision's reminder quotes what and who.
+    for row_id, _status, params in await privacy_repo.outbox_params(
+        session,
+        purposes=[meeting_decisions.DUE_PURPOSE],
+        object_type=meeting_decisions.OBJECT_DECISION,
+        object_ids=list(decisions),
+    ):
+        what, who = decisions.get(int(params.get("decision_id") or 0), (BLANK, BLANK))
+        await privacy_repo.rewrite_outbox_params(
+            session, row_id, {**params, "what": what, "who": who}
+        )
+        changed += 1
+    changed += await _rewrite_plans_and_maps(session, person_id, words)
+    # A concern alert names the mentor who recorded the visit; the alert itself must still go.
+    for row_id, _status, params in await privacy_repo.outbox_params(
+        session,
+        purposes=[concerns.PURPOSE],
+        object_type=concerns.OBJECT_TYPE,
+        object_ids=await privacy_repo.concerns_from_visits_by(session, person_id),
+    ):
+        if params.get("mentor") not in (None, BLANK):
+            await privacy_repo.rewrite_outbox_params(session, row_id, {**params, "mentor": BLANK})
+            changed += 1
+    # The coordinators' weekly digest lists idle mentors by name.
+    for row_id, _status, params in await privacy_repo.outbox_params(
+        session, purposes=[digest.PURPOSE]
+    ):
+        items = params.get("mentors") or []
+        cleaned = [
+            [BLANK, *item[1:]] if item and _is_their_name(str(item[0]), display_name) else item
+            for item in items
+        ]
+        if cleaned != items:
+            await privacy_repo.rewrite_outbox_params(
+                session, row_id, {**params, "mentors": cleaned}
+            )
+            changed += 1
+    # Copies of the media they handed in, queued to a mentor: not sent any more.
+    answered = await privacy_repo.weeks_answered_by(session, person_id)
+    for row_id, _status, params in await privacy_repo.outbox_params(
+        session,
+        purposes=[homework_review.COPY_PURPOSE],
+        object_type=homework_review.OBJECT_WEEK,
+        object_ids=list(answered),
+    ):
+        if any(params.get("file_id") in files for files in answered.values()):
+            await privacy_repo.rewrite_outbox_params(session, row_id, {}, cancel=True)
+            changed += 1
+    return changed
+
+
+async def _rewrite_plans_and_maps(session: AsyncSession, person_id: int, words: set[str]) -> int:
+    """In the plans and maps of the families around them (linked, a task they hold or added, a
+    map they drew): task texts, the closing summary and the names on maps lose their name's
+    words; queued reminders of a changed task carry the new title."""
+    if not words:
+        return 0
+    family_ids = await privacy_repo.families_touching(session, person_id)
+    changed = 0
+    retitled: list[int] = []
+    for task_id, texts in await privacy_repo.plan_task_texts(session, family_ids):
+        values = {
+            name: new
+            for name, old in texts.items()
+            if old is not None and (new := scrub(old, words)) != old
+        }
+        if values:
+            await privacy_repo.set_plan_task_texts(session, task_id, **values)
+            changed += 1
+            if "title" in values:
+                retitled.append(task_id)
+    for record_id, text in await privacy_repo.case_summaries(session, family_ids):
+        if (new := scrub(text, words)) != text:
+            await privacy_repo.set_case_summary(session, record_id, new)
+            changed += 1
+    for row_id, name in await privacy_repo.map_people_names(session, family_ids):
+        if (new := scrub(name, words)) != name:
+            await privacy_repo.set_map_person_name(session, row_id, new)
+            changed += 1
+    for row_id, _status, params in await privacy_repo.outbox_params(
+        session,
+        purposes=[case_plans.SOON_PURPOSE, case_plans.OVERDUE_PURPOSE],
+        object_type=case_plans.OBJECT_TASK,
+        object_ids=retitled,
+    ):
+        title = str(params.get("title") or "")
+        if (new := scrub(title, words)) != title:
+            await privacy_repo.rewrite_outbox_params(session, row_id, {**params, "title": new})
+            changed += 1
+    return changed
+
+
+def _is_their_name(listed: str, display_name: str | None) -> bool:
+    """A name in the digest: their profile name, maybe cut short with «…»."""
+    if not display_name or not listed:
+        return False
+    return listed == display_name or (listed.endswith("…") and display_name.startswith(listed[:-1]))
+
+
 # --- withdrawal -----------------------------------------------------------------------------------
 
 
 async def _anonymise(session: AsyncSession, person_id: int, now: datetime) -> int:
     """Everything that names the person or that they wrote; returns queued messages cancelled."""
+    await _rewrite_quotes(session, person_id)
     await privacy_repo.withdraw_consents(session, person_id, now)
     await privacy_repo.drop_roles_and_links(session, person_id)
     await privacy_repo.revoke_open_invitations(session, person_id, now)
     cancelled = await privacy_repo.cancel_and_blank_outbox(session, person_id)
     await privacy_repo.blank_what_they_wrote(session, person_id)
+    await privacy_repo.drop_responsibility(session, person_id)
     await privacy_repo.anonymise_person_row(session, person_id, now)
     return cancelled
 
@@ -315,3 +509,33 @@ async def anonymise_closed_batch(
         )
         log.info("retention: %s families, %s people anonymised", len(marked), len(gone))
     return len(ids), run
+
+
+# --- settled outbox rows --------------------------------------------------------------------------
+
+
+@dataclass
+class OutboxBlanking:
+    examined: int = 0
+    blanked: int = 0
+    last_id: int = 0
+
+
+async def blank_settled_outbox_batch(
+    session: AsyncSession,
+    now: datetime,
+    keep_days: int,
+    after_id: int = 0,
+    limit: int = OUTBOX_BATCH,
+) -> OutboxBlanking:
+    """One batch of messages settled more than `keep_days` ago (sent, failed for good, blocked,
+    cancelled) lose their parameters: names and texts are not kept once nobody will render
+    them. Key, purpose, object, status, times and error stay, so dedup and /deliveries work.
+    The caller commits each batch and passes `last_id` on, so a run reads each row once; on
+    PostgreSQL a second replica skips the rows this one holds."""
+    cutoff = now - timedelta(days=keep_days)
+    ids = await privacy_repo.settled_with_params(session, cutoff, after_id, limit)
+    blanked = await privacy_repo.blank_outbox_params(session, ids)
+    if blanked:
+        log.info("outbox: parameters of %s settled messages dropped", blanked)
+    return OutboxBlanking(len(ids), blanked, ids[-1] if ids else after_id)

@@ -43,7 +43,10 @@ from bot.db.models import (
     PersonRole,
     Role,
     SafetyConcern,
+    SocialMap,
+    SocialMapPerson,
     SrsResponse,
+    TieNature,
     Visit,
 )
 from bot.services.access import Action, Actor, authorize
@@ -183,10 +186,14 @@ class MeetingsFigures:
     srs_item_means: dict[str, float]
     srs_total_mean: float | None
     srs_under_concern: int
+    # Children with two or more social-map snapshots in the period, and the mean change in their
+    # supportive ties from the first of those snapshots to the last (None without such children).
+    maps_compared: int = 0
+    supportive_change_mean: float | None = None
 
     @property
     def empty(self) -> bool:
-        return not (self.held or self.participants or self.srs_responses)
+        return not (self.held or self.participants or self.srs_responses or self.maps_compared)
 
 
 @dataclass(frozen=True)
@@ -324,6 +331,7 @@ async def meetings(
     )
     srs_row = (await session.execute(srs_query)).one()
     responses = int(srs_row[0] or 0)
+    maps_compared, supportive_change = await _supportive_change(session, period, scope)
     return MeetingsFigures(
         held=held_count,
         families_with_meetings=families_with,
@@ -343,7 +351,59 @@ async def meetings(
         },
         srs_total_mean=float(srs_row[1]) if responses else None,
         srs_under_concern=int(srs_row[2] or 0),
+        maps_compared=maps_compared,
+        supportive_change_mean=supportive_change,
     )
+
+
+async def _supportive_change(
+    session: AsyncSession, period: Period, scope: Scope
+) -> tuple[int, float | None]:
+    """(children, mean change in supportive ties) between each child's first and last social-map
+    snapshot dated in the period, over children with at least two such snapshots."""
+    supportive = (
+        select(SocialMapPerson.map_id, func.count().label("n"))
+        .where(SocialMapPerson.nature == TieNature.SUPPORTIVE.value)
+        .group_by(SocialMapPerson.map_id)
+        .subquery()
+    )
+    child = (SocialMap.family_id, SocialMap.child_key)
+    snapshots = (
+        select(
+            SocialMap.family_id,
+            SocialMap.child_key,
+            func.coalesce(supportive.c.n, 0).label("n"),
+            func.row_number()
+            .over(partition_by=child, order_by=(SocialMap.taken_on, SocialMap.id))
+            .label("first"),
+            func.row_number()
+            .over(partition_by=child, order_by=(SocialMap.taken_on.desc(), SocialMap.id.desc()))
+            .label("last"),
+            func.count().over(partition_by=child).label("taken"),
+        )
+        .outerjoin(supportive, supportive.c.map_id == SocialMap.id)
+        .where(
+            SocialMap.taken_on >= period.start,
+            SocialMap.taken_on <= period.end,
+            scope.limit(SocialMap.family_id),
+        )
+        .subquery()
+    )
+    per_child = (
+        select(
+            (
+                func.sum(case((snapshots.c["last"] == 1, snapshots.c.n), else_=0))
+                - func.sum(case((snapshots.c["first"] == 1, snapshots.c.n), else_=0))
+            ).label("change")
+        )
+        .where(snapshots.c.taken >= 2)
+        .group_by(snapshots.c.family_id, snapshots.c.child_key)
+        .subquery()
+    )
+    children, mean = (
+        await session.execute(select(func.count(), func.avg(per_child.c.change)))
+    ).one()
+    return int(children or 0), float(mean) if children else None
 
 
 def _active_family(period: Period, scope: Scope) -> ColumnElement[bool]:

@@ -29,6 +29,7 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str]] = {
     "invitations": ("Открытых приглашений: 1", R, R, R, A, A),
     "families": ("Семьи: 2", R, R, R, A, A),
     "meetings": ("Ближайшие сетевые встречи: 1", R, R, R, A, A),
+    "map": ("Карта социальных связей\nЧей это ребёнок?", R, R, R, A, A),
     "stats": ("📊 Показатели\nЗа какой период?", R, R, R, A, A),
     "report": ("📄 Отчёт по показателям\nЗа какой период?", R, R, R, A, A),
     "export": ("📦 Выгрузка данных\nЗа какой период?", R, R, R, A, A),
@@ -36,6 +37,7 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str]] = {
     "visit": (R, "Визит: Ивановы\nКогда он был?", R, R, A, A),
     "myvisits": (R, "Визитов пока нет.", R, R, A, A),
     "programmes": ("Программы: выберите семью.", "Программы: выберите семью.", R, R, A, A),
+    "plan": ("Планы сопровождения: выберите семью.",) * 2 + (R, R, A, A),
     "progress": (
         "ход — в /programmes",
         "ход — в /programmes",

@@ -6,7 +6,15 @@ from datetime import date
 
 from sqlalchemy import select
 
-from bot.db.models import AuditEntry, Family, FamilyLink, OutboxMessage, Role, Visit
+from bot.db.models import (
+    AuditEntry,
+    Family,
+    FamilyLink,
+    OutboxMessage,
+    Role,
+    SocialMap,
+    Visit,
+)
 from tests.conftest import ADMIN_ID
 from tests.faketg import FakeUser
 from tests.harness import BotHarness
@@ -46,6 +54,12 @@ async def open_card(user: FakeUser, family_name: str) -> str:
     await user.send_command("families")
     await user.press(next(t for t in user.last().button_texts() if t.startswith(family_name)))
     return user.last_text()
+
+
+async def finish_closing(user: FakeUser) -> None:
+    """The closing's last steps (the final meeting and the summary), skipped."""
+    await user.press("➡️ Итоговой встречи не было")
+    await user.press("🔒 Закрыть без итога")
 
 
 async def audit_rows(app: BotHarness, action: str) -> list[AuditEntry]:
@@ -217,8 +231,19 @@ async def test_close_with_each_reason_and_reopen(app: BotHarness) -> None:
                 await admin.send_photo()
                 assert "примечание текстом" in admin.last_text()
             await admin.send_text(note)
+        if code == "moved":  # the final meeting's date and a summary, kept on the card
+            assert "Когда она была?" in admin.last_text()
+            await admin.send_text("24.11.2026")
+            assert "Итоговая встреча уже должна была пройти" in admin.last_text()
+            await admin.press("21.11.2026")
+            await admin.send_text("Семья устроилась на новом месте")
+        else:
+            await finish_closing(admin)
         text = admin.last_text()
         assert "Случай закрыт" in text
+        assert "Этап: закрыт" in text
+        assert ("Итоговая встреча: 21.11.2026" in text) == (code == "moved")
+        assert ("Итог: Семья устроилась на новом месте" in text) == (code == "moved")
         assert f"Статус: случай закрыт 23.11.2026 — {label}" in text
         assert (f"Примечание: {note}" in text) == (note is not None)
         assert "🔓 Открыть случай снова" in admin.last().button_texts()
@@ -258,6 +283,7 @@ async def test_closed_families_are_hidden_unless_asked(app: BotHarness) -> None:
     await admin.press("🔒 Закрыть случай")
     await admin.press("семья переехала")
     await admin.press("🔒 Закрыть без примечания")
+    await finish_closing(admin)
     await admin.send_command("families")
     buttons = admin.last().button_texts()
     assert "Семьи: 1" in admin.last_text()
@@ -440,6 +466,11 @@ async def test_double_taps_change_things_once(app: BotHarness) -> None:
     close = next(b for b in form.buttons() if b["text"] == "🔒 Закрыть без примечания")
     await admin.press_forged(close["callback_data"], form.message_id)
     await admin.press_forged(close["callback_data"], form.message_id)
+    await admin.press("➡️ Итоговой встречи не было")
+    form = admin.last()
+    close = next(b for b in form.buttons() if b["text"] == "🔒 Закрыть без итога")
+    await admin.press_forged(close["callback_data"], form.message_id)
+    await admin.press_forged(close["callback_data"], form.message_id)
     assert "Статус: случай закрыт" in admin.last_text()
     await app.deliver()
     assert len([t for t in peter.texts() if "закреплена семья" in t]) == 1
@@ -447,3 +478,59 @@ async def test_double_taps_change_things_once(app: BotHarness) -> None:
     assert len(await audit_rows(app, "family.level")) == 1
     assert len(await audit_rows(app, "family.close")) == 1
     assert await links(app, family_id, "mentor") == [(await app.actor(2001)).person_id]
+
+
+async def test_the_card_opens_the_childs_social_map_for_coordinators(app: BotHarness) -> None:
+    admin = await app.admin(ADMIN_ID)
+    family_id = await app.add_family(ADMIN_ID, "Ивановы")
+    await app.add_family(ADMIN_ID, "Петровы")
+    peter = await mentor(app, 2001, "Пётр")
+    async with app.sessionmaker.begin() as session:
+        person = await app.actor(2001)
+        session.add(
+            FamilyLink(
+                family_id=family_id,
+                person_id=person.person_id,
+                kind="mentor",
+                created_at=app.clock.now(),
+            )
+        )
+    await open_card(admin, "Ивановы")
+    assert {"📋 План", "🗺 Карта связей"} <= set(admin.last().button_texts())
+    await admin.press("🗺 Карта связей")
+    assert "Ивановы" in admin.last_text()  # straight to the family's children, no family list
+    await admin.send_text("Маша")
+    await admin.press("🆕 Начать карту")
+    async with app.sessionmaker() as session:
+        maps = (await session.execute(select(SocialMap.family_id, SocialMap.child_name))).all()
+    assert [tuple(row) for row in maps] == [(family_id, "Маша")]
+
+    # Maps are coordinators' work: a mentor's card has the plan, not the map.
+    await peter.send_command("start")
+    await peter.press("👪 Мои семьи")
+    await peter.press("Ивановы")
+    buttons = set(peter.last().button_texts())
+    assert "📋 План" in buttons and "🗺 Карта связей" not in buttons
+    # A closed case has no map button.
+    await open_card(admin, "Ивановы")
+    await admin.press("🔒 Закрыть случай")
+    await admin.press("снята с учёта по улучшению")
+    await admin.press("🔒 Закрыть без примечания")
+    await finish_closing(admin)
+    assert "🔓 Открыть случай снова" in admin.last().button_texts()
+    assert "🗺 Карта связей" not in admin.last().button_texts()
+
+
+async def test_the_menu_opens_the_plans_for_coordinators_and_mentors(app: BotHarness) -> None:
+    admin = await app.admin(ADMIN_ID)
+    family_id = await app.add_family(ADMIN_ID, "Ивановы")
+    peter = await mentor(app, 2001, "Пётр")
+    parent = await app.joined(3001, await app.invitation(ADMIN_ID, Role.PARENT, family_id))
+    for user in (admin, peter):
+        await user.send_command("start")
+        assert "📋 Планы" in user.last().button_texts()
+        await user.press("📋 Планы")
+        assert "📋 Планы" not in user.last().button_texts()  # the plans' family list
+    assert any(t.startswith("Ивановы") for t in admin.last().button_texts())
+    await parent.send_command("start")
+    assert "📋 Планы" not in parent.last().button_texts()

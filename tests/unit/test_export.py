@@ -14,7 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.content import Content
 from bot.db.engine import create_sessionmaker
-from bot.db.models import AuditEntry, HomeworkAnswer, HomeworkWeek, Role
+from bot.db.models import (
+    AuditEntry,
+    CaseRecord,
+    HomeworkAnswer,
+    HomeworkWeek,
+    PlanTask,
+    Role,
+    SocialMap,
+    SocialMapPerson,
+)
 from bot.i18n import Translator, create_i18n
 from bot.services.access import Actor
 from bot.services.errors import AccessDenied
@@ -22,7 +31,7 @@ from bot.services.export import SHEETS, ExportSummary, export_filename, write_wo
 from bot.services.stats import Period, Scope
 from bot.services.xlsx import XlsxWriter
 from tests.factories import make_person
-from tests.unit.test_stats import MSK, NOVEMBER, NOW, at, build
+from tests.unit.test_stats import MSK, NOVEMBER, NOW, World, at, build
 
 CONTENT = Content()
 I18N = create_i18n("ru")
@@ -35,6 +44,8 @@ EXPECTED_ROWS = {
     "participants": 8,
     "srs": 3,
     "concerns": 3,
+    "plan_tasks": 3,  # open, done and not done in November; not the October one or F6's
+    "social_maps": 3,  # two people on the 3 November snapshot, the empty 20 November one
 }
 
 
@@ -74,6 +85,68 @@ async def _export(
     )
 
 
+async def _plans_and_maps(session: AsyncSession, world: World) -> None:
+    """F1's plan: open (its mentor responsible), done on 10 November («школа»), not done on
+    12 November (nobody), done in October (outside), added in December (outside); an open task
+    of F6, closed in May (outside). F2 has its plan approved; F3, closed on 5 November, had its
+    final meeting on the 4th. Saša's map in F1: 1 October (outside), 3 November with two
+    people, 20 November with nobody."""
+    f1, f2, f3, f6 = (world.families[name] for name in ("F1", "F2", "F3", "F6"))
+    for family_id, title, status, changed, responsible_id, text, created in (
+        (f1, "Оформить пособие", "planned", None, world.mentor1.person_id, None, 10),
+        (f1, "Записать в кружок", "done", date(2026, 11, 10), None, "школа", 10),
+        (f1, "Сходить к врачу", "not_done", date(2026, 11, 12), None, None, 10),
+        (f1, "Старая задача", "done", date(2026, 10, 5), None, None, 1),
+        (f1, "Новая задача", "planned", None, None, None, 62),
+        (f6, "Задача закрытой семьи", "planned", None, None, None, 1),
+    ):
+        session.add(
+            PlanTask(
+                family_id=family_id,
+                title=title,
+                responsible_id=responsible_id,
+                responsible_text=text,
+                due_date=date(2026, 11, 20),
+                status=status,
+                status_at=at(changed) if changed else None,
+                status_note="заболели" if status == "not_done" else None,
+                created_at=at(date(2026, 10, 1)) + timedelta(days=created),
+            )
+        )
+    session.add(CaseRecord(family_id=f2, stage="plan_approved", stage_at=at(date(2026, 2, 1))))
+    session.add(
+        CaseRecord(
+            family_id=f3,
+            stage="closed",
+            stage_at=at(date(2026, 11, 5)),
+            final_meeting_date=date(2026, 11, 4),
+            final_summary="итог",
+        )
+    )
+    for day, people in ((date(2026, 10, 1), 1), (date(2026, 11, 3), 2), (date(2026, 11, 20), 0)):
+        snapshot = SocialMap(
+            family_id=f1, child_name="Саша", child_key="саша", taken_on=day, created_at=at(day)
+        )
+        session.add(snapshot)
+        await session.flush()
+        for key, name, relation, circle, nature in (
+            ("k-mum", "Мама", "mother", 1, "supportive"),
+            ("k-kolya", "Коля", "friend", 2, "conflictual"),
+        )[:people]:
+            session.add(
+                SocialMapPerson(
+                    map_id=snapshot.id,
+                    key=key,
+                    name=name,
+                    relation=relation,
+                    circle=circle,
+                    nature=nature,
+                    created_at=at(day),
+                )
+            )
+    await session.flush()
+
+
 def _rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     book = load_workbook(path)
     return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in book}
@@ -86,6 +159,7 @@ def _workbooks_in(directory: Path) -> list[Path]:
 async def _built(session: AsyncSession) -> Actor:
     world = await build(session)
     await _answers(session)
+    await _plans_and_maps(session, world)
     await session.commit()
     return world.boss
 
@@ -107,6 +181,8 @@ async def test_every_sheet_has_the_period_rows_in_russian(
         "Участники",
         "SRS",
         "Тревоги",
+        "Задачи планов",
+        "Карты связей",
     ]
     for sheet, (title, rows) in zip(SHEETS, sheets.items(), strict=True):
         assert len(rows) - 1 == EXPECTED_ROWS[sheet.code], title
@@ -118,6 +194,10 @@ async def test_every_sheet_has_the_period_rows_in_russian(
     assert by_name["F3"][6] == "снята с учёта по улучшению"
     assert by_name["F3"][5] == datetime(2026, 11, 5, 15, 0)  # 12:00 UTC is 15:00 in Moscow
     assert by_name["F1"][2] == CONTENT.category_label("tzhs", "ru")
+    assert families[0][8:] == ("Этап случая", "Итоговая встреча")
+    assert by_name["F1"][8:] == ("обращение и диагностика", None)
+    assert by_name["F2"][8:] == ("план утверждён", None)
+    assert by_name["F3"][8:] == ("закрыт", datetime(2026, 11, 4))
 
 
 async def test_english_headers_labels_and_local_dates(
@@ -167,6 +247,68 @@ async def test_english_headers_labels_and_local_dates(
     concerns = [[c.value for c in row] for row in book["Concerns"].iter_rows()]
     assert sorted((row[8] for row in concerns[1:]), key=lambda m: m or 0) == [None, 30, 90]
 
+    tasks = [[c.value for c in row] for row in book["Plan tasks"].iter_rows()]
+    assert tasks[0] == [
+        "Task id",
+        "Family id",
+        "Family",
+        "Task",
+        "Status",
+        "Responsible",
+        "Deadline",
+        "Added",
+        "Done",
+        "Not done",
+        "Why not done",
+    ]
+    assert [row[3:] for row in tasks[1:]] == [
+        [
+            "Оформить пособие",
+            "planned",
+            "mentor",
+            datetime(2026, 11, 20),
+            datetime(2026, 10, 11, 15, 0),
+            None,
+            None,
+            None,
+        ],
+        [
+            "Записать в кружок",
+            "done",
+            "written in words",  # the kind, never the typed words
+            datetime(2026, 11, 20),
+            datetime(2026, 10, 11, 15, 0),
+            datetime(2026, 11, 10, 15, 0),
+            None,
+            None,
+        ],
+        [
+            "Сходить к врачу",
+            "not done",
+            "not assigned",
+            datetime(2026, 11, 20),
+            datetime(2026, 10, 11, 15, 0),
+            None,
+            datetime(2026, 11, 12, 15, 0),
+            "заболели",
+        ],
+    ]
+    maps = [[c.value for c in row] for row in book["Social maps"].iter_rows()]
+    assert maps[0][2:] == [
+        "Snapshot date",
+        "Child",
+        "Person id",
+        "Name",
+        "Relation",
+        "Circle",
+        "Tie",
+    ]
+    assert [row[2:] for row in maps[1:]] == [
+        [datetime(2026, 11, 3), "Саша", "k-mum", "Мама", "mother", 1, "supportive"],
+        [datetime(2026, 11, 3), "Саша", "k-kolya", "Коля", "friend", 2, "conflictual"],
+        [datetime(2026, 11, 20), "Саша", None, None, None, None, None],
+    ]
+
 
 async def test_an_empty_period_gives_headers_only(
     engine: AsyncEngine, session: AsyncSession, tmp_path: Path
@@ -179,7 +321,7 @@ async def test_an_empty_period_gives_headers_only(
     for title, rows in _rows(summary.path).items():
         assert len(rows) == 1, title
     book = load_workbook(summary.path)
-    assert book["Семьи"].auto_filter.ref == "A1:H1"
+    assert book["Семьи"].auto_filter.ref == "A1:J1"
     assert book["Семьи"].freeze_panes == "A2"
 
 

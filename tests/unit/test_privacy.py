@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
     AuditEntry,
+    CaseRecord,
     Consent,
     Enrollment,
     Family,
@@ -24,7 +25,10 @@ from bot.db.models import (
     OutboxMessage,
     Person,
     PersonRole,
+    PlanTask,
     Role,
+    SocialMap,
+    SocialMapPerson,
     SrsResponse,
     Visit,
 )
@@ -375,3 +379,129 @@ def test_retention_cutoff_on_a_leap_day() -> None:
     leap = datetime(2028, 2, 29, 12, tzinfo=UTC)
     assert privacy.retention_cutoff(leap, 5) == datetime(2023, 2, 28, 12, tzinfo=UTC)
     assert privacy.retention_cutoff(NOW, 5).year == 2021
+
+
+async def test_retention_blanks_plans_and_maps_and_keeps_their_counts(
+    session: AsyncSession,
+) -> None:
+    old = await _closed_family(session, "Старые", NOW - timedelta(days=6 * 365))
+    kept = await _closed_family(session, "Открытые", None)
+    for family_id in (old, kept):
+        for title, status, note, responsible in (
+            ("Школа для Маши", "done", None, None),
+            ("Кружок", "not_done", "Маша болела", "бабушка Нина"),
+        ):
+            session.add(
+                PlanTask(
+                    family_id=family_id,
+                    title=title,
+                    criteria="ходит",
+                    family_part="мама водит",
+                    specialists_part="договориться",
+                    responsible_text=responsible,
+                    due_date=date(2019, 6, 1),
+                    status=status,
+                    status_note=note,
+                    created_at=datetime(2019, 5, 1, tzinfo=UTC),
+                )
+            )
+        session.add(
+            CaseRecord(
+                family_id=family_id,
+                stage="closed",
+                stage_at=datetime(2019, 7, 1, tzinfo=UTC),
+                final_meeting_date=date(2019, 7, 1),
+                final_summary="Маша дома",
+            )
+        )
+        for child, day in (("Маша", 1), ("Петя", 2), ("Маша", 3)):
+            snapshot = SocialMap(
+                family_id=family_id,
+                child_name=child,
+                child_key=child.casefold(),
+                taken_on=date(2019, 5, day),
+                created_at=datetime(2019, 5, day, tzinfo=UTC),
+            )
+            session.add(snapshot)
+            await session.flush()
+            session.add(
+                SocialMapPerson(
+                    map_id=snapshot.id,
+                    key="k1",
+                    name="бабушка Нина",
+                    relation="grandmother",
+                    circle=1,
+                    nature="supportive",
+                    created_at=datetime(2019, 5, day, tzinfo=UTC),
+                )
+            )
+    await session.flush()
+
+    await privacy.anonymise_closed_batch(session, NOW, 5)
+    await session.flush()
+    session.expunge_all()
+
+    def task_row(t: PlanTask) -> tuple[object, ...]:
+        return (
+            t.title,
+            t.criteria,
+            t.family_part,
+            t.specialists_part,
+            t.responsible_text,
+            t.status,
+            t.status_note,
+            t.due_date,
+        )
+
+    tasks = [
+        task_row(t)
+        for t in await session.scalars(
+            select(PlanTask).where(PlanTask.family_id == old).order_by(PlanTask.id)
+        )
+    ]
+    assert tasks == [
+        ("—", None, None, None, None, "done", None, date(2019, 6, 1)),
+        ("—", None, None, None, "—", "not_done", "—", date(2019, 6, 1)),
+    ]
+    record = await session.scalar(select(CaseRecord).where(CaseRecord.family_id == old))
+    assert record is not None
+    assert (record.stage, record.final_meeting_date, record.final_summary) == (
+        "closed",
+        date(2019, 7, 1),
+        "—",
+    )
+    maps = [
+        (m.child_name, m.child_key, m.taken_on.day)
+        for m in await session.scalars(
+            select(SocialMap).where(SocialMap.family_id == old).order_by(SocialMap.id)
+        )
+    ]
+    assert maps == [("#1", "#1", 1), ("#2", "#2", 2), ("#1", "#1", 3)]  # still grouped per child
+    names = {
+        (p.name, p.relation, p.key, p.circle)
+        for p in await session.scalars(
+            select(SocialMapPerson)
+            .join(SocialMap, SocialMap.id == SocialMapPerson.map_id)
+            .where(SocialMap.family_id == old)
+        )
+    }
+    assert names == {("grandmother", "grandmother", "k1", 1)}
+    # The open family is untouched.
+    untouched = await session.scalars(select(PlanTask.title).where(PlanTask.family_id == kept))
+    assert sorted(untouched) == ["Кружок", "Школа для Маши"]
+    assert {
+        m.child_name
+        for m in await session.scalars(select(SocialMap).where(SocialMap.family_id == kept))
+    } == {"Маша", "Петя"}
+    assert {
+        p.name
+        for p in await session.scalars(
+            select(SocialMapPerson)
+            .join(SocialMap, SocialMap.id == SocialMapPerson.map_id)
+            .where(SocialMap.family_id == kept)
+        )
+    } == {"бабушка Нина"}
+    summary = await session.scalar(
+        select(CaseRecord.final_summary).where(CaseRecord.family_id == kept)
+    )
+    assert summary == "Маша дома"

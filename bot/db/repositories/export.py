@@ -11,19 +11,27 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 from sqlalchemy.types import NullType
 
 from bot.db.models import (
+    CaseRecord,
     Enrollment,
     Family,
+    FamilyLink,
     HomeworkAnswer,
     HomeworkWeek,
     Meeting,
     MeetingParticipant,
     Person,
+    PersonRole,
+    PlanTask,
+    PlanTaskStatus,
+    Role,
     SafetyConcern,
+    SocialMap,
+    SocialMapPerson,
     SrsResponse,
     Visit,
 )
@@ -37,8 +45,16 @@ def _raw(*columns: Any) -> Select[*tuple[Any, ...]]:
 Limit = Callable[[Any], ColumnElement[bool]]
 
 
+def _family_active(begin: datetime, finish: datetime) -> Any:
+    """Registered before the period's end, not closed before its start."""
+    return and_(
+        Family.created_at < finish, or_(Family.closed_at.is_(None), Family.closed_at >= begin)
+    )
+
+
 def families(begin: datetime, finish: datetime, limit: Limit) -> Select[*tuple[Any, ...]]:
-    """Families active in the period: registered before its end, not closed before its start."""
+    """Families active in the period, with their case's stage (none recorded: the first) and
+    the final meeting's day."""
     return (
         _raw(
             Family.id,
@@ -49,12 +65,11 @@ def families(begin: datetime, finish: datetime, limit: Limit) -> Select[*tuple[A
             Family.closed_at,
             Family.closed_reason,
             Family.closed_note,
+            CaseRecord.stage,
+            CaseRecord.final_meeting_date,
         )
-        .where(
-            Family.created_at < finish,
-            or_(Family.closed_at.is_(None), Family.closed_at >= begin),
-            limit(Family.id),
-        )
+        .outerjoin(CaseRecord, CaseRecord.family_id == Family.id)
+        .where(_family_active(begin, finish), limit(Family.id))
         .order_by(Family.id)
     )
 
@@ -247,4 +262,95 @@ def concerns(begin: datetime, finish: datetime, limit: Limit) -> Select[*tuple[A
             limit(SafetyConcern.family_id),
         )
         .order_by(SafetyConcern.id)
+    )
+
+
+# How a task's responsible one stands to the family: a link kind (curator, mentor, parent),
+# "coordinator", "person" (someone in the bot no longer linked), "text" (a few typed words).
+RESPONSIBLE_COORDINATOR, RESPONSIBLE_PERSON, RESPONSIBLE_TEXT = "coordinator", "person", "text"
+
+
+def _responsible_kind() -> Any:
+    link = (
+        select(func.min(FamilyLink.kind))
+        .where(
+            FamilyLink.family_id == PlanTask.family_id,
+            FamilyLink.person_id == PlanTask.responsible_id,
+        )
+        .correlate(PlanTask)
+        .scalar_subquery()
+    )
+    coordinator = (
+        select(PersonRole.person_id)
+        .where(
+            PersonRole.person_id == PlanTask.responsible_id,
+            PersonRole.role == Role.COORDINATOR.value,
+        )
+        .correlate(PlanTask)
+        .exists()
+    )
+    return case(
+        (
+            PlanTask.responsible_id.is_not(None),
+            func.coalesce(
+                link,
+                case(
+                    (coordinator, literal(RESPONSIBLE_COORDINATOR)),
+                    else_=literal(RESPONSIBLE_PERSON),
+                ),
+            ),
+        ),
+        (PlanTask.responsible_text.is_not(None), literal(RESPONSIBLE_TEXT)),
+        else_=None,
+    )
+
+
+def plan_tasks(begin: datetime, finish: datetime, limit: Limit) -> Select[*tuple[Any, ...]]:
+    """Tasks of the plans of families active in the period that were in play in it: added
+    before its end and still open, or done / not done since its start. Who is responsible is
+    given as a kind, never as a name or the typed words."""
+    open_statuses = (PlanTaskStatus.PLANNED.value, PlanTaskStatus.IN_PROGRESS.value)
+    return (
+        _raw(
+            PlanTask.id,
+            PlanTask.family_id,
+            Family.name,
+            PlanTask.title,
+            PlanTask.status,
+            _responsible_kind(),
+            PlanTask.due_date,
+            PlanTask.created_at,
+            PlanTask.status_at,
+            PlanTask.status_note,
+        )
+        .join(Family, Family.id == PlanTask.family_id)
+        .where(
+            _family_active(begin, finish),
+            PlanTask.created_at < finish,
+            or_(PlanTask.status.in_(open_statuses), PlanTask.status_at >= begin),
+            limit(PlanTask.family_id),
+        )
+        .order_by(PlanTask.id)
+    )
+
+
+def social_maps(start: date, end: date, limit: Limit) -> Select[*tuple[Any, ...]]:
+    """People on the snapshots of children's social maps dated in the period, one row each (a
+    snapshot with nobody on it: one row without a person). The person id is the hidden key kept
+    across copies of a map, so a person is followed from snapshot to snapshot."""
+    return (
+        _raw(
+            SocialMap.id,
+            SocialMap.family_id,
+            SocialMap.taken_on,
+            SocialMap.child_name,
+            SocialMapPerson.key,
+            SocialMapPerson.name,
+            SocialMapPerson.relation,
+            SocialMapPerson.circle,
+            SocialMapPerson.nature,
+        )
+        .outerjoin(SocialMapPerson, SocialMapPerson.map_id == SocialMap.id)
+        .where(SocialMap.taken_on >= start, SocialMap.taken_on <= end, limit(SocialMap.family_id))
+        .order_by(SocialMap.id, SocialMapPerson.circle, SocialMapPerson.id)
     )

@@ -7,11 +7,12 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Text, case, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
     AuditEntry,
+    CaseRecord,
     Consent,
     Enrollment,
     Family,
@@ -28,12 +29,24 @@ from bot.db.models import (
     OutboxStatus,
     Person,
     PersonRole,
+    PlanTask,
+    SafetyConcern,
+    SocialMap,
+    SocialMapPerson,
     SrsResponse,
     Visit,
 )
 
 BLANK = "—"
 QUEUED = (OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value)
+# Settled rows: nothing will render them again, only their key (dedup) and status (/deliveries)
+# are read.
+SETTLED = (
+    OutboxStatus.SENT.value,
+    OutboxStatus.FAILED.value,
+    OutboxStatus.BLOCKED.value,
+    OutboxStatus.CANCELLED.value,
+)
 
 
 def _rows(result: Any) -> int:
@@ -116,6 +129,16 @@ async def participations_of(
     return [(participant, meeting, srs) for participant, meeting, srs in rows]
 
 
+async def tasks_responsible(session: AsyncSession, person_id: int) -> list[PlanTask]:
+    """Plan tasks the person is named responsible for (by their id, not by typed words)."""
+    rows = await session.scalars(
+        select(PlanTask)
+        .where(PlanTask.responsible_id == person_id)
+        .order_by(PlanTask.due_date, PlanTask.id)
+    )
+    return list(rows)
+
+
 async def audit_of(session: AsyncSession, person_id: int) -> list[AuditEntry]:
     rows = await session.scalars(
         select(AuditEntry).where(AuditEntry.actor_id == person_id).order_by(AuditEntry.id)
@@ -170,6 +193,246 @@ async def cancel_and_blank_outbox(session: AsyncSession, person_id: int) -> int:
     )
     await _run(session, update(OutboxMessage).where(theirs | naming_them).values(params={}))
     return cancelled
+
+
+def _params_kept() -> Any:
+    """The row still holds parameters ({} once blanked). Compared as text: PostgreSQL's json
+    has no equality operator."""
+    return cast(OutboxMessage.params, Text) != "{}"
+
+
+async def names_given(session: AsyncSession, person_id: int) -> tuple[str | None, list[str]]:
+    """The person's profile name, and every name a coordinator typed for them on a meeting
+    list."""
+    person = await session.scalar(select(Person.display_name).where(Person.id == person_id))
+    typed = await session.scalars(
+        select(MeetingParticipant.name).where(MeetingParticipant.person_id == person_id)
+    )
+    return person, [name for name in typed if name]
+
+
+async def meetings_touching(session: AsyncSession, person_id: int) -> list[int]:
+    """Meetings whose texts may quote the person: those they were on the list of, those of
+    families they are linked to, those they planned or recorded a decision of."""
+    families = select(FamilyLink.family_id).where(FamilyLink.person_id == person_id)
+    on_list = select(MeetingParticipant.meeting_id).where(MeetingParticipant.person_id == person_id)
+    decided = select(MeetingDecision.meeting_id).where(MeetingDecision.created_by_id == person_id)
+    rows = await session.scalars(
+        select(Meeting.id)
+        .where(
+            or_(
+                Meeting.id.in_(on_list),
+                Meeting.family_id.in_(families),
+                Meeting.created_by_id == person_id,
+                Meeting.id.in_(decided),
+            )
+        )
+        .order_by(Meeting.id)
+    )
+    return [int(x) for x in rows]
+
+
+async def meeting_texts(
+    session: AsyncSession, meeting_ids: Collection[int]
+) -> list[tuple[int, int | None, str, str, str]]:
+    """(id, planned by, topic, note, facilitators) of these meetings."""
+    if not meeting_ids:
+        return []
+    rows = await session.execute(
+        select(Meeting.id, Meeting.created_by_id, Meeting.topic, Meeting.note, Meeting.facilitators)
+        .where(Meeting.id.in_(list(meeting_ids)))
+        .order_by(Meeting.id)
+    )
+    return [tuple(row) for row in rows.all()]  # type: ignore[misc]
+
+
+async def decision_texts(
+    session: AsyncSession, meeting_ids: Collection[int]
+) -> list[tuple[int, str, str]]:
+    """(id, what, who) of these meetings' decisions."""
+    if not meeting_ids:
+        return []
+    rows = await session.execute(
+        select(MeetingDecision.id, MeetingDecision.what, MeetingDecision.who)
+        .where(MeetingDecision.meeting_id.in_(list(meeting_ids)))
+        .order_by(MeetingDecision.id)
+    )
+    return [tuple(row) for row in rows.all()]  # type: ignore[misc]
+
+
+async def set_meeting_texts(session: AsyncSession, meeting_id: int, **values: str) -> None:
+    await _run(session, update(Meeting).where(Meeting.id == meeting_id).values(**values))
+
+
+async def set_decision_texts(session: AsyncSession, decision_id: int, what: str, who: str) -> None:
+    await _run(
+        session,
+        update(MeetingDecision).where(MeetingDecision.id == decision_id).values(what=what, who=who),
+    )
+
+
+PLAN_TEXTS = (
+    "title",
+    "criteria",
+    "family_part",
+    "specialists_part",
+    "responsible_text",
+    "status_note",
+)
+
+
+async def families_touching(session: AsyncSession, person_id: int) -> list[int]:
+    """Families whose plans and maps may quote the person: those they are linked to, those
+    with a task they are responsible for or added, those with a map they drew."""
+    linked = select(FamilyLink.family_id).where(FamilyLink.person_id == person_id)
+    tasks = select(PlanTask.family_id).where(
+        or_(PlanTask.responsible_id == person_id, PlanTask.created_by_id == person_id)
+    )
+    maps = select(SocialMap.family_id).where(SocialMap.created_by_id == person_id)
+    rows = await session.scalars(
+        select(Family.id)
+        .where(or_(Family.id.in_(linked), Family.id.in_(tasks), Family.id.in_(maps)))
+        .order_by(Family.id)
+    )
+    return [int(x) for x in rows]
+
+
+async def plan_task_texts(
+    session: AsyncSession, family_ids: Collection[int]
+) -> list[tuple[int, dict[str, str | None]]]:
+    """(id, {field: text}) of the free-text fields of these families' plan tasks."""
+    if not family_ids:
+        return []
+    columns = [getattr(PlanTask, name) for name in PLAN_TEXTS]
+    rows = await session.execute(
+        select(PlanTask.id, *columns)
+        .where(PlanTask.family_id.in_(list(family_ids)))
+        .order_by(PlanTask.id)
+    )
+    return [(int(row[0]), dict(zip(PLAN_TEXTS, row[1:], strict=True))) for row in rows.all()]
+
+
+async def set_plan_task_texts(session: AsyncSession, task_id: int, **values: str | None) -> None:
+    await _run(session, update(PlanTask).where(PlanTask.id == task_id).values(**values))
+
+
+async def case_summaries(
+    session: AsyncSession, family_ids: Collection[int]
+) -> list[tuple[int, str]]:
+    """(case record id, closing summary) of these families' cases that have one."""
+    if not family_ids:
+        return []
+    rows = await session.execute(
+        select(CaseRecord.id, CaseRecord.final_summary)
+        .where(CaseRecord.family_id.in_(list(family_ids)), CaseRecord.final_summary.is_not(None))
+        .order_by(CaseRecord.id)
+    )
+    return [(int(i), str(text)) for i, text in rows.all()]
+
+
+async def set_case_summary(session: AsyncSession, record_id: int, summary: str) -> None:
+    await _run(
+        session,
+        update(CaseRecord).where(CaseRecord.id == record_id).values(final_summary=summary),
+    )
+
+
+async def map_people_names(
+    session: AsyncSession, family_ids: Collection[int]
+) -> list[tuple[int, str]]:
+    """(id, name) of the people on these families' social maps, every snapshot."""
+    if not family_ids:
+        return []
+    maps = select(SocialMap.id).where(SocialMap.family_id.in_(list(family_ids)))
+    rows = await session.execute(
+        select(SocialMapPerson.id, SocialMapPerson.name)
+        .where(SocialMapPerson.map_id.in_(maps))
+        .order_by(SocialMapPerson.id)
+    )
+    return [(int(i), str(name)) for i, name in rows.all()]
+
+
+async def set_map_person_name(session: AsyncSession, row_id: int, name: str) -> None:
+    await _run(
+        session, update(SocialMapPerson).where(SocialMapPerson.id == row_id).values(name=name)
+    )
+
+
+async def drop_responsibility(session: AsyncSession, person_id: int) -> int:
+    """Tasks they were responsible for lose the link (the curator and mentors are reminded)."""
+    return await _run(
+        session,
+        update(PlanTask).where(PlanTask.responsible_id == person_id).values(responsible_id=None),
+    )
+
+
+async def concerns_from_visits_by(session: AsyncSession, person_id: int) -> list[int]:
+    rows = await session.scalars(
+        select(SafetyConcern.id)
+        .join(Visit, Visit.id == SafetyConcern.visit_id)
+        .where(Visit.mentor_id == person_id)
+    )
+    return [int(x) for x in rows]
+
+
+async def weeks_answered_by(session: AsyncSession, person_id: int) -> dict[int, set[str]]:
+    """Week id -> file ids of the media the person handed in that week."""
+    rows = await session.execute(
+        select(HomeworkAnswer.homework_week_id, HomeworkAnswer.file_id).where(
+            HomeworkAnswer.person_id == person_id, HomeworkAnswer.file_id.is_not(None)
+        )
+    )
+    found: dict[int, set[str]] = {}
+    for week_id, file_id in rows.all():
+        found.setdefault(int(week_id), set()).add(str(file_id))
+    return found
+
+
+async def outbox_params(
+    session: AsyncSession,
+    *,
+    purposes: Collection[str],
+    object_type: str | None = None,
+    object_ids: Collection[int] | None = None,
+) -> list[tuple[int, str, dict[str, Any]]]:
+    """(id, status, params) of rows of these purposes (about these objects) that still hold
+    parameters, whatever their status."""
+    if object_ids is not None and not object_ids:
+        return []
+    query = select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.params).where(
+        OutboxMessage.purpose.in_(list(purposes)), _params_kept()
+    )
+    if object_type is not None:
+        query = query.where(OutboxMessage.object_type == object_type)
+    if object_ids is not None:
+        query = query.where(OutboxMessage.object_id.in_(list(object_ids)))
+    rows = await session.execute(query.order_by(OutboxMessage.id))
+    return [(int(i), str(status), dict(params or {})) for i, status, params in rows.all()]
+
+
+async def rewrite_outbox_params(
+    session: AsyncSession, row_id: int, params: dict[str, Any], *, cancel: bool = False
+) -> None:
+    """New parameters for one row. A queued row is cancelled (cancel) or, if a sender has
+    claimed it, handed back to the queue: that sender's compare-and-set then fails, and the
+    next claim renders the new parameters. A row being sent cannot be stopped."""
+    await _run(
+        session, update(OutboxMessage).where(OutboxMessage.id == row_id).values(params=params)
+    )
+    if cancel:
+        await _run(
+            session,
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.status.in_(QUEUED))
+            .values(status=OutboxStatus.CANCELLED.value, last_error="consent withdrawn"),
+        )
+        return
+    await _run(
+        session,
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.CLAIMED.value)
+        .values(status=OutboxStatus.PENDING.value, claimed_by=None, lease_until=None),
+    )
 
 
 async def blank_what_they_wrote(session: AsyncSession, person_id: int) -> None:
@@ -321,7 +584,67 @@ async def anonymise_families(
         .where(MeetingDecision.meeting_id.in_(meetings))
         .values(what=BLANK, who=BLANK),
     )
+    await _anonymise_plans(session, marked)
+    await _anonymise_maps(session, marked)
     return marked
+
+
+def _blank_if_set(column: Any) -> Any:
+    """«—» where there was a text, NULL where there was none: the fact stays, the words go."""
+    return case((column.is_(None), None), else_=BLANK)
+
+
+async def _anonymise_plans(session: AsyncSession, family_ids: list[int]) -> None:
+    """Tasks keep status, deadline, dates and who (a person id or that it was typed words), so
+    counts stay; their texts and the closing summary go."""
+    await _run(
+        session,
+        update(PlanTask)
+        .where(PlanTask.family_id.in_(family_ids))
+        .values(
+            title=BLANK,
+            criteria=None,
+            family_part=None,
+            specialists_part=None,
+            responsible_text=_blank_if_set(PlanTask.responsible_text),
+            status_note=_blank_if_set(PlanTask.status_note),
+        ),
+    )
+    await _run(
+        session,
+        update(CaseRecord)
+        .where(CaseRecord.family_id.in_(family_ids))
+        .values(final_summary=_blank_if_set(CaseRecord.final_summary)),
+    )
+
+
+async def _anonymise_maps(session: AsyncSession, family_ids: list[int]) -> None:
+    """A child's name becomes «#1», «#2»… within the family (in the order of their first map),
+    so snapshots still group per child for /stats; people on maps keep relation, circle, tie
+    and hidden id, their name becomes the relation, as on meeting lists."""
+    children = await session.execute(
+        select(SocialMap.family_id, SocialMap.child_key, func.min(SocialMap.id))
+        .where(SocialMap.family_id.in_(family_ids))
+        .group_by(SocialMap.family_id, SocialMap.child_key)
+        .order_by(SocialMap.family_id, func.min(SocialMap.id))
+    )
+    numbers: dict[int, int] = {}
+    for family_id, key, _first in children.all():
+        numbers[family_id] = numbers.get(family_id, 0) + 1
+        label = f"#{numbers[family_id]}"
+        await _run(
+            session,
+            update(SocialMap)
+            .where(SocialMap.family_id == family_id, SocialMap.child_key == key)
+            .values(child_name=label, child_key=label),
+        )
+    maps = select(SocialMap.id).where(SocialMap.family_id.in_(family_ids))
+    await _run(
+        session,
+        update(SocialMapPerson)
+        .where(SocialMapPerson.map_id.in_(maps))
+        .values(name=SocialMapPerson.relation),
+    )
 
 
 async def unlink_parents(session: AsyncSession, family_ids: Collection[int]) -> list[int]:
@@ -359,3 +682,44 @@ async def without_active_ties(
         )
     )
     return sorted(int(x) for x in rows)
+
+
+# --- settled outbox rows -------------------------------------------------------------------------
+
+
+async def settled_with_params(
+    session: AsyncSession, cutoff: datetime, after_id: int, limit: int
+) -> list[int]:
+    """Settled rows (sent, failed, blocked, cancelled) before `cutoff` that still hold their
+    parameters, in id order after `after_id`; on PostgreSQL a second replica skips the rows
+    this one holds."""
+    postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
+    # SQLite would take the (status, due_at) index and sort all old rows for every batch; an
+    # expression on status makes it walk the primary key from the cursor, each row once a run.
+    status = OutboxMessage.status if postgres else OutboxMessage.status.concat("")
+    query = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.id > after_id,
+            status.in_(SETTLED),
+            func.coalesce(OutboxMessage.sent_at, OutboxMessage.due_at) < cutoff,
+            _params_kept(),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if postgres:
+        query = query.with_for_update(skip_locked=True)
+    return [int(x) for x in await session.scalars(query)]
+
+
+async def blank_outbox_params(session: AsyncSession, ids: Collection[int]) -> int:
+    """Drop the parameters of these rows; key, purpose, object, status and times stay."""
+    if not ids:
+        return 0
+    return await _run(
+        session,
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.status.in_(SETTLED), _params_kept())
+        .values(params={}),
+    )

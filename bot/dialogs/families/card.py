@@ -9,6 +9,7 @@ service that authorises it.
 from __future__ import annotations
 
 import html
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,21 +19,26 @@ from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row, SwitchTo
 
-from bot.db.models import CloseReason, SupportLevel
+from bot.db.models import CaseStage, CloseReason, Role, SupportLevel
 from bot.dialogs.context import Ctx, ctx
 from bot.dialogs.families.dialog import LEVEL_NAMES
 from bot.dialogs.families.states import FamilyCardSG, MyFamiliesSG
 from bot.dialogs.myvisits.dialog import OPEN_VISIT
 from bot.dialogs.myvisits.states import MyVisitsSG
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
+from bot.dialogs.plan.dialog import STAGE_NAMES
+from bot.dialogs.plan.states import PlanSG
 from bot.dialogs.programmes.states import ProgrammesSG
+from bot.dialogs.social_map.dialog import FAMILY_ID as MAP_FAMILY_ID
+from bot.dialogs.social_map.states import MapSG
 from bot.dialogs.widgets import (
     Dialog,
     Html,
     T,
     Window,
     choices,
-    command_in_form,
+    day_input,
+    form_text,
     get_input_error,
     input_error_line,
     show_input_error,
@@ -40,7 +46,7 @@ from bot.dialogs.widgets import (
 )
 from bot.labels import CLOSE_REASONS
 from bot.roles_text import N_
-from bot.services import assignments, families, programmes, visits
+from bot.services import assignments, case_plans, families, programmes, visits
 from bot.services.errors import DomainError
 
 FAMILY_ID = "family_id"
@@ -135,6 +141,14 @@ async def get_card(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
             lines.append(_("Note: {note}").format(note=_esc(family.closed_note)))
     else:
         lines.append(_("Status: open"))
+    case = await case_plans.case_state(c.session, family)
+    lines.append(_("Stage: {stage}").format(stage=_(STAGE_NAMES[case.stage])))
+    if family.closed_at is not None and case.final_meeting_date is not None:
+        lines.append(
+            _("Final meeting: {date}").format(date=case.final_meeting_date.strftime("%d.%m.%Y"))
+        )
+    if family.closed_at is not None and case.final_summary:
+        lines.append(_("Summary: {text}").format(text=_esc(case.final_summary)))
 
     page = await current_page(dialog_manager, TIMELINE)
     rows, total = await visits.visits_of_family(
@@ -181,7 +195,124 @@ async def get_card(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
         "can_raise": card.can_manage and is_open and not crisis,
         "can_lower": card.can_manage and is_open and crisis,
         "can_programme": await programmes.can_view(c.session, actor, family_id),
+        # Maps are coordinators' work, like meetings (/map).
+        "can_map": is_open and actor.has(Role.COORDINATOR),
     }
+
+
+# --- the case's stage and its plan ------------------------------------------------------------
+
+FINAL_DATE, SUMMARY, CLOSE_NOTE = "final_date", "summary", "close_note"
+FINAL_OFFSETS = (0, 1, 2, 7)  # date buttons: days before the family's today
+FINAL_ERRORS = {
+    "final_date_future": N_("The final meeting is a day that has come: please choose it."),
+    "final_date_old": N_("That is more than a year ago: please check the date."),
+    "case_summary_long": N_("That is a bit long: please keep the summary under 1000 characters."),
+}
+
+
+async def on_open_plan(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    # The plan dialog checks the right to the family's plan itself on start.
+    await manager.start(PlanSG.plan, data={FAMILY_ID: family_id_of(manager)})
+
+
+async def on_open_map(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    # The map dialog checks that the person draws maps (a coordinator) and sees the family.
+    await manager.start(MapSG.child, data={MAP_FAMILY_ID: family_id_of(manager)})
+
+
+async def on_open_stage(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    await families.require_manage(c.session, c.actor, family_id_of(manager))
+    await manager.switch_to(FamilyCardSG.stage)
+
+
+async def get_stage(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    family = await families.require_manage(c.session, c.actor, family_id_of(dialog_manager))
+    current = (await case_plans.case_state(c.session, family)).stage
+    return {
+        "name": family.name,
+        "stage": _(STAGE_NAMES[current]),
+        "stages": [
+            (("✓ " if stage is current else "") + _(STAGE_NAMES[stage]), stage.value)
+            for stage in case_plans.OPEN_STAGES
+        ],
+    }
+
+
+async def on_stage(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    try:
+        stage = CaseStage(item)
+    except ValueError:
+        return
+    c = ctx(manager)
+    try:
+        changed = await case_plans.set_stage(
+            c.session, c.require_actor(), family_id_of(manager), stage, c.now()
+        )
+    except DomainError as error:
+        if error.code not in ("family_closed", "stage_unknown"):
+            raise
+        changed = False
+    if changed:
+        manager.dialog_data[NOTICE] = _("✅ The case's stage is now: {stage}.").format(
+            stage=_(STAGE_NAMES[stage])
+        )
+    await manager.switch_to(FamilyCardSG.card)
+
+
+async def get_final_days(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    family = await families.require_manage(c.session, c.actor, family_id_of(dialog_manager))
+    today = case_plans.family_today(family, c.now())
+    days = [today - timedelta(days=offset) for offset in FINAL_OFFSETS]
+    return {"name": family.name, "days": [(d.strftime("%d.%m.%Y"), d.isoformat()) for d in days]}
+
+
+async def _final_date_chosen(manager: DialogManager, day: date | None) -> None:
+    c = ctx(manager)
+    family = await families.require_manage(c.session, c.actor, family_id_of(manager))
+    if day is not None:
+        try:
+            case_plans.check_final_date(family, day, c.now())
+        except DomainError as error:
+            show_input_error(manager, _(FINAL_ERRORS[error.code]))
+            return
+    manager.dialog_data[FINAL_DATE] = day.isoformat() if day else None
+    await manager.switch_to(FamilyCardSG.close_summary)
+
+
+on_final_day, on_final_date_text = day_input(_final_date_chosen)
+
+
+async def on_no_final(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    await _final_date_chosen(manager, None)
+
+
+async def on_summary(message: Message, _w: Any, manager: DialogManager) -> None:
+    text = form_text(message, manager, _("Please send the summary as text."))
+    if text is None:
+        return
+    try:
+        manager.dialog_data[SUMMARY] = case_plans.clean_summary(text)
+    except DomainError as error:
+        show_input_error(manager, _(FINAL_ERRORS[error.code]))
+        return
+    await _finish_close(manager)
+
+
+async def on_no_summary(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    manager.dialog_data[SUMMARY] = None
+    await _finish_close(manager)
+
+
+def _final_date(manager: DialogManager) -> date | None:
+    raw = manager.dialog_data.get(FINAL_DATE)
+    try:
+        return date.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
 
 
 async def on_open_programme(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
@@ -390,21 +521,45 @@ async def on_reason(_c: CallbackQuery, _w: Any, manager: DialogManager, item: st
 
 
 async def _close(manager: DialogManager, note: str | None) -> None:
-    c = ctx(manager)
+    """The reason and the note are fine: on to the final meeting and the summary."""
     reason = _reason(manager.dialog_data.get("reason"))
     if reason is None:
         await manager.switch_to(FamilyCardSG.close_reason)
         return
     try:
-        await families.close_family(
-            c.session, c.require_actor(), family_id_of(manager), reason, note, c.now()
-        )
+        manager.dialog_data[CLOSE_NOTE] = case_plans.check_close_note(reason, note)
     except DomainError as error:
         if error.code not in NOTE_ERRORS:
             raise
         show_input_error(manager, _(NOTE_ERRORS[error.code]))
         return
-    manager.dialog_data.pop("reason", None)
+    for key in (FINAL_DATE, SUMMARY):
+        manager.dialog_data.pop(key, None)
+    await manager.switch_to(FamilyCardSG.close_final)
+
+
+async def _finish_close(manager: DialogManager) -> None:
+    c = ctx(manager)
+    reason = _reason(manager.dialog_data.get("reason"))
+    if reason is None or CLOSE_NOTE not in manager.dialog_data:
+        await manager.switch_to(FamilyCardSG.close_reason)  # a stale step
+        return
+    try:
+        await case_plans.close_case(
+            c.session,
+            c.require_actor(),
+            family_id_of(manager),
+            reason,
+            manager.dialog_data.get(CLOSE_NOTE),
+            c.now(),
+            final_date=_final_date(manager),
+            summary=manager.dialog_data.get(SUMMARY),
+        )
+    except DomainError as error:
+        if error.code != "family_closed":
+            raise
+    for key in ("reason", CLOSE_NOTE, FINAL_DATE, SUMMARY):
+        manager.dialog_data.pop(key, None)
     manager.dialog_data[NOTICE] = _(
         "✅ The case is closed. The family's history is kept; it no longer appears in the lists "
         "and reminders."
@@ -413,13 +568,9 @@ async def _close(manager: DialogManager, note: str | None) -> None:
 
 
 async def on_note(message: Message, _w: Any, manager: DialogManager) -> None:
-    if hint := command_in_form(message):
-        show_input_error(manager, hint)
-        return
-    if not (message.text or "").strip():
-        show_input_error(manager, _("Please send the note as text."))
-        return
-    await _close(manager, message.text)
+    text = form_text(message, manager, _("Please send the note as text."))
+    if text is not None:
+        await _close(manager, text)
 
 
 async def on_no_note(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
@@ -446,6 +597,11 @@ def create_family_card_dialog() -> Dialog:
             Button(T("↘️ Back to basic level"), id="basic", on_click=on_level, when="can_lower"),
             Button(
                 T("📚 Programme"), id="programme", on_click=on_open_programme, when="can_programme"
+            ),
+            Row(
+                Button(T("📋 Plan"), id="plan", on_click=on_open_plan),
+                Button(T("🗺 Social map"), id="map", on_click=on_open_map, when="can_map"),
+                Button(T("🧭 Stage"), id="stage", on_click=on_open_stage, when="manage_open"),
             ),
             Button(T("🔒 Close the case"), id="close", on_click=on_open_close, when="manage_open"),
             Button(T("🔓 Reopen the case"), id="reopen", on_click=on_reopen, when="manage_closed"),
@@ -534,6 +690,40 @@ def create_family_card_dialog() -> Dialog:
             SwitchTo(BACK, id="back", state=FamilyCardSG.close_reason),
             state=FamilyCardSG.close_note,
             getter=[get_input_error, get_close],
+        ),
+        Window(
+            T("<b>Stage of the case «{name}»</b>: {stage}"),
+            T("Tap the stage the case is at now. Closing the case is «🔒 Close the case»."),
+            choices("case_stage", "stages", on_stage),
+            SwitchTo(BACK, id="back", state=FamilyCardSG.card),
+            state=FamilyCardSG.stage,
+            getter=get_stage,
+        ),
+        Window(
+            input_error_line(),
+            T(
+                "<b>Close the case of the family «{name}»</b>\n"
+                "A case is closed at a final meeting that reviews the path from the first "
+                "request. When was it? Tap a day or send it as DD.MM.YYYY."
+            ),
+            MessageInput(on_final_date_text),
+            choices("final_day", "days", on_final_day, width=2),
+            Button(T("➡️ There was no final meeting"), id="no_final", on_click=on_no_final),
+            SwitchTo(BACK, id="back", state=FamilyCardSG.close_reason),
+            state=FamilyCardSG.close_final,
+            getter=[get_input_error, get_final_days],
+        ),
+        Window(
+            input_error_line(),
+            T(
+                "A short summary of the case for its history: what changed, what was achieved, "
+                "what the family goes on with. Send it as a message."
+            ),
+            MessageInput(on_summary),
+            Button(T("🔒 Close without a summary"), id="no_summary", on_click=on_no_summary),
+            SwitchTo(BACK, id="back", state=FamilyCardSG.close_final),
+            state=FamilyCardSG.close_summary,
+            getter=get_input_error,
         ),
         on_start=on_start,
     )

@@ -19,7 +19,7 @@ from bot.dialogs.widgets import (
     T,
     Window,
     choices,
-    command_in_form,
+    form_text,
     get_input_error,
     input_error_line,
     show_input_error,
@@ -85,9 +85,8 @@ async def _first_page(manager: DialogManager) -> None:
 
 
 async def on_search(message: Message, _w: Any, manager: DialogManager) -> None:
-    text = (message.text or "").strip()
-    if not text:
-        show_input_error(manager, _("To search, send a part of the family's name as text."))
+    text = form_text(message, manager, _("To search, send a part of the family's name as text."))
+    if text is None:
         return
     manager.dialog_data["search"] = text[:64]
     await _first_page(manager)
@@ -153,11 +152,12 @@ async def on_add_start(_data: Any, manager: DialogManager) -> None:
 
 
 async def on_name(message: Message, _w: Any, manager: DialogManager) -> None:
-    if hint := command_in_form(message):
-        show_input_error(manager, hint)
+    not_text = NAME_ERRORS["family_name_empty"]  # the same hint as the service's for a blank name
+    text = form_text(message, manager, _(not_text))
+    if text is None:
         return
     try:
-        name = families.clean_name(message.text or "")
+        name = families.clean_name(text)
     except DomainError as error:
         show_input_error(manager, _(NAME_ERRORS[error.code]))
         return

@@ -30,3 +30,6 @@ class FamilyCardSG(StatesGroup):
     curator = State()
     close_reason = State()
     close_note = State()
+    stage = State()  # the case's stage (case management)
+    close_final = State()  # closing: the final meeting's date
+    close_summary = State()  # closing: a short summary

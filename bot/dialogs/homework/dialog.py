@@ -31,7 +31,7 @@ from bot.dialogs.widgets import (
     T,
     Window,
     choices,
-    command_in_form,
+    form_text,
     get_input_error,
     input_error_line,
     show_input_error,
@@ -306,25 +306,12 @@ async def on_rate(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str)
 
 
 async def on_comment(message: Message, _w: Any, manager: DialogManager) -> None:
-    if hint := command_in_form(message):
-        show_input_error(manager, hint)
-        return
-    if not message.text or not message.text.strip():
-        show_input_error(manager, _("Please write your comment as text, or tap «Skip»."))
+    not_text = _("Please write your comment as text, or tap «Skip».")
+    text = form_text(message, manager, not_text, limit=homework.COMMENT_MAX_CHARS)
+    if text is None:
         return
     c = ctx(manager)
-    try:
-        await homework.add_comment(c.session, c.actor, _week_id(manager), message.text, c.now())
-    except DomainError as error:
-        if error.code != "homework_comment_long":
-            raise
-        show_input_error(
-            manager,
-            _("That is a bit long: please keep it under {limit} characters.").format(
-                limit=homework.COMMENT_MAX_CHARS
-            ),
-        )
-        return
+    await homework.add_comment(c.session, c.actor, _week_id(manager), text, c.now())
     await manager.switch_to(AnswerSG.thanks)
 
 

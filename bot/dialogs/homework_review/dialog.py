@@ -30,10 +30,9 @@ from bot.dialogs.widgets import (
     Html,
     T,
     Window,
-    command_in_form,
+    form_text,
     get_input_error,
     input_error_line,
-    show_input_error,
 )
 from bot.services import homework_review
 from bot.services.access import Action, authorize
@@ -246,22 +245,11 @@ async def get_reply(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, 
 
 
 async def on_reply_text(message: Message, _w: Any, manager: DialogManager) -> None:
-    if hint := command_in_form(message):
-        show_input_error(manager, hint)
+    not_text = _("Please write the reply as a text message.")
+    text = form_text(message, manager, not_text, limit=homework_review.FEEDBACK_MAX_CHARS)
+    if text is None:
         return
     c = ctx(manager)
-    text = (message.text or "").strip()
-    if not text:
-        show_input_error(manager, _("Please write the reply as a text message."))
-        return
-    if len(text) > homework_review.FEEDBACK_MAX_CHARS:
-        show_input_error(
-            manager,
-            _("That is a bit long: please keep it under {limit} characters.").format(
-                limit=homework_review.FEEDBACK_MAX_CHARS
-            ),
-        )
-        return
     draft_key = manager.dialog_data.get(DRAFT_KEY)
     if not isinstance(draft_key, str):
         await manager.switch_to(HomeworkReviewSG.answers)

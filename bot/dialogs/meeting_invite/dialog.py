@@ -32,10 +32,9 @@ from bot.dialogs.widgets import (
     T,
     Window,
     choices,
-    command_in_form,
+    form_text,
     get_input_error,
     input_error_line,
-    show_input_error,
     to_menu,
 )
 from bot.labels import MEETING_FORMATS as FORMAT_NAMES
@@ -308,24 +307,14 @@ async def get_comment(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str
 
 
 async def on_comment(message: Message, _w: Any, manager: DialogManager) -> None:
-    if hint := command_in_form(message):
-        show_input_error(manager, hint)
-        return
-    if not message.text or not message.text.strip():
-        show_input_error(manager, _("Please write your comment as text, or tap «Back»."))
+    not_text = _("Please write your comment as text, or tap «Back».")
+    text = form_text(message, manager, not_text, limit=meetings.COMMENT_MAX)
+    if text is None:
         return
     c = ctx(manager)
     try:
-        await meetings.comment(c.session, c.actor, _participant_id(manager), message.text, c.now())
+        await meetings.comment(c.session, c.actor, _participant_id(manager), text, c.now())
     except DomainError as error:
-        if error.code == "participant_comment_long":
-            show_input_error(
-                manager,
-                _("That is a bit long: please keep it under {limit} characters.").format(
-                    limit=meetings.COMMENT_MAX
-                ),
-            )
-            return
         if error.code != "meeting_answers_closed":
             raise
         manager.dialog_data[NOTICE] = CLOSED

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, ShowMode
 
-from bot.dialogs.widgets import command_in_form
 from bot.roles_text import N_
 from bot.services.errors import DomainError
 
@@ -77,15 +75,3 @@ def parse_id(raw: Any) -> int | None:
     """Ids from buttons: digits only, at most 9 of them."""
     text = str(raw)
     return int(text) if text.isdigit() and len(text) <= 9 else None
-
-
-def _text_input(message: Message, limit: int, empty: str) -> str | None:
-    """What is wrong with the typed text, or None (the other answers stay either way)."""
-    if hint := command_in_form(message):
-        return hint
-    text = (message.text or "").strip()
-    if not text:
-        return empty
-    if len(text) > limit:
-        return _("That is a bit long: please keep it under {limit} characters.").format(limit=limit)
-    return None

@@ -8,7 +8,7 @@ again; a tapped id must be one of this meeting's open decisions.
 from __future__ import annotations
 
 import html
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from aiogram.types import CallbackQuery, Message
@@ -26,7 +26,8 @@ from bot.dialogs.widgets import (
     T,
     Window,
     choices,
-    command_in_form,
+    day_input,
+    form_text,
     get_input_error,
     input_error_line,
     show_input_error,
@@ -181,38 +182,20 @@ async def on_done(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str)
 
 
 async def on_what(message: Message, _w: Any, manager: DialogManager) -> None:
-    if hint := command_in_form(message):
-        show_input_error(manager, hint)
-        return
-    text = " ".join((message.text or "").split())
-    if not text:
-        show_input_error(manager, _("Please send what was decided as text."))
-        return
-    if len(text) > WHAT_MAX:
-        show_input_error(
-            manager,
-            _("That is a bit long: please keep it under {limit} characters.").format(
-                limit=WHAT_MAX
-            ),
-        )
+    text = form_text(
+        message, manager, _("Please send what was decided as text."), limit=WHAT_MAX, one_line=True
+    )
+    if text is None:
         return
     manager.dialog_data[WHAT] = text
     await manager.switch_to(MeetingsSG.decision_who)
 
 
 async def on_who(message: Message, _w: Any, manager: DialogManager) -> None:
-    if hint := command_in_form(message):
-        show_input_error(manager, hint)
-        return
-    text = " ".join((message.text or "").split())
-    if not text:
-        show_input_error(manager, _("Please send who will do it as text."))
-        return
-    if len(text) > WHO_MAX:
-        show_input_error(
-            manager,
-            _("That is a bit long: please keep it under {limit} characters.").format(limit=WHO_MAX),
-        )
+    text = form_text(
+        message, manager, _("Please send who will do it as text."), limit=WHO_MAX, one_line=True
+    )
+    if text is None:
         return
     manager.dialog_data[WHO] = text
     await manager.switch_to(MeetingsSG.decision_due)
@@ -264,22 +247,7 @@ async def _save(manager: DialogManager, due: date) -> None:
     await manager.switch_to(MeetingsSG.decisions)
 
 
-async def on_day(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
-    try:
-        picked = date.fromisoformat(item)
-    except ValueError:
-        manager.show_mode = ShowMode.NO_UPDATE
-        return
-    await _save(manager, picked)
-
-
-async def on_date_text(message: Message, _w: Any, manager: DialogManager) -> None:
-    try:
-        picked = datetime.strptime((message.text or "").strip(), "%d.%m.%Y").date()
-    except ValueError:
-        show_input_error(manager, _("Please send the date as DD.MM.YYYY, for example 05.12.2026."))
-        return
-    await _save(manager, picked)
+on_day, on_date_text = day_input(_save)
 
 
 def windows() -> list[Window]:

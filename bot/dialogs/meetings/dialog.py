@@ -40,7 +40,6 @@ from bot.dialogs.meetings.common import (
     _ignore,
     _notify,
     _take_notice,
-    _text_input,
     parse_id,
 )
 from bot.dialogs.meetings.new import (
@@ -55,6 +54,7 @@ from bot.dialogs.meetings.new import (
     on_day,
     on_time,
     on_time_text,
+    place_text,
 )
 from bot.dialogs.meetings.states import MeetingNewSG, MeetingsSG
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
@@ -65,6 +65,7 @@ from bot.dialogs.widgets import (
     Window,
     checklist,
     choices,
+    form_text,
     get_input_error,
     input_error_line,
     show_input_error,
@@ -72,7 +73,7 @@ from bot.dialogs.widgets import (
 )
 from bot.qr import qr_png
 from bot.roles_text import N_
-from bot.services import meetings, srs
+from bot.services import meetings, social_maps, srs
 from bot.services.access import Action, authorize
 from bot.services.errors import DomainError
 from bot.services.meetings import (
@@ -275,13 +276,10 @@ async def on_keep_time(_c: CallbackQuery, _b: Button, manager: DialogManager) ->
 
 
 async def on_change_place(message: Message, _w: Any, manager: DialogManager) -> None:
-    problem = _text_input(
-        message, SHORT_TEXT_MAX, _("Please send the address or a description as text.")
-    )
-    if problem:
-        show_input_error(manager, problem)
+    text = place_text(message, manager)
+    if text is None:
         return
-    manager.dialog_data["place"] = (message.text or "").strip()
+    manager.dialog_data["place"] = text
     await manager.switch_to(MeetingsSG.edit_confirm)
 
 
@@ -508,11 +506,10 @@ async def on_invite(callback: CallbackQuery, _b: Button, manager: DialogManager)
 
 
 async def on_add_name(message: Message, _w: Any, manager: DialogManager) -> None:
-    problem = _text_input(message, NAME_MAX, _("Please send the person's name as text."))
-    if problem:
-        show_input_error(manager, problem)
+    text = form_text(message, manager, _("Please send the person's name as text."), limit=NAME_MAX)
+    if text is None:
         return
-    manager.dialog_data["p_name"] = (message.text or "").strip()
+    manager.dialog_data["p_name"] = text
     manager.dialog_data.pop(P_PERSON, None)  # someone new: no bot user behind the name
     await manager.switch_to(MeetingsSG.add_relation)
 
@@ -579,15 +576,42 @@ async def _add_participant(manager: DialogManager, phone: str | None) -> None:
 
 
 async def on_phone(message: Message, _w: Any, manager: DialogManager) -> None:
-    problem = _text_input(message, PHONE_MAX, _("Please send the phone number as text."))
-    if problem:
-        show_input_error(manager, problem)
-        return
-    await _add_participant(manager, (message.text or "").strip())
+    text = form_text(message, manager, _("Please send the phone number as text."), limit=PHONE_MAX)
+    if text is not None:
+        await _add_participant(manager, text)
 
 
 async def on_skip_phone(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
     await _add_participant(manager, None)
+
+
+# --- filling the list from the child's social map (/map) ----------------------------------
+
+
+async def get_map_people(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    missing = await social_maps.missing_from_meeting(
+        c.session, c.require_actor(), _meeting_id(dialog_manager)
+    )
+    return {"map_missing": len(missing)}
+
+
+async def on_fill_from_map(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    try:
+        added, left_out = await social_maps.fill_meeting(
+            c.session, c.require_actor(), _meeting_id(manager), c.now()
+        )
+    except DomainError as error:
+        if error.code == "access_denied":
+            raise
+        manager.dialog_data[NOTICE] = _error_text(error)
+    else:
+        notice = _("Added from the map: {n}. Mark who the child approves.").format(n=added)
+        if left_out:
+            notice += " " + _error_text(DomainError("meeting_full"))
+        manager.dialog_data[NOTICE] = notice
+    await manager.switch_to(MeetingsSG.board)
 
 
 # --- picking someone who already uses the bot -------------------------------------------------
@@ -599,14 +623,11 @@ CANDIDATES_SHOWN = 8
 
 
 async def on_people_search(message: Message, _w: Any, manager: DialogManager) -> None:
-    c = ctx(manager)
-    problem = _text_input(
-        message, meetings.PEOPLE_QUERY_MAX, _("Please send a part of the person's name as text.")
-    )
-    if problem:
-        show_input_error(manager, problem)
+    not_text = _("Please send a part of the person's name as text.")
+    query = form_text(message, manager, not_text, limit=meetings.PEOPLE_QUERY_MAX)
+    if query is None:
         return
-    query = (message.text or "").strip()
+    c = ctx(manager)
     found = await meetings.candidates(
         c.session, c.require_actor(), query, CANDIDATES_SHOWN, now=c.now()
     )
@@ -702,11 +723,9 @@ async def _save_details(manager: DialogManager, **changes: Any) -> None:
 
 def _details_text_step(field: str, limit: int, empty: str) -> Any:
     async def handler(message: Message, _w: Any, manager: DialogManager) -> None:
-        problem = _text_input(message, limit, _(empty))
-        if problem:
-            show_input_error(manager, problem)
-            return
-        await _save_details(manager, **{field: (message.text or "").strip()})
+        text = form_text(message, manager, _(empty), limit=limit)
+        if text is not None:
+            await _save_details(manager, **{field: text})
 
     return handler
 
@@ -930,10 +949,16 @@ def create_meetings_dialog() -> Dialog:
             ),
             Button(T("👤 Someone who uses the bot"), id="kind_bot", on_click=on_search_start),
             SwitchTo(T("✍️ Someone new"), id="kind_new", state=MeetingsSG.add_name),
+            Button(
+                T("🗺 From the child's map ({map_missing})"),
+                id="kind_map",
+                on_click=on_fill_from_map,
+                when="map_missing",
+            ),
             MessageInput(on_add_name),
             SwitchTo(T("✖️ Cancel"), id="kind_cancel", state=MeetingsSG.board),
             state=MeetingsSG.add_kind,
-            getter=get_input_error,
+            getter=[get_input_error, get_map_people],
         ),
         Window(
             input_error_line(),

@@ -28,7 +28,6 @@ from bot.dialogs.meetings.common import (
     TIME_BUTTONS,
     _error_text,
     _ignore,
-    _text_input,
     parse_id,
 )
 from bot.dialogs.meetings.states import MeetingNewSG, MeetingsSG
@@ -38,6 +37,7 @@ from bot.dialogs.widgets import (
     T,
     Window,
     choices,
+    form_text,
     get_input_error,
     input_error_line,
     show_input_error,
@@ -103,9 +103,8 @@ async def get_families(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
 
 
 async def on_family_search(message: Message, _w: Any, manager: DialogManager) -> None:
-    text = (message.text or "").strip()
-    if not text:
-        show_input_error(manager, _("To search, send a part of the family's name as text."))
+    text = form_text(message, manager, _("To search, send a part of the family's name as text."))
+    if text is None:
         return
     manager.dialog_data["search"] = text[:64]
     scroll = manager.find(FAMILY_SCROLL)
@@ -142,12 +141,13 @@ async def on_family(_c: CallbackQuery, _w: Any, manager: DialogManager, item: st
 
 def _text_step(key: str, limit: int, empty: str, next_state: Any, *, one_word: bool = False) -> Any:
     async def handler(message: Message, _w: Any, manager: DialogManager) -> None:
-        problem = _text_input(message, limit, _(empty))
-        text = (message.text or "").strip()
-        if not problem and one_word and len(text.split()) > 1:
-            problem = _("Please send only the child's first name, without the surname.")
-        if problem:
-            show_input_error(manager, problem)
+        text = form_text(message, manager, _(empty), limit=limit)
+        if text is None:
+            return
+        if one_word and len(text.split()) > 1:
+            show_input_error(
+                manager, _("Please send only the child's first name, without the surname.")
+            )
             return
         manager.dialog_data[key] = text
         await _advance(manager, next_state)
@@ -292,18 +292,21 @@ async def on_time_text(message: Message, _w: Any, manager: DialogManager) -> Non
 # place
 
 
+def place_text(message: Message, manager: DialogManager) -> str | None:
+    """The place typed at the wizard's step or at the board's change of place."""
+    hint = _("Please send the address or a description as text.")
+    return form_text(message, manager, hint, limit=SHORT_TEXT_MAX)
+
+
 async def on_place(message: Message, _w: Any, manager: DialogManager) -> None:
     if message.location is not None:
         manager.dialog_data["lat"] = message.location.latitude
         manager.dialog_data["lon"] = message.location.longitude
         return
-    problem = _text_input(
-        message, SHORT_TEXT_MAX, _("Please send the address or a description as text.")
-    )
-    if problem:
-        show_input_error(manager, problem)
+    text = place_text(message, manager)
+    if text is None:
         return
-    manager.dialog_data["place"] = (message.text or "").strip()
+    manager.dialog_data["place"] = text
     await _advance(manager, MeetingNewSG.duration)
 
 

@@ -26,6 +26,7 @@ from bot.dialogs.meeting_invite.states import MeetingInviteSG
 from bot.dialogs.meetings.states import MeetingsSG
 from bot.dialogs.menu.states import MenuSG
 from bot.dialogs.myvisits.states import MyVisitsSG
+from bot.dialogs.plan.states import PlanSG
 from bot.dialogs.visit.states import VisitSG
 from bot.dialogs.widgets import Dialog, Html, T, Window
 from bot.roles_text import ROLE_NAMES, help_text, role_names
@@ -59,6 +60,11 @@ def _is_mentor(data: dict[str, Any], *_: Any) -> bool:
 
 def _is_parent(data: dict[str, Any], *_: Any) -> bool:
     return bool(data.get("is_parent"))
+
+
+def _keeps_plans(data: dict[str, Any], *_: Any) -> bool:
+    # Coordinators and mentors keep support plans (/plan); curators are coordinators.
+    return bool(data.get("is_coordinator") or data.get("is_mentor"))
 
 
 def _is_mentor_only(data: dict[str, Any], *_: Any) -> bool:
@@ -175,14 +181,20 @@ def create_menu_dialog() -> Dialog:
                     when=_is_coordinator,
                 ),
             ),
-            Start(
-                T("🤝 Network meetings"),
-                id="meetings",
-                state=MeetingsSG.list,
-                when=_is_coordinator,
-            ),
-            Start(
-                T("👪 My families"), id="my_families", state=MyFamiliesSG.list, when=_is_mentor_only
+            Row(
+                Start(
+                    T("🤝 Network meetings"),
+                    id="meetings",
+                    state=MeetingsSG.list,
+                    when=_is_coordinator,
+                ),
+                Start(
+                    T("👪 My families"),
+                    id="my_families",
+                    state=MyFamiliesSG.list,
+                    when=_is_mentor_only,
+                ),
+                Start(T("📋 Plans"), id="plans", state=PlanSG.families, when=_keeps_plans),
             ),
             Row(
                 Start(T("📝 Visit"), id="visit", state=VisitSG.family, when=_is_mentor),

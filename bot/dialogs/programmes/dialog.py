@@ -30,7 +30,7 @@ from bot.dialogs.widgets import (
     T,
     Window,
     choices,
-    command_in_form,
+    form_text,
     get_input_error,
     input_error_line,
     show_input_error,
@@ -321,8 +321,9 @@ async def get_result_note(dialog_manager: DialogManager, **_kwargs: Any) -> dict
 
 
 async def on_result_note(message: Message, _w: Any, manager: DialogManager) -> None:
-    if hint := command_in_form(message):
-        show_input_error(manager, hint)
+    not_text = RESULT_ERRORS["programme_result_note"]  # the service's hint for a missing note
+    text = form_text(message, manager, _(not_text))
+    if text is None:
         return
     c = ctx(manager)
     choice = manager.dialog_data.get(RESULT)
@@ -335,7 +336,7 @@ async def on_result_note(message: Message, _w: Any, manager: DialogManager) -> N
             c.require_actor(),
             _family_id(manager),
             RESULT_CHOICES[choice],
-            message.text,
+            text,
             c.now(),
         )
     except DomainError as error:

@@ -137,6 +137,15 @@ def meetings_text(
         lines.append(
             _("Totals under 36: {share}").format(share=of(f.srs_under_concern, f.srs_responses, _))
         )
+    if f.maps_compared and f.supportive_change_mean is not None:
+        change = f.supportive_change_mean
+        lines += [
+            "",
+            _("Social maps: supportive ties changed by {change} per child on average").format(
+                change=("+" if change > 0 else "") + decimal(change, locale)
+            ),
+            _("(first and last map in the period; children: {n})").format(n=f.maps_compared),
+        ]
     return fit(lines)
 
 

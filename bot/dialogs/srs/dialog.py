@@ -23,6 +23,7 @@ from bot.dialogs.widgets import (
     T,
     Window,
     choices,
+    form_text,
     get_input_error,
     input_error_line,
     show_input_error,
@@ -161,10 +162,10 @@ async def _submit(manager: DialogManager, comment: str | None) -> None:
 
 
 async def on_comment(message: Message, _w: Any, manager: DialogManager) -> None:
-    if not message.text or message.text.startswith("/"):
-        show_input_error(manager, _("Please write the comment as text, or tap «Skip»."))
-        return
-    await _submit(manager, message.text)
+    not_text = _("Please write the comment as text, or tap «Skip».")
+    text = form_text(message, manager, not_text, limit=srs.COMMENT_MAX)
+    if text is not None:
+        await _submit(manager, text)
 
 
 async def on_skip(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:

@@ -33,7 +33,7 @@ from bot.dialogs.widgets import (
     Window,
     checklist,
     choices,
-    command_in_form,
+    form_text,
     get_input_error,
     input_error_line,
     show_input_error,
@@ -364,23 +364,11 @@ async def on_concern(_c: CallbackQuery, _b: Button, manager: DialogManager) -> N
 
 
 async def on_concern_text(message: Message, _w: Any, manager: DialogManager) -> None:
-    if hint := command_in_form(message):
-        show_input_error(manager, hint)
-        return
-    text = (message.text or "").strip()
-    if not text:
-        show_input_error(
-            manager,
-            _("Please write in a text message what worries you — the coordinators read it first."),
-        )
-        return
-    if len(text) > visits.CONCERN_TEXT_MAX:
-        show_input_error(
-            manager,
-            _("That is a bit long: please keep it under {limit} characters.").format(
-                limit=visits.CONCERN_TEXT_MAX
-            ),
-        )
+    not_text = _(
+        "Please write in a text message what worries you — the coordinators read it first."
+    )
+    text = form_text(message, manager, not_text, limit=visits.CONCERN_TEXT_MAX)
+    if text is None:
         return
     manager.dialog_data.update({CONCERN: True, CONCERN_TEXT: text})
     await _advance(manager, VisitSG.notes)
@@ -390,26 +378,15 @@ async def on_concern_text(message: Message, _w: Any, manager: DialogManager) -> 
 
 
 async def on_notes(message: Message, _w: Any, manager: DialogManager) -> None:
-    if hint := command_in_form(message):
-        show_input_error(manager, hint)
-        return
     data = manager.dialog_data
     if message.voice is not None:
         data.update({NOTES: None, VOICE: message.voice.file_id})
-    elif message.text and message.text.strip():
-        text = message.text.strip()
-        if len(text) > visits.NOTES_TEXT_MAX:
-            show_input_error(
-                manager,
-                _("That is a bit long: please keep it under {limit} characters.").format(
-                    limit=visits.NOTES_TEXT_MAX
-                ),
-            )
+    else:
+        not_text = _("Notes can be a text or a voice message — or tap «Skip».")
+        text = form_text(message, manager, not_text, limit=visits.NOTES_TEXT_MAX)
+        if text is None:
             return
         data.update({NOTES: text, VOICE: None})
-    else:
-        show_input_error(manager, _("Notes can be a text or a voice message — or tap «Skip»."))
-        return
     await _advance(manager, VisitSG.next_date)
 
 
