@@ -49,6 +49,7 @@ if __package__ in (None, ""):  # run as a file: make the project importable
 
 from sqlalchemy import text
 
+from bench.updates import add_families
 from bot.clock import SystemClock
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade_async
@@ -165,6 +166,15 @@ class Fleet:
                 fields = stat.read().rsplit(")", 1)[1].split()
             seconds.append((int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
         return seconds
+
+    def rss_mb(self) -> list[float]:
+        """Resident memory of each replica process now, in MB (Linux /proc)."""
+        sizes = []
+        for process in self.processes:
+            with open(f"/proc/{process.pid}/status") as status:
+                kb = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+            sizes.append(kb / 1024)
+        return sizes
 
 
 @asynccontextmanager
@@ -407,9 +417,11 @@ def block_sizes(steps: int) -> list[int]:
 
 
 async def measure(
-    database_url: str, redis_url: str, users: int, steps: int, workdir: Path
+    database_url: str, redis_url: str, users: int, steps: int, workdir: Path, families: int = 0
 ) -> tuple[dict[int, Tally], FakeTelegram, list[str], int]:
     await reset(database_url, redis_url)
+    if families:  # the --families world: the register the replicas' queries run against
+        await add_families(database_url, families, mentors=max(1, families // 50))
     fake = FakeTelegram(SystemClock(), token=TOKEN, flood_control=False, allow_http_webhook=True)
     admin_ids = [FIRST_USER + i for i in range(users)]
     people = [fake.user(uid, first_name="Анна") for uid in admin_ids]
@@ -462,6 +474,9 @@ async def measure(
             part = await block(fake, fleets[count], people, done, size, tallies[count])
             print(f"block: {part.line()}", flush=True)
             await asyncio.sleep(SETTLE)
+        for count, fleet in fleets.items():
+            sizes = ", ".join(f"{mb:.0f} MB" for mb in fleet.rss_mb())
+            print(f"RSS of the {count}-replica setup's processes after the traffic: {sizes}")
     # The replicas have stopped: lost replies that came late show now, and so do their logs.
     problems = [line for fleet in fleets.values() for line in log_problems(fleet.logs)]
     for fleet in fleets.values():
@@ -481,6 +496,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
     parser.add_argument("--logs", type=Path, help="keep the replicas' logs here (a directory)")
+    parser.add_argument(
+        "--families", type=int, default=0, help="families on the register first (e.g. 10000)"
+    )
     args = parser.parse_args(argv)
     if not args.database_url.startswith("postgresql"):
         parser.error("replicas share one PostgreSQL database; SQLite is a single process")
@@ -496,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
         workdir = args.logs or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         tallies, fake, problems, warm_violations = asyncio.run(
-            measure(args.database_url, args.redis_url, users, steps, workdir)
+            measure(args.database_url, args.redis_url, users, steps, workdir, args.families)
         )
     print("results:")
     for tally in tallies.values():
