@@ -19,6 +19,7 @@ from bot.content import Content
 from bot.db.engine import create_sessionmaker
 from bot.db.fsm_storage import SqlStorage
 from bot.delivery.response_models import PinResponseModels
+from bot.delivery.retry import RetryAfterMiddleware
 from bot.dialogs import make_intent_ids_unique
 from bot.dialogs.families.card import create_family_card_dialog, create_my_families_dialog
 from bot.dialogs.families.dialog import create_families_dialog, create_family_add_dialog
@@ -57,7 +58,9 @@ class MissingToken(SystemExit):
     pass
 
 
-def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+def create_bot(
+    settings: Settings, session: BaseSession | None = None, clock: Clock | None = None
+) -> Bot:
     if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
         raise MissingToken(
             "BOT_TOKEN is not set: get a token from @BotFather in Telegram (/newbot) "
@@ -66,6 +69,7 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_server))
     session.middleware(PinResponseModels())
+    session.middleware(RetryAfterMiddleware(clock or SystemClock()))
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,

@@ -61,7 +61,7 @@ class BotHarness:
         self.sender: OutboxSender
 
     async def start(self) -> None:
-        self.bot = create_bot(self.settings, session=self.session_factory())
+        self.bot = create_bot(self.settings, session=self.session_factory(), clock=self.clock)
         self.dp, self.bg = create_dispatcher(self.settings, self.engine, clock=self.clock)
         self.sender = create_sender(self.bot, self.dp, self.settings)
         self.fake.deliver = self._feed

@@ -52,6 +52,7 @@ from bot.db.models import OutboxMessage, OutboxStatus, Person
 from bot.delivery.ratelimit import Deferred, RateLimiter, Reservation
 from bot.delivery.render import KindRegistry, Outgoing, TranslatorFactory, UnknownKind
 from bot.delivery.render import registry as default_registry
+from bot.delivery.retry import caller_handles_retry_after
 from bot.services.quiet_hours import next_allowed_time
 
 log = logging.getLogger(__name__)
@@ -424,7 +425,8 @@ class OutboxSender:
 
     async def _send(self, row: _Row, outgoing: Outgoing) -> None:
         try:
-            message = await self._request(row, outgoing)
+            with caller_handles_retry_after():
+                message = await self._request(row, outgoing)
         except TelegramRetryAfter as exc:
             # Telegram refused it, so it was not sent: back in the queue, never lost.
             self.stats.retried_429 += 1

@@ -361,3 +361,14 @@ async def test_the_form_says_what_was_wrong_and_keeps_nothing_half_made(app: Bot
     (task,) = await tasks(app)
     assert (task.criteria, task.due_date) == ("готово к 7-му", date(2026, 12, 23))
     app.fake.assert_no_violations()
+
+
+async def test_an_empty_plan_list_says_what_to_do(app: BotHarness) -> None:
+    """A coordinator with no families yet is pointed to /families; a mentor without families is
+    told none are attached to them."""
+    admin = await app.admin(ADMIN_ID)
+    await admin.send_command("plan")
+    assert "Открытых семей пока нет: добавьте семью через /families." in admin.last_text()
+    mentor = await app.joined(2001, await app.invitation(ADMIN_ID, Role.MENTOR))
+    await mentor.send_command("plan")
+    assert "За вами пока не закреплено ни одной семьи." in mentor.last_text()

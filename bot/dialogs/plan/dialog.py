@@ -23,7 +23,7 @@ from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 
-from bot.db.models import CaseStage, Family, PlanTask, PlanTaskStatus
+from bot.db.models import CaseStage, Family, PlanTask, PlanTaskStatus, Role
 from bot.dialogs.context import Ctx, ctx
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
 from bot.dialogs.plan.states import FAMILY_ID, TASK_ID, PlanSG
@@ -200,7 +200,8 @@ async def get_families(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
         if row.overdue:
             label += f" · ⚠️ {row.overdue}"
         items.append((label, str(row.family.id)))
-    return {"items": items, "total": total, **page_data(page, total)}
+    coordinator = c.require_actor().has(Role.COORDINATOR)
+    return {"items": items, "total": total, "coordinator": coordinator, **page_data(page, total)}
 
 
 async def on_family(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
@@ -649,7 +650,11 @@ def create_plan_dialog() -> Dialog:
             T("📋 open tasks · ⚠️ past the deadline", when="total"),
             T(
                 "No families are attached to you yet.",
-                when=lambda d, *_: not d["total"],
+                when=lambda d, *_: not d["total"] and not d["coordinator"],
+            ),
+            T(
+                "There are no open families yet: add one with /families.",
+                when=lambda d, *_: not d["total"] and d["coordinator"],
             ),
             choices("plan_family", "items", on_family),
             *pager(SCROLL),
