@@ -34,7 +34,7 @@ StateType = str | State | None
 # (state, data as JSON text): text, so a caller changing a returned dict never changes the cache.
 Row = tuple[str | None, str | None]
 EMPTY: Row = (None, None)
-CACHE_SIZE = 50_000  # rows; the least recently used fall out (and are read again when needed)
+CACHE_SIZE = 20_000  # rows, ~1 KB at most each; the least recently used are read again on need
 _PENDING = "fsm_txn"  # Session.info key: {id(storage): _Txn} for the open transaction
 
 
