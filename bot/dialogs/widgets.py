@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import operator
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -21,6 +21,8 @@ from aiogram_dialog.widgets.common import WhenCondition
 from aiogram_dialog.widgets.kbd import Group, Multiselect, Select, Start
 from aiogram_dialog.widgets.markup.inline_keyboard import InlineKeyboardFactory
 from aiogram_dialog.widgets.text import Text
+
+from bot.services.errors import DomainError
 
 
 class Html(str):
@@ -113,6 +115,20 @@ def command_in_form(message: Message) -> str | None:
             "That looks like a command, so nothing was saved. Send the text, or /cancel to stop."
         )
     return None
+
+
+def esc(value: object) -> str:
+    """A user-supplied value for an HTML message: <, > and & escaped."""
+    return html.escape(str(value), quote=False)
+
+
+def error_text(errors: Mapping[str, str], error: DomainError, **values: object) -> str:
+    """The kind sentence for a refused input: the dialog's table by error code, else a plain
+    "try again"; `values` fill the sentence's {placeholders}."""
+    message = errors.get(error.code)
+    if message is None:
+        return gettext("That did not work. Please try again.")
+    return gettext(message).format(**values) if values else gettext(message)
 
 
 def show_input_error(manager: DialogManager, text: str) -> None:

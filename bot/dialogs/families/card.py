@@ -8,7 +8,6 @@ service that authorises it.
 
 from __future__ import annotations
 
-import html
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,6 +37,7 @@ from bot.dialogs.widgets import (
     Window,
     choices,
     day_input,
+    esc,
     form_text,
     get_input_error,
     input_error_line,
@@ -81,12 +81,8 @@ def _reason(value: Any) -> CloseReason | None:
         return None
 
 
-def _esc(value: str) -> str:
-    return html.escape(value, quote=False)
-
-
 def _names(refs: list[families.PersonRef], empty: str) -> str:
-    return ", ".join(_esc(r.name) for r in refs) if refs else empty
+    return ", ".join(esc(r.name) for r in refs) if refs else empty
 
 
 def _zone_label(c: Ctx, zone: str) -> str:
@@ -117,16 +113,16 @@ async def get_card(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
     family = card.family
     level_name = LEVEL_NAMES[SupportLevel(family.support_level)]
     lines = [
-        f"<b>{_esc(family.name)}</b>",
+        f"<b>{esc(family.name)}</b>",
         _("Category: {category}").format(
-            category=_esc(c.content.category_label(family.category, c.locale))
+            category=esc(c.content.category_label(family.category, c.locale))
         ),
         _("Support level: {level}").format(level=_(level_name)),
-        _("Time zone: {zone}").format(zone=_esc(_zone_label(c, family.timezone))),
+        _("Time zone: {zone}").format(zone=esc(_zone_label(c, family.timezone))),
         _("Parents: {names}").format(names=_names(card.parents, _("none linked yet"))),
         _("Mentors: {names}").format(names=_names(card.mentors, _("none assigned yet"))),
         _("Curator: {name}").format(
-            name=_esc(card.curator.name) if card.curator else _("not assigned yet")
+            name=esc(card.curator.name) if card.curator else _("not assigned yet")
         ),
     ]
     if family.closed_at is not None:
@@ -134,11 +130,11 @@ async def get_card(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
         lines.append(
             _("Status: closed on {date} — {reason}").format(
                 date=family.closed_at.astimezone(ZoneInfo(family.timezone)).strftime("%d.%m.%Y"),
-                reason=_(CLOSE_REASONS[reason]) if reason else _esc(family.closed_reason or "—"),
+                reason=_(CLOSE_REASONS[reason]) if reason else esc(family.closed_reason or "—"),
             )
         )
         if family.closed_note:
-            lines.append(_("Note: {note}").format(note=_esc(family.closed_note)))
+            lines.append(_("Note: {note}").format(note=esc(family.closed_note)))
     else:
         lines.append(_("Status: open"))
     case = await case_plans.case_state(c.session, family)
@@ -148,7 +144,7 @@ async def get_card(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
             _("Final meeting: {date}").format(date=case.final_meeting_date.strftime("%d.%m.%Y"))
         )
     if family.closed_at is not None and case.final_summary:
-        lines.append(_("Summary: {text}").format(text=_esc(case.final_summary)))
+        lines.append(_("Summary: {text}").format(text=esc(case.final_summary)))
 
     page = await current_page(dialog_manager, TIMELINE)
     rows, total = await visits.visits_of_family(
@@ -167,9 +163,9 @@ async def get_card(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
             visit = row.visit
             parts = [
                 visit.visit_date.strftime("%d.%m.%Y"),
-                _esc(row.mentor_name or "—"),
-                _esc(c.content.visits.label("formats", visit.format, c.locale)),
-                _esc(_situation(c, visit.situation)),
+                esc(row.mentor_name or "—"),
+                esc(c.content.visits.label("formats", visit.format, c.locale)),
+                esc(_situation(c, visit.situation)),
             ]
             lines.append(("⚠️ " if visit.concern else "• ") + " · ".join(parts))
     else:

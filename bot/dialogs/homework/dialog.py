@@ -9,7 +9,6 @@ week's family. Each message is stored as it comes, so nothing is lost if they st
 
 from __future__ import annotations
 
-import html
 from collections import Counter
 from typing import Any
 
@@ -31,6 +30,7 @@ from bot.dialogs.widgets import (
     T,
     Window,
     choices,
+    esc,
     form_text,
     get_input_error,
     input_error_line,
@@ -67,10 +67,6 @@ KIND_ERROR = N_(
     "I can take text, a voice message, a photo or a document. Please send one of those, "
     "or tap ✅ Done."
 )
-
-
-def _esc(value: str) -> str:
-    return html.escape(value, quote=False)
 
 
 def first_state(week: ParentWeek) -> State:
@@ -451,7 +447,7 @@ async def get_progress(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
     for family in found:
         lines = []
         if len(found) > 1:
-            lines.append(_("<b>Family «{name}»</b>").format(name=_esc(family.family_name)))
+            lines.append(_("<b>Family «{name}»</b>").format(name=esc(family.family_name)))
         if family.enrollment_id is None or family.programme_code is None:
             lines.append(_(NOT_ENROLLED))
             blocks.append("\n".join(lines))
@@ -460,7 +456,7 @@ async def get_progress(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
         title = programme.title.get(c.locale) if programme else family.programme_code
         lines.append(
             _("📚 <b>{title}</b>: week {current} of {total}").format(
-                title=_esc(title), current=family.released, total=family.total
+                title=esc(title), current=family.released, total=family.total
             )
         )
         if family.status in STATUS_LINES:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, ShowMode
 
+from bot.dialogs.widgets import error_text
 from bot.roles_text import N_
 from bot.services.errors import DomainError
 
@@ -47,8 +47,7 @@ ERRORS = {
 
 
 def _error_text(error: DomainError) -> str:
-    message = ERRORS.get(error.code)
-    return _(message) if message else _("That did not work. Please try again.")
+    return error_text(ERRORS, error)
 
 
 def _notify(manager: DialogManager, text: str) -> None:

@@ -27,6 +27,8 @@ from bot.dialogs.widgets import (
     Window,
     choices,
     day_input,
+    error_text,
+    esc,
     form_text,
     get_input_error,
     input_error_line,
@@ -62,8 +64,7 @@ ERRORS = {
 
 
 def _error_text(error: DomainError) -> str:
-    message = ERRORS.get(error.code)
-    return _(message) if message else _("That did not work. Please try again.")
+    return error_text(ERRORS, error)
 
 
 def _meeting_id(manager: DialogManager) -> int:
@@ -84,10 +85,6 @@ def _notify(manager: DialogManager, text: str) -> None:
         manager.show_mode = ShowMode.NO_UPDATE
     else:
         manager.dialog_data[NOTICE] = text
-
-
-def _esc(text: str) -> str:
-    return html.escape(text, quote=False)
 
 
 # --- the board's button ------------------------------------------------------------------------
@@ -124,8 +121,8 @@ def decisions_text(rows: list[Any], gettext: Any) -> str:
                 gettext("{n}. {mark} {what} — {who}, by {due}").format(
                     n=n,
                     mark=mark,
-                    what=_esc(shorten(row.what, what_limit)),
-                    who=_esc(shorten(row.who, who_limit)),
+                    what=esc(shorten(row.what, what_limit)),
+                    who=esc(shorten(row.who, who_limit)),
                     due=row.due_date.strftime("%d.%m.%Y"),
                 )
             )

@@ -34,6 +34,8 @@ from bot.dialogs.widgets import (
     Window,
     choices,
     day_input,
+    error_text,
+    esc,
     form_text,
     get_input_error,
     input_error_line,
@@ -113,12 +115,7 @@ ERRORS = {
 
 
 def _error_text(error: DomainError) -> str:
-    message = ERRORS.get(error.code)
-    return _(message) if message else _("That did not work. Please try again.")
-
-
-def _esc(text: str) -> str:
-    return html.escape(text, quote=False)
+    return error_text(ERRORS, error)
 
 
 def shorten(text: str, limit: int) -> str:
@@ -227,8 +224,8 @@ def plan_lines(rows: list[PlanTask], names: dict[int, str], today: date, limit: 
             else task.responsible_text or "—"
         )
         mark = STATUS_MARKS[PlanTaskStatus(task.status)]
-        title = _esc(shorten(task.title, limit))
-        lines.append(f"{n}. {mark} {title} — {_esc(shorten(who, 40))}, {_due_text(task, today)}")
+        title = esc(shorten(task.title, limit))
+        lines.append(f"{n}. {mark} {title} — {esc(shorten(who, 40))}, {_due_text(task, today)}")
     return lines
 
 
@@ -309,18 +306,18 @@ async def get_task(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
     status = PlanTaskStatus(task.status)
     today = case_plans.family_today(family, c.now())
     lines = [
-        _("<b>Task</b> · family «{name}»").format(name=_esc(family.name)),
-        _esc(task.title),
+        _("<b>Task</b> · family «{name}»").format(name=esc(family.name)),
+        esc(task.title),
         "",
-        _("Success criteria: {text}").format(text=_esc(task.criteria or "—")),
-        _("The family does: {text}").format(text=_esc(task.family_part or "—")),
-        _("Specialists do: {text}").format(text=_esc(task.specialists_part or "—")),
-        _("Responsible: {who}").format(who=_esc(await _responsible_text(c, task, names))),
+        _("Success criteria: {text}").format(text=esc(task.criteria or "—")),
+        _("The family does: {text}").format(text=esc(task.family_part or "—")),
+        _("Specialists do: {text}").format(text=esc(task.specialists_part or "—")),
+        _("Responsible: {who}").format(who=esc(await _responsible_text(c, task, names))),
         _("Deadline: {due}").format(due=_due_text(task, today)),
         _("Status: {status}").format(status=_(STATUS_NAMES[status])),
     ]
     if status is PlanTaskStatus.NOT_DONE and task.status_note:
-        lines.append(_("Why: {text}").format(text=_esc(task.status_note)))
+        lines.append(_("Why: {text}").format(text=esc(task.status_note)))
     is_open = family.closed_at is None
     return {
         "task_text": Html("\n".join(lines)),

@@ -7,7 +7,6 @@ database: a forged press for another family is refused there.
 
 from __future__ import annotations
 
-import html
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,6 +29,7 @@ from bot.dialogs.widgets import (
     T,
     Window,
     choices,
+    esc,
     form_text,
     get_input_error,
     input_error_line,
@@ -76,10 +76,6 @@ def _family_id(manager: DialogManager) -> int:
     if not isinstance(value, int):
         raise DomainError("family_not_found")
     return value
-
-
-def _esc(value: str) -> str:
-    return html.escape(value, quote=False)
 
 
 def _fmt_date(d: date) -> str:
@@ -156,7 +152,7 @@ def _result_lines(e: Enrollment) -> str:
         lines.append(_("🌱 Completed with positive dynamics: no"))
     if e.positive_override is not None:
         lines.append(
-            _("Decided by a coordinator: «{note}»").format(note=_esc(e.override_note or ""))
+            _("Decided by a coordinator: «{note}»").format(note=esc(e.override_note or ""))
         )
     return "\n".join(lines)
 
@@ -166,7 +162,7 @@ async def get_overview(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
     p = await programmes.progress(
         c.session, c.require_actor(), _family_id(dialog_manager), c.now(), c.content.programmes
     )
-    lines = [_("<b>Programme of the family «{name}»</b>").format(name=_esc(p.family.name))]
+    lines = [_("<b>Programme of the family «{name}»</b>").format(name=esc(p.family.name))]
     e = p.enrollment
     if e is None:
         lines.append(_("The family is not in a programme yet."))
@@ -174,7 +170,7 @@ async def get_overview(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
         title = p.programme.title.get(c.locale) if p.programme else e.programme_code
         lines.append(
             _("{title} — {status}").format(
-                title=_esc(title), status=_(STATUS_NAMES.get(e.status, e.status))
+                title=esc(title), status=_(STATUS_NAMES.get(e.status, e.status))
             )
         )
         lines.append(
@@ -365,9 +361,9 @@ async def get_programmes(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
         items.append((title, code))
         lines.append(
             _("<b>{title}</b> ({weeks} weeks): {audience}").format(
-                title=_esc(title),
+                title=esc(title),
                 weeks=prog.length,
-                audience=_esc(prog.audience.get(c.locale)),
+                audience=esc(prog.audience.get(c.locale)),
             )
         )
     return {"items": items, "list": Html("\n".join(lines))}
@@ -482,7 +478,7 @@ async def get_confirm(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str
     first = programmes.release_at(start, weekday, at, zone, 1)
     local = first.astimezone(ZoneInfo(zone))
     lines = [
-        _("Programme: {title}").format(title=_esc(prog.title.get(c.locale) if prog else code)),
+        _("Programme: {title}").format(title=esc(prog.title.get(c.locale) if prog else code)),
         _("Start: {date}").format(date=_fmt_date(start)),
         _("Every {weekday} at {time}, family time").format(
             weekday=_(WEEKDAYS[weekday]), time=at.strftime("%H:%M")

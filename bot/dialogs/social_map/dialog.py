@@ -32,6 +32,7 @@ from bot.dialogs.widgets import (
     T,
     Window,
     choices,
+    error_text,
     form_text,
     get_input_error,
     input_error_line,
@@ -66,10 +67,7 @@ ERRORS = {
 
 
 def _error_text(error: DomainError) -> str:
-    message = ERRORS.get(error.code)
-    if message is None:
-        return _("That did not work. Please try again.")
-    return _(message).format(n=social_maps.MAX_PEOPLE)
+    return error_text(ERRORS, error, n=social_maps.MAX_PEOPLE)
 
 
 def _ignore(manager: DialogManager) -> None:
