@@ -22,6 +22,7 @@ from pathlib import Path
 
 if __package__ in (None, ""):  # run as a file: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import bot  # noqa: F401  (before aiogram: see bench/__init__.py)
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties

@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 
 if __package__ in (None, ""):  # run as a file: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import bot  # before aiogram: see bench/__init__.py
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties

@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 if __package__ in (None, ""):  # run as a file: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import bot  # noqa: F401  (before aiogram: see bench/__init__.py)
 
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
