@@ -548,21 +548,21 @@ async def families_page(
         rows, total = await families_repo.page_linked(
             session, actor.person_id, FAMILY_STAFF, offset=offset, limit=limit
         )
-    counts: dict[int, tuple[int, int]] = {}
+    counts: dict[int, list[int]] = {f.id: [0, 0] for f in rows}
     if rows:
-        utc_today = now.date()
+        # Overdue by each family's own calendar (deadlines are its dates), not by UTC's.
+        today = {f.id: family_today(f, now) for f in rows}
         found = await session.execute(
-            select(
-                PlanTask.family_id,
-                func.count(PlanTask.id),
-                func.sum(case((PlanTask.due_date < utc_today, 1), else_=0)),
-            )
-            .where(PlanTask.family_id.in_([f.id for f in rows]))
+            select(PlanTask.family_id, PlanTask.due_date, func.count(PlanTask.id))
+            .where(PlanTask.family_id.in_(list(counts)))
             .where(PlanTask.status.in_(OPEN_STATUSES))
-            .group_by(PlanTask.family_id)
+            .group_by(PlanTask.family_id, PlanTask.due_date)
         )
-        counts = {fid: (int(n), int(late or 0)) for fid, n, late in found}
-    return [PlanFamily(f, *counts.get(f.id, (0, 0))) for f in rows], total
+        for family_id, due, n in found:
+            counts[family_id][0] += n
+            if due < today[family_id]:
+                counts[family_id][1] += n
+    return [PlanFamily(f, *counts[f.id]) for f in rows], total
 
 
 # --- the case's stage ------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from bot.db.models import (
     Person,
     PlanTaskStatus,
     Role,
+    SupportLevel,
 )
 from bot.delivery.render import Outgoing, registry
 from bot.i18n import Translator, create_i18n
@@ -249,3 +250,31 @@ def test_the_digest_renders_with_and_without_the_plan_section() -> None:
     assert "Plan tasks past their deadline: 12" in new
     assert "• Ивановы — &lt;врач&gt;: deadline 26.11.2026" in new
     assert "…and 2 more" in new
+
+
+async def test_the_plan_list_counts_overdue_by_each_familys_calendar(
+    session: AsyncSession,
+) -> None:
+    boss, moscow = await setup(session)
+    far_east = await families.add(
+        session,
+        boss,
+        name="Петровы",
+        category="tzhs",
+        support_level=SupportLevel.BASIC,
+        timezone="Asia/Vladivostok",
+        known_categories={"tzhs"},
+        now=NOW,
+    )
+    for family_id in (moscow, far_east.id):
+        await case_plans.add_task(session, boss, family_id, TaskDraft("x", DUE), NOW)
+
+    async def overdue(now: datetime) -> dict[int, int]:
+        page, _ = await case_plans.families_page(session, boss, now, offset=0, limit=10)
+        assert all(row.open_tasks == 1 for row in page)
+        return {row.family.id: row.overdue for row in page}
+
+    # 1 Dec, 18:00 in Moscow and already 2 Dec, 01:00 in Vladivostok.
+    assert await overdue(at(DUE, 15)) == {moscow: 0, far_east.id: 1}
+    # 2 Dec, 01:00 in Moscow while UTC's date is still 1 Dec.
+    assert await overdue(at(DUE, 22)) == {moscow: 1, far_east.id: 1}
