@@ -504,6 +504,11 @@ async def test_the_card_opens_the_childs_social_map_for_coordinators(app: BotHar
     async with app.sessionmaker() as session:
         maps = (await session.execute(select(SocialMap.family_id, SocialMap.child_name))).all()
     assert [tuple(row) for row in maps] == [(family_id, "Маша")]
+    # Back from the map's children leads to the card it was opened from, not the family list.
+    await admin.press("⬅️ Другой ребёнок")
+    assert "⬅️ Другая семья" not in admin.last().button_texts()
+    await admin.press("⬅️ Назад")
+    assert "Ивановы" in admin.last_text() and "🗺 Карта связей" in admin.last().button_texts()
 
     # Maps are coordinators' work: a mentor's card has the plan, not the map.
     await peter.send_command("start")

@@ -46,6 +46,7 @@ from bot.services.access import Action, authorize
 from bot.services.errors import DomainError
 
 FAMILY_ID, FAMILY_NAME = "family_id", "family_name"
+FROM_CARD = "from_card"  # opened from a family card: its «⬅️ Back» returns there
 CHILD, CHILDREN = "child", "children"
 MAP_ID, PERSON_ID = "map_id", "person_id"
 P_NAME, P_RELATION, P_CIRCLE = "p_name", "p_relation", "p_circle"
@@ -88,7 +89,13 @@ async def on_start(data: Any, manager: DialogManager) -> None:
     family_id = data.get(FAMILY_ID) if isinstance(data, dict) else None
     if isinstance(family_id, int):
         family = await families.require_view(c.session, c.actor, family_id)
-        manager.dialog_data.update({FAMILY_ID: family.id, FAMILY_NAME: family.name})
+        manager.dialog_data.update(
+            {FAMILY_ID: family.id, FAMILY_NAME: family.name, FROM_CARD: True}
+        )
+
+
+async def on_back_to_card(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    await manager.done()
 
 
 async def on_family(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
@@ -120,6 +127,7 @@ async def get_children(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
         "family": shorten(str(dialog_manager.dialog_data.get(FAMILY_NAME, "")), 48),
         "children": [(shorten(name, 30), str(i)) for i, name in enumerate(names)],
         "known": bool(names),
+        "from_card": bool(dialog_manager.dialog_data.get(FROM_CARD)),
     }
 
 
@@ -511,7 +519,13 @@ def create_map_dialog() -> Dialog:
             ),
             MessageInput(on_child_text),
             choices("child", "children", on_child, width=3),
-            SwitchTo(T("⬅️ Other family"), id="to_family", state=MapSG.family),
+            SwitchTo(
+                T("⬅️ Other family"),
+                id="to_family",
+                state=MapSG.family,
+                when=lambda d, *_: not d["from_card"],
+            ),
+            Button(T("⬅️ Back"), id="to_card", on_click=on_back_to_card, when="from_card"),
             state=MapSG.child,
             getter=[get_input_error, get_children],
         ),
