@@ -3,14 +3,15 @@
 aiogram.types ends its import by calling `model_rebuild()` on each of its ~400 types, and
 pydantic then compiles a validator for every one of them, each with copies of the types nested
 in it: ~100 MB resident and ~3 s of start-up, for a bot that meets a few dozen of those types.
-The types already ask for `defer_build`; only that loop defeats it. `install()` skips the loop
-and keeps its namespace, so that a type's first validation builds it from the same names the
-loop would have used (pydantic's deferred build calls `model_rebuild` without one).
-tests/unit/test_lazy_telegram_types.py checks, in a fresh interpreter, that every type and
-method then builds and that the JSON schemas match aiogram's own eager build.
+The types already ask for `defer_build`; only that loop defeats it. Once `install()` ran, the
+loop's calls are skipped and their namespace kept, so that a type's first validation builds it
+from the same names the loop would have used (pydantic's deferred build calls `model_rebuild`
+without one). tests/unit/test_lazy_telegram_types.py checks, in a fresh interpreter, that every
+type and method then builds and that the JSON schemas match aiogram's own eager build.
 
 It relies on `model_rebuild`'s `_types_namespace` keyword (pydantic 2.x, pinned in
-pyproject.toml); if aiogram.types is already imported, it does nothing.
+pyproject.toml). Installing imports nothing of aiogram; if aiogram.types was imported before,
+its types are already built and nothing changes.
 """
 
 from __future__ import annotations
@@ -25,14 +26,13 @@ _installed = False
 
 
 def install() -> None:
-    """Import aiogram.types without building its types. Call before anything imports aiogram."""
+    """Make aiogram.types' import leave its types unbuilt. Call before anything imports aiogram."""
     global _installed
-    if _installed or _TYPES_PACKAGE in sys.modules:
+    if _installed:
         return
     _installed = True
     rebuild = BaseModel.__dict__["model_rebuild"].__func__
     namespace: dict[str, Any] = {}
-    importing = True
 
     def lazy_rebuild(
         cls: type[BaseModel],
@@ -43,10 +43,14 @@ def install() -> None:
         _types_namespace: Any = None,
     ) -> bool | None:
         if cls.__module__.startswith("aiogram."):
-            if importing and _types_namespace is not None and not force:
-                namespace.update(_types_namespace)  # aiogram.types' import-time loop: skip it
+            if (
+                _types_namespace is not None
+                and not force
+                and sys._getframe(1).f_globals.get("__name__") == _TYPES_PACKAGE
+            ):
+                namespace.update(_types_namespace)  # the loop at the end of aiogram/types/__init__
                 return None
-            if _types_namespace is None:
+            if _types_namespace is None and namespace:
                 # A deferred build (a type's, or a method's or response's nesting a type):
                 # pydantic would look names up in the caller's frames, where they are not.
                 _types_namespace = namespace
@@ -59,7 +63,3 @@ def install() -> None:
         )
 
     BaseModel.model_rebuild = classmethod(lazy_rebuild)  # type: ignore[method-assign,assignment]
-    try:
-        import aiogram.types  # noqa: F401
-    finally:
-        importing = False
