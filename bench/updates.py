@@ -48,11 +48,12 @@ from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, StartMode, Window, setup_dialogs
 from aiogram_dialog.widgets.kbd import Button, ScrollingGroup, Select
 from aiogram_dialog.widgets.text import Const, Format
-from sqlalchemy import insert, text
+from sqlalchemy import bindparam, insert, text
 
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.db.engine import create_engine
+from bot.db.base import UTCDateTime
+from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade_async
 from bot.db.models import Family, FamilyLink, Person, PersonRole
 from bot.factory import create_bot, create_dispatcher
@@ -103,6 +104,7 @@ class Results:
     echo_alone: Measured
     dialog_ref: Measured  # aiogram-dialog alone, the same steps, no database: the library's floor
     memory: list[tuple[str, float]]  # (moment, RSS in MB)
+    session_cpu_ms: float  # one bare database session shaped like a step's, CPU per session
 
 
 def rss_mb() -> float:
@@ -353,6 +355,35 @@ async def flush_redis(url: str | None) -> None:
         await client.aclose()
 
 
+SESSION_FLOOR_RUNS = 300
+
+
+async def session_floor(database_url: str) -> float:
+    """CPU ms of one database session shaped like a dialog step's (3 reads by key, 2 upserts,
+    commit) through the bot's engine, with nothing else: SQLAlchemy and the driver alone."""
+    engine = create_engine(database_url)
+    sessions = create_sessionmaker(engine)
+    read = text('SELECT state, data FROM fsm_records WHERE "key" = :key')
+    write = text(
+        'INSERT INTO fsm_records ("key", state, data, updated_at) VALUES (:key, NULL, NULL, :at) '
+        'ON CONFLICT ("key") DO UPDATE SET updated_at = excluded.updated_at'
+    ).bindparams(bindparam("at", type_=UTCDateTime()))
+    at = datetime.now(UTC)
+    try:
+        for warm_up in (True, False):
+            started = time.process_time()
+            for _ in range(20 if warm_up else SESSION_FLOOR_RUNS):
+                async with sessions() as session:
+                    for k in range(3):
+                        await session.execute(read, {"key": f"bench:floor:{k}"})
+                    for k in range(2):
+                        await session.execute(write, {"key": f"bench:floor:{k}", "at": at})
+                    await session.commit()
+        return 1000 * (time.process_time() - started) / SESSION_FLOOR_RUNS
+    finally:
+        await engine.dispose()
+
+
 async def measure(
     database_url: str,
     redis_url: str | None,
@@ -419,7 +450,8 @@ async def measure(
                 "aiogram-dialog", people[:1], dialog_step, LATENCY_UPDATES, reference
             )
             fake.assert_no_violations()
-            return Results(stack, echo, stack_alone, echo_alone, dialog_ref, memory)
+            floor = await session_floor(database_url)
+            return Results(stack, echo, stack_alone, echo_alone, dialog_ref, memory, floor)
         finally:
             await echo_bot.session.close()
     finally:
@@ -466,6 +498,13 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"               (aiogram-dialog alone, no database, one update at a time: "
         f"{ref_share:.1f} % of the echo's)"
+    )
+    # What 40 % would leave: the echo's CPU x 2.5, less aiogram-dialog's step and a bare session.
+    budget = results.echo_alone.cpu_ms * 100 / TARGET_SHARE
+    print(
+        f"floor          a bare database session like a step's (3 reads, 2 upserts, commit): "
+        f"{results.session_cpu_ms:.2f} ms CPU; {TARGET_SHARE:.0f} % of the echo allows "
+        f"{budget:.2f} ms per step, aiogram-dialog alone takes {results.dialog_ref.cpu_ms:.2f}"
     )
     for moment, megabytes in results.memory:
         print(f"RSS {megabytes:6.0f} MB  {moment}")
