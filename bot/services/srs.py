@@ -2,6 +2,8 @@
 the Session Rating Scale (four items 0–10, an optional comment), reminded once the next day;
 answers cannot be changed; a total under 36 or any item under 9 alerts the coordinator with the
 weak items named. The per-meeting summary: responses n of attendees, each item's mean, the total.
+Who came can be corrected later: the newly ticked get the survey, the un-ticked's unsent survey and
+reminder are cancelled; an answer already given stays and counts.
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Meeting, MeetingParticipant, MeetingStatus, Person, SrsResponse
+from bot.db.models import (
+    Meeting,
+    MeetingParticipant,
+    MeetingStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    SrsResponse,
+)
 from bot.db.repositories import outbox_keys
 from bot.db.repositories import people as people_repo
 from bot.services import audit, outbox
@@ -31,6 +41,29 @@ REMIND_AFTER = timedelta(days=1)
 COMMENT_MAX = 1000
 
 
+async def _attendance_of(
+    session: AsyncSession, actor: Actor, meeting_id: int, attended: Collection[int], now: datetime
+) -> tuple[Meeting, list[MeetingParticipant]]:
+    """The meeting whose attendance is being ticked, and its participants, once checked: it has
+    begun, is not cancelled, and every ticked id is one of its participants."""
+    await authorize(session, actor, Action.MEETING_MANAGE)
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise DomainError("meeting_not_found")
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise DomainError("meeting_not_planned")
+    if now < meeting.starts_at:
+        raise DomainError("meeting_not_started")
+    rows = list(
+        await session.scalars(
+            select(MeetingParticipant).where(MeetingParticipant.meeting_id == meeting.id)
+        )
+    )
+    if not set(attended) <= {p.id for p in rows}:
+        raise DomainError("participant_not_found")  # ids of another meeting: forged
+    return meeting, rows
+
+
 async def mark_held(
     session: AsyncSession,
     actor: Actor,
@@ -40,46 +73,14 @@ async def mark_held(
 ) -> int:
     """The meeting took place; `attended` are participant ids. Attendees who use the bot get the
     survey now and a reminder tomorrow. Returns how many surveys were queued."""
-    await authorize(session, actor, Action.MEETING_MANAGE)
-    meeting = await session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise DomainError("meeting_not_found")
-    if meeting.status == MeetingStatus.CANCELLED:
-        raise DomainError("meeting_not_planned")
-    if now < meeting.starts_at:
-        raise DomainError("meeting_not_started")
+    meeting, rows = await _attendance_of(session, actor, meeting_id, attended, now)
     meeting.status = MeetingStatus.HELD.value
     meeting.held_at = meeting.held_at or now
-    rows = list(
-        await session.scalars(
-            select(MeetingParticipant).where(MeetingParticipant.meeting_id == meeting.id)
-        )
-    )
-    if not set(attended) <= {p.id for p in rows}:
-        raise DomainError("participant_not_found")  # ids of another meeting: forged
     surveys = 0
     for participant in rows:
         participant.attended = participant.id in attended
-        if not participant.attended or participant.person_id is None:
-            continue
-        person = await people_repo.by_id(session, participant.person_id)
-        if person is None:
-            continue
-        for occurrence, due_at in (("ask", now), ("remind", now + REMIND_AFTER)):
-            added = await outbox.enqueue(
-                session,
-                recipient=outbox.Recipient(person.id, person.telegram_id),
-                purpose=SURVEY_PURPOSE,
-                kind=SURVEY_KIND,
-                params={"participant_id": participant.id, "reminder": occurrence == "remind"},
-                now=now,
-                due_at=due_at,
-                object_type=OBJECT_PARTICIPANT,
-                object_id=participant.id,
-                occurrence=occurrence,
-                family_facing=True,
-            )
-            surveys += int(added and occurrence == "ask")
+        if participant.attended:
+            surveys += int(await _queue_survey(session, participant, now))
     await audit.record(
         session,
         actor,
@@ -90,6 +91,141 @@ async def mark_held(
         attended=len(attended),
     )
     return surveys
+
+
+async def _queue_survey(
+    session: AsyncSession, participant: MeetingParticipant, now: datetime
+) -> bool:
+    """The survey now and its reminder tomorrow, for an attendee who uses the bot; True when a
+    survey was newly queued (each occurrence is queued once: the outbox de-duplicates)."""
+    if participant.person_id is None:
+        return False
+    person = await people_repo.by_id(session, participant.person_id)
+    if person is None:
+        return False
+    asked = False
+    for occurrence, due_at in (("ask", now), ("remind", now + REMIND_AFTER)):
+        added = await outbox.enqueue(
+            session,
+            recipient=outbox.Recipient(person.id, person.telegram_id),
+            purpose=SURVEY_PURPOSE,
+            kind=SURVEY_KIND,
+            params={"participant_id": participant.id, "reminder": occurrence == "remind"},
+            now=now,
+            due_at=due_at,
+            object_type=OBJECT_PARTICIPANT,
+            object_id=participant.id,
+            occurrence=occurrence,
+            family_facing=True,
+        )
+        asked = asked or (added and occurrence == "ask")
+    return asked
+
+
+async def _requeue_survey(
+    session: AsyncSession, participant: MeetingParticipant, now: datetime
+) -> bool:
+    """Someone un-ticked earlier and ticked again: their cancelled survey rows go back to the
+    queue (the outbox's de-duplication would otherwise keep them cancelled for good), unless
+    they answered meanwhile. True when the survey itself was re-queued."""
+    if participant.person_id is None:
+        return False
+    answered = await session.scalar(
+        select(SrsResponse.id).where(SrsResponse.participant_id == participant.id)
+    )
+    if answered is not None:
+        return False
+    cancelled = list(
+        await session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.object_type == OBJECT_PARTICIPANT,
+                OutboxMessage.object_id == participant.id,
+                OutboxMessage.purpose == SURVEY_PURPOSE,
+                OutboxMessage.person_id == participant.person_id,
+                OutboxMessage.status == OutboxStatus.CANCELLED.value,
+                # Cancelled by an earlier correction (outbox_keys.cancel_queued), not because
+                # consent was withdrawn.
+                OutboxMessage.last_error == outbox_keys.NO_LONGER_NEEDED,
+            )
+        )
+    )
+    remind_key = outbox.dedup_key(
+        participant.person_id, SURVEY_PURPOSE, OBJECT_PARTICIPANT, participant.id, "remind"
+    )
+    asked = False
+    for row in cancelled:
+        reminder = row.dedup_key == remind_key
+        # The parameters again: a row settled OUTBOX_KEEP_DAYS ago has had them blanked.
+        row.params = {"participant_id": participant.id, "reminder": reminder}
+        row.attempts = 0
+        row.status = OutboxStatus.PENDING.value
+        row.due_at = now + REMIND_AFTER if reminder else now
+        row.claimed_by = None
+        row.lease_until = None
+        row.last_error = None
+        asked = asked or not reminder
+    return asked
+
+
+@dataclass(frozen=True)
+class Correction:
+    attended: int  # who came, after the correction
+    added: int  # newly ticked
+    removed: int  # un-ticked
+    surveys: int  # surveys newly queued for the newly ticked who use the bot
+    cancelled: int  # unsent surveys and reminders of the un-ticked, cancelled
+
+
+async def correct_attendance(
+    session: AsyncSession,
+    actor: Actor,
+    meeting_id: int,
+    attended: Collection[int],
+    now: datetime,
+) -> Correction:
+    """Who came to a meeting already marked held, corrected. The newly ticked who use the bot get
+    the survey and its reminder, as on marking it held (once); the un-ticked lose what of theirs
+    is not sent yet. An answer already given stays and counts (see `summary`). held_at stays."""
+    meeting, rows = await _attendance_of(session, actor, meeting_id, attended, now)
+    if meeting.status != MeetingStatus.HELD:
+        raise DomainError("meeting_not_held")
+    added = removed = surveys = cancelled = 0
+    for participant in rows:
+        came = participant.id in attended
+        if came == bool(participant.attended):
+            continue
+        participant.attended = came
+        if came:
+            added += 1
+            queued = await _queue_survey(session, participant, now)
+            requeued = await _requeue_survey(session, participant, now)
+            surveys += int(queued or requeued)
+        else:
+            removed += 1
+            cancelled += await outbox_keys.cancel_queued(
+                session, OBJECT_PARTICIPANT, participant.id, [SURVEY_PURPOSE]
+            )
+    result = Correction(
+        attended=sum(1 for p in rows if p.attended),
+        added=added,
+        removed=removed,
+        surveys=surveys,
+        cancelled=cancelled,
+    )
+    await audit.record(
+        session,
+        actor,
+        "meeting.attendance_corrected",
+        now,
+        object_type="meeting",
+        object_id=meeting.id,
+        attended=result.attended,
+        added=added,
+        removed=removed,
+        surveys=surveys,
+        cancelled=cancelled,
+    )
+    return result
 
 
 async def _attendee(
@@ -203,13 +339,19 @@ class Summary:
     item_means: dict[str, float]  # code -> mean, only when there are responses
     total_mean: float | None
     under_concern: int  # responses with a total under CONCERN_TOTAL
+    # Of `responses`, those of people un-ticked after they answered: an answer, once given,
+    # stays and counts here as in /stats, /report and the export (all count every response of
+    # a held meeting); the board names them so "n of m attendees" adds up.
+    not_attendees: int = 0
 
 
 async def summary(session: AsyncSession, actor: Actor, meeting_id: int, srs: Srs) -> Summary:
     await authorize(session, actor, Action.MEETING_MANAGE)
-    attendees = await session.scalars(
-        select(MeetingParticipant.id).where(
-            MeetingParticipant.meeting_id == meeting_id, MeetingParticipant.attended.is_(True)
+    attendees = set(
+        await session.scalars(
+            select(MeetingParticipant.id).where(
+                MeetingParticipant.meeting_id == meeting_id, MeetingParticipant.attended.is_(True)
+            )
         )
     )
     responses = list(
@@ -225,9 +367,10 @@ async def summary(session: AsyncSession, actor: Actor, meeting_id: int, srs: Srs
         else {}
     )
     return Summary(
-        attendees=len(list(attendees)),
+        attendees=len(attendees),
         responses=count,
         item_means=means,
         total_mean=sum(r.total for r in responses) / count if count else None,
         under_concern=sum(1 for r in responses if r.total < CONCERN_TOTAL),
+        not_attendees=sum(1 for r in responses if r.participant_id not in attendees),
     )

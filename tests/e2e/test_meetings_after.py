@@ -54,6 +54,13 @@ WORDS = {
         "total": "Total: 34.0 of 40 ⚠️",
         "under": "Totals under 36: 1",
         "place_was": "Place: Зал 2 &lt;второй этаж&gt; (was Центр «Семья»).",
+        "correct": "✏️ Correct who came",
+        "correct_title": "Correct who came.",
+        "not_held": "This meeting is not marked as held yet",
+        "marked_one": "The meeting is marked as held: 1 came.",
+        "corrected": "Attendance corrected: 1 came. New feedback surveys sent: 1.",
+        "corrected_again": "Attendance corrected: 1 came. New feedback surveys sent: 0.",
+        "srs_one_none": "Feedback (SRS): 0 of 1 attendees answered",
     },
     "ru": {
         "change": "✏️ Изменить дату / время / место",
@@ -79,6 +86,13 @@ WORDS = {
         "total": "Итого: 34.0 из 40 ⚠️",
         "under": "Итогов ниже 36: 1",
         "place_was": "Зал 2 &lt;второй этаж&gt;",
+        "correct": "✏️ Исправить, кто пришёл",
+        "correct_title": "Исправим, кто пришёл.",
+        "not_held": "Встреча ещё не отмечена как прошедшая",
+        "marked_one": "Встреча отмечена как прошедшая, пришли: 1.",
+        "corrected": "Список исправлен, пришли: 1. Новых опросов отправлено: 1.",
+        "corrected_again": "Список исправлен, пришли: 1. Новых опросов отправлено: 0.",
+        "srs_one_none": "Обратная связь (SRS): ответили 0 из 1 участников встречи",
     },
 }
 
@@ -395,3 +409,124 @@ async def test_a_full_held_board_with_html_stays_within_limits(app: BotHarness, 
     assert "<Маша>&" in board and ("30 of 30" in board or "30 из 30" in board)
     assert ("Totals under 36: 30" in board) or ("Итогов ниже 36: 30" in board)
     app.fake.assert_no_violations()
+
+
+def _surveys_in(user: FakeUser) -> list[str]:
+    return [t for t in user.texts() if t.startswith("📝")]
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_correcting_who_came_after_the_meeting_was_held(app: BotHarness, lang: str) -> None:
+    w = WORDS[lang]
+    admin, users, rows, meeting_id = await planned(app, lang)
+    came_first, _en_guest, came_later = users  # both speak Russian
+    await open_board(admin)
+    assert w["correct"] not in admin.last().button_texts()  # nothing to correct yet
+    change = next(b for b in admin.last().buttons() if b["text"] == w["change"])
+    await admin.press_forged(
+        change["callback_data"][: -len("change")] + "correct", admin.last().message_id
+    )
+    assert w["not_held"] in admin.last_text()
+
+    # Held with the first guest only; they get the survey.
+    app.clock.set(STARTED_2H)
+    await open_board(admin)
+    await admin.press(w["held"])
+    await admin.press("✅ Гость 4002")
+    await admin.press(w["save"])
+    assert w["marked_one"] in admin.last_text()
+    await send_now(app)
+    assert len(_surveys_in(came_first)) == 1 and _surveys_in(came_later) == []
+    async with app.sessionmaker() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None
+        first_held = meeting.held_at
+
+    # Corrected: not the first guest after all, but the third.
+    await open_board(admin)
+    assert w["held"] not in admin.last().button_texts()
+    await admin.press(w["correct"])
+    assert w["correct_title"] in admin.last_text()
+    ticks = admin.last().button_texts()
+    assert "✅ Гость 4001" in ticks and "▫️ Гость 4002" in ticks  # as it stands, not the RSVPs
+    assert "▫️ Гость 4003" in ticks and "▫️ Бабушка" in ticks
+    await admin.press("✅ Гость 4001")
+    await admin.press("▫️ Гость 4003")
+    await admin.press(w["save"])
+    board = admin.last_text()
+    assert w["corrected"] in board and w["srs_one_none"] in board
+    assert "▫️ Гость 4001" in board and "✅ Гость 4003" in board
+    assert w["correct"] in admin.last().button_texts()
+    attended = {pid: p.attended for pid, p in (await participants(app, meeting_id)).items()}
+    assert attended == {rows[0]: False, rows[1]: False, rows[2]: True, rows[3]: False}
+
+    # The same ticks saved again: no second survey.
+    await admin.press(w["correct"])
+    await admin.press(w["save"])
+    assert w["corrected_again"] in admin.last_text()
+
+    await send_now(app)
+    assert _surveys_in(came_later)[-1].startswith("📝 Спасибо, что пришли на встречу!")
+    # The first guest's survey no longer opens, and their reminder is never sent.
+    query = await came_first.press("📝 Оценить встречу")
+    refusal = app.fake.callback_answer(query)
+    assert refusal is not None and "только для тех, кто был на встрече" in refusal.get("text", "")
+    await app.deliver()  # up to the next day: the reminders
+    assert len(_surveys_in(came_first)) == 1
+    assert len(_surveys_in(came_later)) == 2  # the survey and its reminder, once each
+    async with app.sessionmaker() as session:
+        assert list(await session.scalars(select(SrsResponse.id))) == []
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None and meeting.held_at == first_held
+        audits = list(
+            await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "meeting.attendance_corrected")
+                .order_by(AuditEntry.id)
+            )
+        )
+    # Counts only, no names; the first guest's survey had gone out, only its reminder stopped.
+    assert audits[0].details == {
+        "attended": 1,
+        "added": 1,
+        "removed": 1,
+        "surveys": 1,
+        "cancelled": 1,
+    }
+    for user in users:  # participants never see the coordinator's buttons
+        assert all(w["correct"] not in m.button_texts() for m in user.messages())
+    app.fake.assert_no_violations(unanswered_callbacks_ok=True)
+
+
+async def test_a_mentor_or_participant_cannot_correct_who_came(app: BotHarness) -> None:
+    admin, users, rows, meeting_id = await planned(app, "en")
+    mentor = await app.joined(2001, await app.invitation(ADMIN_ID, Role.MENTOR), language_code="en")
+    app.clock.set(STARTED_2H)
+    boss = await app.actor(ADMIN_ID)
+    async with app.sessionmaker.begin() as session:
+        await srs.mark_held(session, boss, meeting_id, {rows[0]}, app.clock.now())
+    await open_board(admin)
+    correct = next(b for b in admin.last().buttons() if b["text"] == WORDS["en"]["correct"])
+    for someone in (mentor, users[1]):
+        await someone.send_command("meetings")
+        assert "this is not available for your role" in someone.last_text()
+        assert WORDS["en"]["correct"] not in someone.last().button_texts()
+        await someone.press_forged(correct["callback_data"], someone.last().message_id)
+    attended = {pid: p.attended for pid, p in (await participants(app, meeting_id)).items()}
+    assert attended == {rows[0]: True, rows[1]: False, rows[2]: False, rows[3]: False}
+    async with app.sessionmaker() as session:
+        refusals = list(
+            await session.scalars(
+                select(AuditEntry).where(
+                    AuditEntry.action == "access.denied",
+                    AuditEntry.actor_telegram_id.in_([2001, users[1].id]),
+                )
+            )
+        )
+        corrections = list(
+            await session.scalars(
+                select(AuditEntry).where(AuditEntry.action == "meeting.attendance_corrected")
+            )
+        )
+    assert len(refusals) >= 2 and corrections == []
+    app.fake.assert_no_violations(unanswered_callbacks_ok=True)

@@ -23,6 +23,7 @@ from bot.db.models import (
     OutboxStatus,
     Person,
 )
+from bot.db.repositories.outbox_keys import NO_LONGER_NEEDED
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ async def cancel_queued_for_enrollment(
             OutboxMessage.purpose.in_(list(purposes)),
             OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value]),
         )
-        .values(status=OutboxStatus.CANCELLED.value, last_error="no longer needed")
+        .values(status=OutboxStatus.CANCELLED.value, last_error=NO_LONGER_NEEDED)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

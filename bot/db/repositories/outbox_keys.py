@@ -27,6 +27,9 @@ async def existing_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
     return found
 
 
+NO_LONGER_NEEDED = "no longer needed"  # last_error of a row cancelled because it became moot
+
+
 async def cancel_queued(
     session: AsyncSession, object_type: str, object_id: int, purposes: Collection[str]
 ) -> int:
@@ -41,7 +44,7 @@ async def cancel_queued(
             OutboxMessage.purpose.in_(list(purposes)),
             OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value]),
         )
-        .values(status=OutboxStatus.CANCELLED.value, last_error="no longer needed")
+        .values(status=OutboxStatus.CANCELLED.value, last_error=NO_LONGER_NEEDED)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -23,6 +23,7 @@ from bot.db.models import (
     Person,
     Visit,
 )
+from bot.db.repositories.outbox_keys import NO_LONGER_NEEDED
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,6 @@ async def cancel(session: AsyncSession, ids: Collection[int]) -> None:
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.status == OutboxStatus.PENDING.value)
-        .values(status=OutboxStatus.CANCELLED.value, last_error="no longer needed")
+        .values(status=OutboxStatus.CANCELLED.value, last_error=NO_LONGER_NEEDED)
         .execution_options(synchronize_session=False)
     )

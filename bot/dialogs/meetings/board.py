@@ -115,9 +115,16 @@ def srs_summary_text(summary: Summary, srs: Srs, locale: str, _: Gettext) -> str
     """The SRS block of a held meeting's board; ⚠️ marks what needs the facilitators' eye."""
     lines = [
         _("<b>Feedback (SRS)</b>: {n} of {m} attendees answered").format(
-            n=summary.responses, m=summary.attendees
+            n=summary.responses - summary.not_attendees, m=summary.attendees
         )
     ]
+    if summary.not_attendees:
+        # Answered, then un-ticked: the answer stays and counts below, as in /stats.
+        lines.append(
+            _("Also {n} answered before being marked as not having come; counted below.").format(
+                n=summary.not_attendees
+            )
+        )
     if not summary.responses or summary.total_mean is None:
         return "\n".join(lines)
     for item in srs.items:

@@ -40,6 +40,9 @@ ERRORS = {
         "The meeting has already started, so its date and place can no longer be changed."
     ),
     "meeting_held": N_("This meeting is already marked as held."),
+    "meeting_not_held": N_(
+        "This meeting is not marked as held yet: mark who came with «✅ Held: who came?»."
+    ),
     "meeting_not_changeable": N_("This meeting is no longer planned, so it cannot be changed."),
     "meeting_place_empty": N_("Please send the address or a description as text."),
     "meeting_place_long": N_("That is a bit long: please keep the place shorter."),

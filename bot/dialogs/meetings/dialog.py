@@ -1,7 +1,7 @@
 """/meetings for coordinators: upcoming and past network meetings and a meeting's board: its
 participants, adding them, the child's approval, personal invitations, changing and cancelling,
-marking it held. Planning a new meeting is in new.py, decisions in decisions.py, the board's text
-in board.py.
+marking it held and correcting who came. Planning a new meeting is in new.py, decisions in
+decisions.py, the board's text in board.py.
 
 Every getter and button goes through bot/services/meetings.py, which checks the rights again;
 ids that came with a button are parsed defensively and must belong to the open meeting.
@@ -167,6 +167,7 @@ async def get_board(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, 
         "board": Html(board_text(board, _, feedback)),
         "can_change": planned and not started,
         "can_hold": planned and started,
+        "can_correct": board.meeting.status == "held",
         "people": [
             (
                 "{mark} {name}".format(
@@ -356,6 +357,31 @@ async def on_held(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None
     await manager.switch_to(MeetingsSG.held)
 
 
+async def on_correct(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    """A held meeting's attendance, corrected: the same checklist, ticked as it stands now."""
+    c = ctx(manager)
+    board = await _board(manager)
+    if board.meeting.status != MeetingStatus.HELD:
+        planned = board.meeting.status == MeetingStatus.PLANNED
+        _notify(
+            manager,
+            _error_text(DomainError("meeting_not_held" if planned else "meeting_not_planned")),
+        )
+        return
+    if c.now() < board.meeting.starts_at:
+        _notify(manager, _error_text(DomainError("meeting_not_started")))
+        return
+    came = manager.find(CAME)
+    if came is None:
+        _ignore(manager)
+        return
+    await came.reset_checked()
+    for line in board.lines:
+        if line.attended:
+            await came.set_checked(str(line.participant_id), True)
+    await manager.switch_to(MeetingsSG.held)
+
+
 async def _drop_foreign_ticks(manager: DialogManager, board: meetings.Board) -> bool:
     """Unticks ids that are not this meeting's participants (only a forged button makes them);
     True if there were any."""
@@ -376,6 +402,7 @@ async def get_held(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
         notice = _("This button is out of date.")
     return {
         "everyone": [(shorten(line.name, 40), str(line.participant_id)) for line in board.lines],
+        "correcting": board.meeting.status == MeetingStatus.HELD,
         "notice": notice,
     }
 
@@ -393,16 +420,27 @@ async def on_held_save(_c: CallbackQuery, _b: Button, manager: DialogManager) ->
         return
     attended = {int(raw) for raw in came.get_checked()}
     try:
-        await srs.mark_held(c.session, c.require_actor(), board.meeting.id, attended, c.now())
+        if board.meeting.status == MeetingStatus.HELD:
+            # Already held (by this checklist's correction or, meanwhile, by someone else):
+            # what is ticked now is a correction, so the un-ticked lose their unsent survey.
+            corrected = await srs.correct_attendance(
+                c.session, c.require_actor(), board.meeting.id, attended, c.now()
+            )
+            text = _(
+                "Attendance corrected: {n} came. New feedback surveys sent: {surveys}."
+            ).format(n=corrected.attended, surveys=corrected.surveys)
+        else:
+            await srs.mark_held(c.session, c.require_actor(), board.meeting.id, attended, c.now())
+            text = _(
+                "The meeting is marked as held: {n} came. Those of them who use the bot get a "
+                "short feedback survey."
+            ).format(n=len(attended))
     except DomainError as error:
         if error.code == "access_denied":
             raise
         manager.dialog_data[NOTICE] = _error_text(error)
     else:
-        manager.dialog_data[NOTICE] = _(
-            "The meeting is marked as held: {n} came. Those of them who use the bot get a short "
-            "feedback survey."
-        ).format(n=len(attended))
+        manager.dialog_data[NOTICE] = text
     await manager.switch_to(MeetingsSG.board)
 
 
@@ -880,6 +918,7 @@ def create_meetings_dialog() -> Dialog:
             ),
             Button(T("✏️ Edit details"), id="details", on_click=on_details, when="can_change"),
             Button(T("✅ Held: who came?"), id="held", on_click=on_held, when="can_hold"),
+            Button(T("✏️ Correct who came"), id="correct", on_click=on_correct, when="can_correct"),
             Button(
                 T("📋 Decisions ({decisions})"),
                 id="decisions",
@@ -1072,7 +1111,14 @@ def create_meetings_dialog() -> Dialog:
             T("{notice}\n", when="notice"),
             T(
                 "<b>Who came?</b> Tick everyone who was at the meeting, then save. Those who use "
-                "the bot will get a short feedback survey."
+                "the bot will get a short feedback survey.",
+                when=lambda d, *_: not d["correcting"],
+            ),
+            T(
+                "<b>Correct who came.</b> Tick everyone who was at the meeting, then save. Those "
+                "newly ticked who use the bot will get the feedback survey; those unticked will "
+                "not get it or its reminder if it has not gone out yet.",
+                when="correcting",
             ),
             checklist(CAME, "everyone", width=2),
             Button(T("💾 Save"), id="held_save", on_click=on_held_save),
