@@ -495,7 +495,7 @@ async def test_correcting_who_came_after_the_meeting_was_held(app: BotHarness, l
     }
     for user in users:  # participants never see the coordinator's buttons
         assert all(w["correct"] not in m.button_texts() for m in user.messages())
-    app.fake.assert_no_violations(unanswered_callbacks_ok=True)
+    app.fake.assert_no_violations()
 
 
 async def test_a_mentor_or_participant_cannot_correct_who_came(app: BotHarness) -> None:
@@ -529,4 +529,4 @@ async def test_a_mentor_or_participant_cannot_correct_who_came(app: BotHarness) 
             )
         )
     assert len(refusals) >= 2 and corrections == []
-    app.fake.assert_no_violations(unanswered_callbacks_ok=True)
+    app.fake.assert_no_violations()
