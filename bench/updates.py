@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.updates                      # 5,000 updates from 500 users, SQLite
     .venv/bin/python -m bench.updates --quick              # 500 updates from 50 users
     .venv/bin/python -m bench.updates --database-url postgresql+asyncpg://... --redis-url redis://...
+    .venv/bin/python -m bench.updates --latency 100        # each Bot API call takes 100 ms
 
 Both bots run on the same in-process fake Telegram (tests/faketg, flood control off: the fake
 answers at once, so what is measured is our stack). The users are consenting coordinators; each
@@ -12,6 +13,10 @@ messages with `message.answer(text)`. Each user sends one update after the other
 webhook traffic arrives, 40 users acting at a time (Telegram's default webhook max_connections).
 Latency: from feeding the update until the bot's handling of it returned; measured twice, under
 that load and one update at a time.
+
+With --latency every Bot API call takes that long (half on the way there, half back), as calls
+to the real Telegram do; the fake still answers at once. Then what bounds throughput is how long
+a step holds what others need (the SQLite write lock, a pooled connection) across its calls.
 
 Targets: our step >= 40 % of the echo's throughput, p99 < 25 ms (SQLite). The RSS lines are of
 this one process, the fake (which keeps every message) included; the bot's own memory is what
@@ -129,6 +134,29 @@ class Timed:
         started = time.perf_counter()
         await self._feed(update)
         self.latencies.append(time.perf_counter() - started)
+
+
+class LatentSession(FakeSession):
+    """The fake over a network: every call takes `latency` seconds."""
+
+    def __init__(self, fake: FakeTelegram, latency: float) -> None:
+        super().__init__(fake)
+        self.latency = latency
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: Any,
+        timeout: int | None = None,  # noqa: ASYNC109 - aiogram's interface
+    ) -> Any:
+        await asyncio.sleep(self.latency / 2)
+        answer = await super().make_request(bot, method, timeout)
+        await asyncio.sleep(self.latency / 2)
+        return answer
+
+
+def fake_session(fake: FakeTelegram, latency: float) -> FakeSession:
+    return LatentSession(fake, latency) if latency else FakeSession(fake)
 
 
 async def timed_run(
@@ -390,6 +418,7 @@ async def measure(
     users: int,
     steps: int,
     families: int = 0,
+    latency: float = 0.0,
 ) -> Results:
     memory = [("imports done, nothing built", rss_mb())]
     if database_url.startswith("postgresql"):
@@ -402,7 +431,7 @@ async def measure(
     clock = SystemClock()
     fake = FakeTelegram(clock, token=TOKEN, flood_control=False)
     engine = create_engine(database_url)
-    bot = create_bot(settings, session=FakeSession(fake))
+    bot = create_bot(settings, session=fake_session(fake, latency))
     dp, _ = create_dispatcher(settings, engine, clock=clock)
     people = [fake.user(FIRST_USER + i, first_name="Анна") for i in range(users)]
     try:
@@ -433,7 +462,7 @@ async def measure(
         )
 
         echo_dp = echo_dispatcher()
-        echo_bot = Bot(token=TOKEN, session=FakeSession(fake))
+        echo_bot = Bot(token=TOKEN, session=fake_session(fake, latency))
         bare = Timed(lambda update: echo_dp.feed_raw_update(echo_bot, update))
         fake.deliver = bare
         try:
@@ -469,6 +498,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--redis-url", default=None, help="FSM storage in Redis")
     parser.add_argument("--families", type=int, default=0, help="families on the register first")
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="ms each Bot API call takes (default 0)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     users, steps, families = args.users, args.steps, args.families
@@ -482,7 +514,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"backend {backend}, FSM storage {storage}, {users} users x {steps} updates")
         if families:
             print(f"world: {families} families")
-        results = asyncio.run(measure(url, args.redis_url, users, steps, families))
+        if args.latency:
+            print(f"each Bot API call takes {args.latency:.0f} ms")
+        results = asyncio.run(
+            measure(url, args.redis_url, users, steps, families, args.latency / 1000)
+        )
 
     stack, echo = results.stack, results.echo
     share = 100 * stack.rate / echo.rate if echo.rate else 0.0

@@ -45,6 +45,7 @@ from bot.handlers import deliveries, errors, get_fallback_routers, get_routers
 from bot.handlers import mydata as mydata_commands
 from bot.handlers import review as review_commands
 from bot.i18n import LocaleMiddleware, create_i18n
+from bot.middlewares.commit_before_send import CommitBeforeSend
 from bot.middlewares.db import DatabaseOutageMiddleware, DbSessionMiddleware
 from bot.middlewares.inflight import InFlightUpdates
 from bot.middlewares.people import PersonMiddleware
@@ -68,6 +69,9 @@ def create_bot(
         )
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_server))
+    # Outermost: a step's writes are committed before its first call, and before any wait
+    # on retry_after.
+    session.middleware(CommitBeforeSend())
     session.middleware(PinResponseModels())
     session.middleware(RetryAfterMiddleware(clock or SystemClock()))
     return Bot(
