@@ -1,5 +1,5 @@
-"""Network meetings: a changed time or place, the reminders 24 h and 2 h before, the SRS survey
-after the meeting and the coordinator's alert on low SRS answers.
+"""Network meetings: a changed time, place or other detail, the reminders 24 h and 2 h before,
+the SRS survey after the meeting and the coordinator's alert on low SRS answers.
 
 The first line never names the child or the family: it shows on a locked screen.
 """
@@ -11,7 +11,9 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.db.models import MeetingFormat
 from bot.delivery.render import Outgoing, Translator, message_kind
+from bot.labels import MEETING_FORMATS
 from bot.notifications.meetings import open_button
 from bot.services.meetings import CHANGE_KIND, REMINDER_KIND
 from bot.services.srs import ALERT_KIND, SURVEY_KIND
@@ -22,22 +24,83 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=False)
 
 
+def _format(code: Any, t: Translator) -> str:
+    try:
+        return t.gettext(MEETING_FORMATS[MeetingFormat(code)])
+    except ValueError:
+        return _e(code)
+
+
+def _duration(minutes: Any, t: Translator) -> str:
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return t.gettext("{minutes} min").format(minutes=rest)
+    if not rest:
+        return t.gettext("{hours} h").format(hours=hours)
+    return t.gettext("{hours} h {minutes} min").format(hours=hours, minutes=rest)
+
+
+def _changed_line(field: str, before: Any, after: Any, t: Translator) -> str | None:
+    """One line per changed detail; user texts escaped."""
+    if field == "topic":
+        return t.gettext("Topic: «{after}» (was «{before}»).").format(
+            after=_e(after), before=_e(before)
+        )
+    if field == "format":
+        return t.gettext("Format: {after} (was {before}).").format(
+            after=_format(after, t), before=_format(before, t)
+        )
+    if field == "when":
+        return t.gettext("Date and time: {after} (was {before}).").format(
+            after=_e(after), before=_e(before)
+        )
+    if field == "place":
+        return t.gettext("Place: {after} (was {before}).").format(
+            after=_e(after), before=_e(before)
+        )
+    if field == "duration_minutes":
+        return t.gettext("Duration: {after} (was {before}).").format(
+            after=_duration(after, t), before=_duration(before, t)
+        )
+    if field == "facilitators":
+        return t.gettext("Facilitators: {after} (was {before}).").format(
+            after=_e(after), before=_e(before)
+        )
+    if field == "contact":
+        return t.gettext("Coordinator's contact: {after} (was {before}).").format(
+            after=_e(after), before=_e(before)
+        )
+    if field == "note":
+        # Named, not quoted: the params hold only digests of the note.
+        return t.gettext(
+            "The note about the situation is updated: you can read it in the invitation."
+        )
+    return None
+
+
+# The invitation's order.
+CHANGE_ORDER = (
+    "topic",
+    "format",
+    "when",
+    "place",
+    "duration_minutes",
+    "facilitators",
+    "contact",
+    "note",
+)
+
+
 @message_kind(CHANGE_KIND)
 def meeting_changed(params: dict[str, Any], t: Translator) -> Outgoing:
     lines = [t.gettext("🔄 A meeting you are invited to has changed.")]
     changes = params.get("changes") or {}
-    if "when" in changes:
-        before, after = changes["when"]
-        lines.append(
-            t.gettext("Date and time: {after} (was {before}).").format(
-                after=_e(after), before=_e(before)
-            )
-        )
-    if "place" in changes:
-        before, after = changes["place"]
-        lines.append(
-            t.gettext("Place: {after} (was {before}).").format(after=_e(after), before=_e(before))
-        )
+    for field in CHANGE_ORDER:
+        if field in changes:
+            before, after = changes[field]
+            line = _changed_line(field, before, after, t)
+            if line:
+                lines.append(line)
     lines.append(t.gettext("If your plans change, you can change your answer in the invitation."))
     return Outgoing(
         text="\n".join(lines), reply_markup=open_button(int(params["participant_id"]), t)

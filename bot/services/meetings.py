@@ -11,9 +11,11 @@ invitees, never a surname or the family's name.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import case, func, select, update
@@ -27,6 +29,8 @@ from bot.db.models import (
     MeetingFormat,
     MeetingParticipant,
     MeetingStatus,
+    OutboxMessage,
+    OutboxStatus,
     Person,
     Relation,
     Role,
@@ -639,6 +643,8 @@ async def my_invitations(
 
 CHANGE_PURPOSE = "meeting_changed"
 CHANGE_KIND = "meeting_changed"
+REPLACED = "replaced by a newer change notice"  # last_error of a notice folded into the next one
+QUEUED = (OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value)
 REMINDER_PURPOSE = "meeting_reminder"
 REMINDER_KIND = "meeting_reminder"
 REMINDERS = (("24h", timedelta(hours=24)), ("2h", timedelta(hours=2)))
@@ -665,6 +671,89 @@ async def _invited_people(
         query = query.where(MeetingParticipant.rsvp.in_(COMING))
     rows = await session.execute(query)
     return [(participant, person) for participant, person in rows]
+
+
+# The time and the place are worth a message at night (the change may concern tomorrow
+# morning); the other details wait for the recipient's morning, like an invitation.
+URGENT_CHANGES = frozenset({"when", "place"})
+
+
+def note_digest(text: str) -> str:
+    """A changed note is named, not quoted (a paragraph, and the most private text of the
+    invitation): the notice keeps only a digest, enough to see an edit undone."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _merged(earlier: dict[str, list[Any]], later: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Two edits as one: each field from its first `before` to its last `after`; a field
+    that came back to where it was is no change."""
+    merged = {field: list(pair) for field, pair in earlier.items()}
+    for field, (before, after) in later.items():
+        merged[field] = [merged[field][0] if field in merged else before, after]
+    return {field: pair for field, pair in merged.items() if pair[0] != pair[1]}
+
+
+async def _tell_invited(
+    session: AsyncSession, meeting: Meeting, changes: dict[str, list[Any]], now: datetime
+) -> None:
+    """A change notice to everyone invited who uses the bot. A notice of an earlier edit still
+    waiting in the outbox is taken back and folded into this one, so a participant gets one
+    message with what differs from what they were last told (none when an edit was undone)."""
+    invited = await _invited_people(session, meeting.id)
+    ids = [participant.id for participant, _person in invited]
+    if not ids:
+        return
+    about = (
+        OutboxMessage.purpose == CHANGE_PURPOSE,
+        OutboxMessage.object_type == OBJECT_PARTICIPANT,
+        OutboxMessage.object_id.in_(ids),
+    )
+    waiting: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+    for row_id, participant_id, params in await session.execute(
+        select(OutboxMessage.id, OutboxMessage.object_id, OutboxMessage.params)
+        .where(*about, OutboxMessage.status.in_(QUEUED))
+        .order_by(OutboxMessage.id)
+    ):
+        waiting.setdefault(int(participant_id), []).append((int(row_id), dict(params or {})))
+    # The newest row per participant makes the next key differ from every key before it, also
+    # when two edits share a clock reading (tests; a manual clock).
+    latest = dict(
+        (
+            await session.execute(
+                select(OutboxMessage.object_id, func.max(OutboxMessage.id))
+                .where(*about)
+                .group_by(OutboxMessage.object_id)
+            )
+        ).all()
+    )
+    stamp = now.isoformat()
+    for participant, person in invited:
+        told: dict[str, list[Any]] = {}
+        for row_id, params in waiting.get(participant.id, []):
+            # Taken back only while no sender is sending it (a claimed row's send then fails).
+            taken = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, OutboxMessage.status.in_(QUEUED))
+                .values(status=OutboxStatus.CANCELLED.value, last_error=REPLACED, params={})
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(taken, "rowcount", 0):
+                told = _merged(told, params.get("changes") or {})
+        merged = _merged(told, changes)
+        if not merged:
+            continue  # undone before anyone was told
+        await outbox.enqueue(
+            session,
+            recipient=outbox.Recipient(person.id, person.telegram_id),
+            purpose=CHANGE_PURPOSE,
+            kind=CHANGE_KIND,
+            params={"participant_id": participant.id, "meeting_id": meeting.id, "changes": merged},
+            now=now,
+            object_type=OBJECT_PARTICIPANT,
+            object_id=participant.id,
+            occurrence=f"{stamp}#{latest.get(participant.id, 0)}",
+            family_facing=not URGENT_CHANGES & merged.keys(),
+        )
 
 
 async def reschedule(
@@ -698,20 +787,7 @@ async def reschedule(
             meeting.place = cleaned or meeting.place
     if not changes:
         return False
-    stamp = now.isoformat()
-    # Not held for the morning like invitations: the change may concern tomorrow morning.
-    for participant, person in await _invited_people(session, meeting.id):
-        await outbox.enqueue(
-            session,
-            recipient=outbox.Recipient(person.id, person.telegram_id),
-            purpose=CHANGE_PURPOSE,
-            kind=CHANGE_KIND,
-            params={"participant_id": participant.id, "changes": changes},
-            now=now,
-            object_type=OBJECT_PARTICIPANT,
-            object_id=participant.id,
-            occurrence=stamp,
-        )
+    await _tell_invited(session, meeting, changes, now)
     await audit.record(
         session,
         actor,
@@ -826,7 +902,8 @@ async def update_details(
     now: datetime,
 ) -> bool:
     """Change a planned meeting's topic, format, duration, facilitators, contact or note (the
-    ones given); False when nothing changed. Nobody is notified of these."""
+    ones given); False when nothing changed. Everyone invited who uses the bot is told what
+    changed: all six are in the invitation they were sent."""
     await authorize(session, actor, Action.MEETING_MANAGE)
     meeting = await _meeting(session, meeting_id)
     if meeting.status != MeetingStatus.PLANNED or meeting.starts_at <= now:
@@ -849,8 +926,14 @@ async def update_details(
     changed = sorted(key for key, value in values.items() if getattr(meeting, key) != value)
     if not changed:
         return False
+    notice: dict[str, list[Any]] = {}
     for key in changed:
+        before, after = getattr(meeting, key), values[key]
+        if key == "note":
+            before, after = note_digest(str(before)), note_digest(str(after))
+        notice[key] = [before, after]
         setattr(meeting, key, values[key])
+    await _tell_invited(session, meeting, notice, now)
     await audit.record(
         session,
         actor,

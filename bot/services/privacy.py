@@ -33,6 +33,7 @@ from bot.services import (
 )
 from bot.services.access import Actor
 from bot.services.errors import AccessDenied
+from bot.services.meetings import CHANGE_PURPOSE
 from bot.services.outbox import Recipient, enqueue
 
 log = logging.getLogger(__name__)
@@ -276,6 +277,7 @@ async def _rewrite_quotes(session: AsyncSession, person_id: int) -> int:
     words = name_words([display_name or "", *typed])
     meetings = await privacy_repo.meetings_touching(session, person_id)
     changed = 0
+    planned: set[int] = set()
     for meeting_id, planned_by, topic, note, facilitators in await privacy_repo.meeting_texts(
         session, meetings
     ):
@@ -286,9 +288,11 @@ async def _rewrite_quotes(session: AsyncSession, person_id: int) -> int:
         }
         if planned_by == person_id:
             values["contact"] = BLANK  # "your contact for the participants": theirs
+            planned.add(meeting_id)
         if values:
             await privacy_repo.set_meeting_texts(session, meeting_id, **values)
             changed += 1
+    changed += await _rewrite_change_notices(session, set(meetings), planned, words)
     decisions: dict[int, tuple[str, str]] = {}
     for decision_id, what, who in await privacy_repo.decision_texts(session, meetings):
         new_what, new_who = scrub(what, words), scrub(who, words)
@@ -343,6 +347,36 @@ async def _rewrite_quotes(session: AsyncSession, person_id: int) -> int:
     ):
         if any(params.get("file_id") in files for files in answered.values()):
             await privacy_repo.rewrite_outbox_params(session, row_id, {}, cancel=True)
+            changed += 1
+    return changed
+
+
+async def _rewrite_change_notices(
+    session: AsyncSession, meeting_ids: set[int], planned: set[int], words: set[str]
+) -> int:
+    """A meeting's change notice quotes its topic, facilitators and contact as they were and
+    became: the same words go as in the meeting (the note is never quoted). A notice left with
+    nothing to say is cancelled."""
+    changed = 0
+    for row_id, _status, params in await privacy_repo.outbox_params(
+        session, purposes=[CHANGE_PURPOSE]
+    ):
+        meeting_id = int(params.get("meeting_id") or 0)
+        if meeting_id not in meeting_ids:
+            continue
+        changes = params.get("changes") or {}
+        cleaned: dict[str, Any] = {}
+        for name, pair in changes.items():
+            if name == "contact" and meeting_id in planned:
+                pair = [BLANK, BLANK]
+            elif name in ("topic", "facilitators"):
+                pair = [scrub(str(value), words) for value in pair]
+            if pair[0] != pair[1]:
+                cleaned[name] = pair
+        if cleaned != changes:
+            await privacy_repo.rewrite_outbox_params(
+                session, row_id, {**params, "changes": cleaned}, cancel=not cleaned
+            )
             changed += 1
     return changed
 

@@ -752,7 +752,10 @@ async def _save_details(manager: DialogManager, **changes: Any) -> None:
         manager.dialog_data[NOTICE] = _error_text(error)
     else:
         manager.dialog_data[NOTICE] = (
-            _("Saved. The invitation shows the new details.")
+            _(
+                "Saved. The invitation shows the new details. Everyone invited who uses the "
+                "bot will be told what changed."
+            )
             if changed
             else _("Nothing changed: it is the same as before.")
         )
