@@ -71,7 +71,7 @@ def create_bot(
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_server))
     # Outermost: a step's writes are committed before its first call, and before any wait
     # on retry_after.
-    session.middleware(CommitBeforeSend())
+    session.middleware(CommitBeforeSend(release_reads=not settings.is_sqlite))
     session.middleware(PinResponseModels())
     session.middleware(RetryAfterMiddleware(clock or SystemClock()))
     return Bot(

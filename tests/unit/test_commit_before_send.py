@@ -4,59 +4,93 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from aiogram.methods import SendMessage
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.clock import ManualClock
 from bot.db.current import current_session
 from bot.db.engine import create_sessionmaker
 from bot.db.models import Person
-from bot.middlewares.commit_before_send import CommitBeforeSend, holds_anything
+from bot.middlewares.commit_before_send import CommitBeforeSend, has_writes
 from tests.factories import make_person
 
+SEND = SendMessage(chat_id=1, text="hi")
 
-async def test_the_update_session_is_committed_before_each_call_that_finds_it_holding_anything(
-    engine: AsyncEngine, clock: ManualClock
+
+async def test_reads_alone_are_not_writes(session: AsyncSession, clock: ManualClock) -> None:
+    await make_person(session, 7001, now=clock.now())
+    await session.commit()
+    assert not has_writes(session.sync_session)
+
+    person = await session.scalar(select(Person).where(Person.telegram_id == 7001))
+    assert person is not None
+    person.locale = person.locale  # set to what it holds: no change
+    assert not has_writes(session.sync_session)
+
+
+async def test_pending_flushed_and_statement_writes_count_until_the_transaction_ends(
+    session: AsyncSession, clock: ManualClock
 ) -> None:
-    calls: list[bool] = []  # what a second session saw of person 7003 at each call
-    middleware = CommitBeforeSend()
-    method = SendMessage(chat_id=1, text="hi")
+    await make_person(session, 7002, now=clock.now())  # added and flushed
+    assert has_writes(session.sync_session)
+    await session.rollback()
+    assert not has_writes(session.sync_session)
+
+    await make_person(session, 7002, now=clock.now())
+    await session.commit()
+    person = await session.scalar(select(Person).where(Person.telegram_id == 7002))
+    assert person is not None
+    person.locale = "en"  # not flushed yet
+    assert has_writes(session.sync_session)
+    await session.commit()
+    assert not has_writes(session.sync_session)
+
+    await session.execute(update(Person).where(Person.id == person.id).values(locale="ru"))
+    assert has_writes(session.sync_session)
+    await session.commit()
+    assert not has_writes(session.sync_session)
+
+
+@pytest.mark.parametrize("release_reads", [False, True])
+async def test_the_update_session_commits_before_a_call_after_writes_and_maybe_after_reads(
+    engine: AsyncEngine, clock: ManualClock, release_reads: bool
+) -> None:
+    seen: list[str | None] = []  # person 7003's locale as a second session saw it at each call
+    middleware = CommitBeforeSend(release_reads=release_reads)
     sessions = create_sessionmaker(engine)
 
     async def make_request(_bot: Any, _method: Any) -> bool:
         async with sessions() as other:
-            seen = await other.scalar(select(Person.locale).where(Person.telegram_id == 7003))
-        calls.append(seen == "ru")
+            seen.append(await other.scalar(select(Person.locale).where(Person.telegram_id == 7003)))
         return True
 
     async with sessions() as session:
         token = current_session.set(session)
         try:
-            assert not holds_anything(session.sync_session)
-            await make_person(session, 7003, now=clock.now())  # written and flushed
-            await middleware(make_request, None, method)  # type: ignore[arg-type]
+            await make_person(session, 7003, now=clock.now())
+            await middleware(make_request, None, SEND)  # type: ignore[arg-type]
             assert not session.in_transaction()  # committed before the call: the call saw it
-            await middleware(make_request, None, method)  # type: ignore[arg-type]
 
             person = await session.scalar(select(Person).where(Person.telegram_id == 7003))
-            assert person is not None and session.in_transaction()  # a read opens one
-            await middleware(make_request, None, method)  # type: ignore[arg-type]
-            assert not session.in_transaction()  # released: no connection held through a call
+            assert person is not None
+            await middleware(make_request, None, SEND)  # type: ignore[arg-type]
+            # A read alone: its connection is handed back only where asked (PostgreSQL).
+            assert session.in_transaction() is not release_reads
 
-            person.locale = "en"  # a change not flushed yet, outside any transaction
-            assert holds_anything(session.sync_session)
-            await middleware(make_request, None, method)  # type: ignore[arg-type]
-            assert not holds_anything(session.sync_session)
+            person.locale = "en"  # a change not flushed yet
+            await middleware(make_request, None, SEND)  # type: ignore[arg-type]
+            assert not has_writes(session.sync_session)
         finally:
             current_session.reset(token)
-    assert calls == [True, True, True, False]  # the last call came after locale became "en"
+    assert seen == ["ru", "ru", "en"]
 
 
-async def test_without_an_update_session_nothing_is_committed(engine: AsyncEngine) -> None:
+async def test_without_an_update_session_nothing_is_committed() -> None:
     async def make_request(_bot: Any, _method: Any) -> str:
         return "sent"
 
     assert current_session.get() is None
-    sent = await CommitBeforeSend()(make_request, None, SendMessage(chat_id=1, text="hi"))  # type: ignore[arg-type]
-    assert sent == "sent"
+    middleware = CommitBeforeSend(release_reads=True)
+    assert await middleware(make_request, None, SEND) == "sent"  # type: ignore[arg-type]
