@@ -23,7 +23,7 @@ from bot.db.migrate import upgrade_async
 from bot.delivery.sender import OutboxSender
 from bot.factory import create_bot, create_dispatcher
 from bot.i18n import Translator
-from bot.scheduler import create_scheduler
+from bot.scheduler import create_scheduler, stop_gently
 
 log = logging.getLogger(__name__)
 
@@ -103,11 +103,7 @@ async def run(
             # No new rounds; those in flight may finish (stopping a delivery midway would leave
             # a message "sending", which the outbox never sends twice; a scan cut short would
             # only log a cancellation, but there is no reason to).
-            if scheduler.running:
-                scheduler.pause()
-                if rounds:
-                    await asyncio.wait(set(rounds), timeout=SHUTDOWN_GRACE_SECONDS)
-                scheduler.shutdown(wait=False)
+            await stop_gently(scheduler, rounds, SHUTDOWN_GRACE_SECONDS)
             # Exports and charts someone is waiting for get the same grace.
             await dp["background"].wait(grace=SHUTDOWN_GRACE_SECONDS)
             await engine.dispose()

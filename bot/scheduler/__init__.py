@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 DELIVERY_INTERVAL_SECONDS = 1.0
 
-__all__ = ["DELIVERY_INTERVAL_SECONDS", "create_scheduler", "run_due_jobs"]
+__all__ = ["DELIVERY_INTERVAL_SECONDS", "create_scheduler", "run_due_jobs", "stop_gently"]
 
 
 def create_scheduler(
@@ -59,3 +59,22 @@ def create_scheduler(
                 next_run_time=first_run,
             )
     return scheduler
+
+
+async def stop_gently(
+    scheduler: AsyncIOScheduler, in_flight: set[asyncio.Task[Any]], grace: float
+) -> None:
+    """No new runs; those already handed to the executor finish (within `grace` seconds); then
+    the scheduler shuts down, cancelling (and logging with a traceback) whatever still runs.
+
+    A run handed over just before the pause has a task that has not taken its first step, so it
+    is not in `in_flight` yet: one turn of the event loop lets it start and register."""
+    if not scheduler.running:
+        return
+    scheduler.pause()
+    await asyncio.sleep(0)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    while in_flight and (left := deadline - loop.time()) > 0:
+        await asyncio.wait(set(in_flight), timeout=left)
+    scheduler.shutdown(wait=False)
