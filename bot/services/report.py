@@ -106,6 +106,7 @@ async def build(
     families = await stats.families(session, actor, period, scope)
     mentors = await stats.mentors(session, actor, period, scope, today=today)
     programmes = await stats.programmes(session, actor, period, scope)
+    plans = await stats.plans(session, actor, period, scope, today=today)
     visited = await families_visited(session, period, scope)
 
     def of(part: int, whole: int) -> str:
@@ -204,12 +205,46 @@ async def build(
                 ),
             ],
         ),
+        # The period's figures only: the stages "now" are /stats's, a report is of a period.
+        Section(
+            _("Case plans"),
+            [
+                Row(_("Plan tasks due in the period"), plans.due),
+                Row(_("Tasks done"), plans.done, indent=True),
+                Row(_("Tasks not done"), plans.not_done, indent=True),
+                Row(_("Tasks still open"), plans.open, indent=True),
+                Row(
+                    _("Of them overdue"),
+                    plans.overdue,
+                    _("open: {count}").format(count=plans.open),
+                    indent=True,
+                ),
+                Row(
+                    _("Share of plan tasks done"),
+                    _share(plans.done, plans.due),
+                    of(plans.done, plans.due),
+                    Kind.PERCENT,
+                ),
+                Row(_("Families with a plan task due in the period"), plans.families_due),
+                Row(_("Plan tasks added in the period"), plans.added),
+                Row(_("From visits"), plans.from_visits, indent=True),
+                Row(_("From network meetings' decisions"), plans.from_decisions, indent=True),
+                Row(_("Cases closed"), plans.closed),
+                Row(
+                    _("With a final meeting"),
+                    plans.closed_with_final_meeting,
+                    of(plans.closed_with_final_meeting, plans.closed),
+                    indent=True,
+                ),
+            ],
+        ),
     ]
     empty = (
         meetings.empty
         and not mentors.visits
         and programmes.empty
         and not (families.closed_improvement or families.closed_other or families.new)
+        and not (plans.due or plans.added)
     )
     return Report(
         title=_("Service report"),

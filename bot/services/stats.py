@@ -2,7 +2,8 @@
 rows are counted where they live, never loaded into Python.
 
 A period is a range of the coordinator's local calendar days; datetime columns are compared
-with its UTC bounds, date columns (a visit's day, a decision's date) with the days themselves.
+with its UTC bounds, date columns (a visit's day, a decision's date, a task's deadline) with the
+days themselves.
 A scope narrows everything to the families of one mentor or of one category.
 """
 
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    distinct,
     func,
     literal,
     literal_column,
@@ -30,6 +32,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
+    CaseRecord,
+    CaseStage,
     CloseReason,
     Enrollment,
     Family,
@@ -41,6 +45,8 @@ from bot.db.models import (
     MeetingStatus,
     Person,
     PersonRole,
+    PlanTask,
+    PlanTaskStatus,
     Role,
     SafetyConcern,
     SocialMap,
@@ -50,6 +56,7 @@ from bot.db.models import (
     Visit,
 )
 from bot.services.access import Action, Actor, authorize
+from bot.services.case_plans import OPEN_STAGES, OPEN_STATUSES, SOURCE_DECISION, SOURCE_VISIT
 
 CONCERN_TOTAL = 36  # an SRS total under this asks the facilitators to follow up
 MAX_RANGE_DAYS = 366 * 5 + 1  # a custom range of at most five years
@@ -70,6 +77,7 @@ class Section(StrEnum):
     FAMILIES = "families"
     MENTORS = "mentors"
     PROGRAMMES = "programmes"
+    PLANS = "plans"
 
 
 @dataclass(frozen=True)
@@ -256,6 +264,33 @@ class ProgrammesFigures:
     @property
     def empty(self) -> bool:
         return not (self.enrolled or self.active or self.completed or self.hand_in)
+
+
+@dataclass(frozen=True)
+class PlansFigures:
+    """Individual support plans (ИПСС): their tasks and the cases' stages."""
+
+    due: int  # tasks with a deadline in the period, of families active in it
+    done: int  # of those, by their status now
+    not_done: int
+    open: int  # planned or in progress
+    overdue: int  # open ones whose deadline is before today
+    families_due: int  # families with at least one of those tasks
+    added: int  # tasks added in the period
+    from_visits: int  # of those, taken with one tap from a visit's notes
+    from_decisions: int  # ... or from a network meeting's decision
+    closed: int  # families closed in the period
+    closed_with_final_meeting: int
+    # Open families in scope by case stage today; None unless the period includes today.
+    stages: dict[str, int] | None = None
+
+    @property
+    def open_families(self) -> int:
+        return sum(self.stages.values()) if self.stages else 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.due or self.added or self.closed or self.open_families)
 
 
 async def _scalar(session: AsyncSession, query: Select[Any]) -> int:
@@ -658,6 +693,96 @@ async def programmes(
         ratings=int(rated[0] or 0),
         mean_rating=float(rated[1]) if rated[0] else None,
     )
+
+
+async def plans(
+    session: AsyncSession, actor: Actor, period: Period, scope: Scope, *, today: date
+) -> PlansFigures:
+    """`today` is the coordinator's local day: an open task due before it is overdue (so for a
+    period already over every open one is), and the stages "now" are shown only for a period
+    that includes it. Deadlines are dates, compared with the period's days."""
+    await authorize(session, actor, Action.STATS_VIEW)
+    begin, finish = period.utc_bounds()
+    is_open = PlanTask.status.in_(OPEN_STATUSES)
+    # A family closed before the period began left its open tasks behind: not the period's.
+    due = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count(case((PlanTask.status == PlanTaskStatus.DONE.value, 1))),
+                func.count(case((PlanTask.status == PlanTaskStatus.NOT_DONE.value, 1))),
+                func.count(case((is_open, 1))),
+                func.count(case((and_(is_open, PlanTask.due_date < today), 1))),
+                func.count(distinct(PlanTask.family_id)),
+            )
+            .select_from(PlanTask)
+            .join(Family, Family.id == PlanTask.family_id)
+            .where(
+                PlanTask.due_date >= period.start,
+                PlanTask.due_date <= period.end,
+                _active_family(period, scope),
+            )
+        )
+    ).one()
+    added = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count(case((PlanTask.source_type == SOURCE_VISIT, 1))),
+                func.count(case((PlanTask.source_type == SOURCE_DECISION, 1))),
+            ).where(
+                PlanTask.created_at >= begin,
+                PlanTask.created_at < finish,
+                scope.limit(PlanTask.family_id),
+            )
+        )
+    ).one()
+    closed = (
+        await session.execute(
+            select(func.count(), func.count(CaseRecord.final_meeting_date))
+            .select_from(Family)
+            .outerjoin(CaseRecord, CaseRecord.family_id == Family.id)
+            .where(Family.closed_at >= begin, Family.closed_at < finish, scope.limit(Family.id))
+        )
+    ).one()
+    stages = await _stages_now(session, scope) if period.start <= today <= period.end else None
+    return PlansFigures(
+        due=int(due[0] or 0),
+        done=int(due[1] or 0),
+        not_done=int(due[2] or 0),
+        open=int(due[3] or 0),
+        overdue=int(due[4] or 0),
+        families_due=int(due[5] or 0),
+        added=int(added[0] or 0),
+        from_visits=int(added[1] or 0),
+        from_decisions=int(added[2] or 0),
+        closed=int(closed[0] or 0),
+        closed_with_final_meeting=int(closed[1] or 0),
+        stages=stages,
+    )
+
+
+async def _stages_now(session: AsyncSession, scope: Scope) -> dict[str, int]:
+    """Open families by case stage, by case_plans.case_state's rule: no case record is request
+    and diagnosis, and a reopened family's "closed" record is final monitoring. Grouped over a
+    subquery, as PostgreSQL refuses the CASE's parameters in both SELECT and GROUP BY."""
+    stage = case(
+        (CaseRecord.stage.is_(None), CaseStage.INTAKE.value),
+        (CaseRecord.stage == CaseStage.CLOSED.value, CaseStage.FINAL_MONITORING.value),
+        else_=CaseRecord.stage,
+    ).label("stage")
+    per_family = (
+        select(stage)
+        .select_from(Family)
+        .outerjoin(CaseRecord, CaseRecord.family_id == Family.id)
+        .where(Family.closed_at.is_(None), scope.limit(Family.id))
+        .subquery()
+    )
+    counts = await _grouped(
+        session, select(per_family.c.stage, func.count()).group_by(per_family.c.stage)
+    )
+    # Every open stage, in the case's order, so the snapshot reads as the path it is.
+    return {s.value: counts.get(s.value, 0) for s in OPEN_STAGES}
 
 
 # --- for charts ----------------------------------------------------------------------------

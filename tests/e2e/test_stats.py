@@ -18,7 +18,7 @@ from tests.conftest import ADMIN_ID
 from tests.factories import make_person
 from tests.faketg import FakeUser
 from tests.harness import BotHarness
-from tests.unit.test_stats import World, build
+from tests.unit.test_stats import World, add_plans, build
 
 NOT_ALLOWED = "для вашей роли это недоступно"
 NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30), "Europe/Moscow")
@@ -28,6 +28,7 @@ async def known_data(app: BotHarness, **kwargs: Any) -> tuple[FakeUser, World]:
     admin = await app.admin(ADMIN_ID, **kwargs)
     async with app.sessionmaker.begin() as session:
         world = await build(session)
+        await add_plans(session, world)
         # A name that must be escaped wherever it is shown.
         await session.execute(
             update(Person)
@@ -79,6 +80,30 @@ async def test_stats_in_russian_all_sections_period_and_scope(app: BotHarness) -
     assert "Неделя 1: 2 из 2 (100 %)" in text and "Неделя 3: 0 из 1 (0 %)" in text
     assert "Средняя самооценка недели: 8,0 из 10 (оценок: 3)" in text
 
+    await admin.press("Планы")
+    text = admin.last_text()
+    assert "🔹 Планы" in admin.last().button_texts()
+    for line in (
+        "Задачи планов со сроком в периоде: 7",
+        "Выполнено: 2 из 7 (29 %)",
+        "Не выполнено: 1 из 7 (14 %)",
+        "Ещё в работе: 4 из 7 (57 %)",
+        "Из них просрочено: 1 из 4 (25 %)",
+        "Семей с задачами на этот период: 3",
+        "Задач добавлено в планы: 5",
+        "• из визита: 2 из 5 (40 %)",
+        "• из решения сетевой встречи: 2 из 5 (40 %)",
+        "Закрыто случаев: 2",
+        "С итоговой встречей: 1 из 2 (50 %)",
+        "Сейчас в работе случаев: 3, по этапам:",
+        "• обращение и диагностика: 1 из 3 (33 %)",
+        "• план утверждён: 1 из 3 (33 %)",
+        "• итоговый мониторинг: 1 из 3 (33 %)",
+    ):
+        assert line in text, line
+    assert "Задача" not in text and "F1" not in text  # figures only: no task, no family
+
+    await admin.press("Программы")
     # The same tab again changes nothing (and Telegram is not asked to redraw it).
     await admin.press("🔹 Программы")
     # Period, then back: the same section as before.
@@ -116,6 +141,11 @@ async def test_stats_in_russian_all_sections_period_and_scope(app: BotHarness) -
     await admin.press("Семьи")
     text = admin.last_text()
     assert "Категория: ТЖС" in text and "Семей в работе: 3" in text
+    await admin.press("Планы")
+    text = admin.last_text()
+    # From the 2nd: F3's task due on 1 November is left out; F3 was closed on the 5th.
+    assert "Категория: ТЖС" in text and "Задачи планов со сроком в периоде: 3" in text
+    assert "Выполнено: 1 из 3 (33 %)" in text and "Закрыто случаев: 1" in text
 
     # An empty period is no error.
     await admin.press("📅 Период")
@@ -137,6 +167,15 @@ async def test_stats_in_russian_all_sections_period_and_scope(app: BotHarness) -
         "end": "2026-11-30",
         "category": "tzhs",
     } in details
+    assert {"section": "plans", "start": "2026-11-01", "end": "2026-11-30"} in details
+    assert {
+        "section": "plans",
+        "start": "2026-11-02",
+        "end": "2026-11-30",
+        "category": "tzhs",
+    } in details
+    last_year = {"start": "2025-01-01", "end": "2025-12-31", "category": "tzhs"}
+    assert {"section": "plans", **last_year} in details
     assert all(row.actor_telegram_id == ADMIN_ID for row in views)
     # Redraws of what was already seen are not audited again.
     assert len(details) == len({tuple(sorted(d.items())) for d in details if d})
@@ -158,6 +197,26 @@ async def test_stats_in_english(app: BotHarness) -> None:
     assert "Median time to acknowledge: 1 h" in admin.last_text()
     await admin.press("Programmes")
     assert "Week 2: 1 of 1 (100 %)" in admin.last_text()
+    await admin.press("Plans")
+    text = admin.last_text()
+    assert "🔹 Plans" in admin.last().button_texts()
+    for line in (
+        "Plan tasks due in the period: 7",
+        "Done: 2 of 7 (29 %)",
+        "Still open: 4 of 7 (57 %)",
+        "Of them overdue: 1 of 4 (25 %)",
+        "Tasks added in the period: 5",
+        "• from a visit: 2 of 5 (40 %)",
+        "• from a network meeting's decision: 2 of 5 (40 %)",
+        "With a final meeting: 1 of 2 (50 %)",
+        "Open cases now, by stage: 3",
+        "• request and diagnosis: 1 of 3 (33 %)",
+    ):
+        assert line in text, line
+    # The previous year: over, so no stages "now", and nothing in it.
+    await admin.press("📅 Period")
+    await admin.press("Previous year")
+    assert "No data for this period." in admin.last_text()
 
 
 async def roles(app: BotHarness) -> tuple[FakeUser, FakeUser, FakeUser]:
@@ -203,10 +262,11 @@ async def test_forged_and_stale_presses_are_refused(app: BotHarness) -> None:
                 PersonRole.person_id == person_id, PersonRole.role == Role.COORDINATOR.value
             )
         )
-    query = await admin.press("Семьи")
-    assert NOT_ALLOWED in app.fake.callback_answer(query)["text"]
-    denied = await audit_rows(app, "access.denied")
-    assert denied[-1].details == {"attempted": "stats.view"}
+    for tab in ("Семьи", "Планы"):
+        query = await admin.press(tab)
+        assert NOT_ALLOWED in app.fake.callback_answer(query)["text"], tab
+        denied = await audit_rows(app, "access.denied")
+        assert denied[-1].details == {"attempted": "stats.view"}
     assert len(await audit_rows(app, "stats.view")) == 1
 
 

@@ -35,9 +35,9 @@ from bot.db.models import (
 from bot.services import privacy, stats
 from bot.services.access import Actor
 from bot.services.outbox import Recipient, enqueue
-from bot.services.stats import Scope
+from bot.services.stats import Period, Scope
 from tests.factories import make_person
-from tests.unit.test_stats import ITEMS, NOVEMBER, World, build
+from tests.unit.test_stats import ITEMS, NOVEMBER, TODAY, World, add_plans, build
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -74,6 +74,7 @@ async def _parents(session: AsyncSession) -> Parents:
     """Two parents of F1 (Anna handed in week 1, Boris answered too), a parent of F2; Anna
     is also a meeting participant with an SRS comment."""
     w = await build(session)
+    await add_plans(session, w)
     anna = await make_person(session, 501, Role.PARENT, Role.PARTICIPANT, now=NOW)
     boris = await make_person(session, 502, Role.PARENT, now=NOW)
     other = await make_person(session, 503, Role.PARENT, now=NOW)
@@ -136,6 +137,7 @@ async def _figures(session: AsyncSession, boss: Actor) -> tuple[object, ...]:
         await stats.families(session, boss, NOVEMBER, Scope()),
         await stats.meetings(session, boss, NOVEMBER, Scope(), ITEMS),
         await stats.programmes(session, boss, NOVEMBER, Scope()),
+        await stats.plans(session, boss, NOVEMBER, Scope(), today=TODAY),
     )
 
 
@@ -436,10 +438,15 @@ async def test_retention_blanks_plans_and_maps_and_keeps_their_counts(
                 )
             )
     await session.flush()
+    boss = await make_person(session, 1, Role.COORDINATOR, now=NOW)
+    year = Period(date(2019, 1, 1), date(2019, 12, 31), "Europe/Moscow")
+    before = await stats.plans(session, boss, year, Scope(), today=TODAY)
+    assert (before.due, before.done, before.not_done, before.added) == (4, 2, 2, 4)
 
     await privacy.anonymise_closed_batch(session, NOW, 5)
     await session.flush()
     session.expunge_all()
+    assert await stats.plans(session, boss, year, Scope(), today=TODAY) == before
 
     def task_row(t: PlanTask) -> tuple[object, ...]:
         return (

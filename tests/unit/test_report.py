@@ -20,7 +20,8 @@ from bot.services.access import Actor
 from bot.services.errors import AccessDenied
 from bot.services.stats import Period, Scope
 from tests.factories import make_person
-from tests.unit.test_stats import MSK, NOVEMBER, NOW, TODAY, build
+from tests.unit.test_stats import MSK, NOVEMBER, NOW, TODAY, World, add_plans
+from tests.unit.test_stats import build as build_stats
 
 CONTENT = Content()
 I18N = create_i18n("ru")
@@ -57,8 +58,28 @@ NOVEMBER_EN: list[tuple[Any, ...]] = [
     ("Completed with positive dynamics", 2, None),
     ("Mean weekly self-rating (1–10)", 8.0, "ratings: 3"),
     ("Homework hand-in rate", 0.75, "3 of 4 weeks released"),
+    ("Case plans", None, None),
+    ("Plan tasks due in the period", 7, None),
+    ("Tasks done", 2, None),
+    ("Tasks not done", 1, None),
+    ("Tasks still open", 4, None),
+    ("Of them overdue", 1, "open: 4"),
+    ("Share of plan tasks done", pytest.approx(2 / 7), "2 of 7"),
+    ("Families with a plan task due in the period", 3, None),
+    ("Plan tasks added in the period", 5, None),
+    ("From visits", 2, None),
+    ("From network meetings' decisions", 2, None),
+    ("Cases closed", 2, None),
+    ("With a final meeting", 1, "1 of 2"),
 ]
 HEADER_ROW = 4  # title, period, an empty row, then the header
+
+
+async def build(session: AsyncSession) -> World:
+    """The month of test_stats with its case plans."""
+    world = await build_stats(session)
+    await add_plans(session, world)
+    return world
 
 
 async def make(session: AsyncSession, actor: Actor, period: Period, locale: str) -> Worksheet:
@@ -125,6 +146,10 @@ async def test_labels_in_russian(session: AsyncSession) -> None:
     assert labels["Снято с учёта по улучшению ситуации"][1] == 1
     assert labels["Доля с положительной динамикой"][2] == "2 из 2"
     assert labels["Семей, с которыми проведены сетевые встречи"][2] == "активных семей: 5"
+    assert labels["Планы работы со случаем (ИПСС)"][1:] == (None, None)
+    assert labels["Задачи планов со сроком в периоде"][1] == 7
+    assert labels["Из них просрочено"][1:] == (1, "в работе: 4")
+    assert labels["С итоговой встречей"][1:] == (1, "1 из 2")
 
 
 async def test_an_empty_period_gives_zeros(session: AsyncSession) -> None:
@@ -142,6 +167,7 @@ async def test_an_empty_period_gives_zeros(session: AsyncSession) -> None:
     shares = {r[0]: r for r in body(sheet)}
     assert shares["Homework hand-in rate"][1:] == (None, "0 of 0 weeks released")
     assert shares["Mean SRS total (0–40)"][1:] == (None, "no responses")
+    assert shares["Share of plan tasks done"][1:] == (None, "0 of 0")
     counts = [r[1] for r in body(sheet) if isinstance(r[1], int)]
     assert counts and not any(counts)
     assert not (await _november(session, w.boss)).empty
@@ -175,6 +201,8 @@ async def test_a_scope_is_named_and_narrows(session: AsyncSession) -> None:
     assert built.scope == "Families in the category Difficult life situation"
     assert built.value("Visits") == 4
     assert built.value("Network meetings held") == 2
+    assert built.value("Plan tasks due in the period") == 4
+    assert built.value("Cases closed") == 1
 
 
 async def test_mentor_and_parent_are_refused(session: AsyncSession) -> None:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
+    CaseRecord,
     Enrollment,
     EnrollmentStatus,
     Family,
@@ -18,6 +19,7 @@ from bot.db.models import (
     Meeting,
     MeetingParticipant,
     MeetingStatus,
+    PlanTask,
     Role,
     SafetyConcern,
     SrsResponse,
@@ -296,6 +298,62 @@ async def _programmes(session: AsyncSession, w: World) -> None:
         )
 
 
+async def add_plans(session: AsyncSession, w: World) -> None:
+    """Plan tasks and case records on top of `build` (kept apart: the export's tests count
+    `build`'s rows). Deadlines in November: F1 done on the 10th, open on the 20th (overdue on
+    the 23rd), in progress on the 25th; F2 not done on the 12th, open on the 27th and 28th; F3
+    done on the 1st; and an open one of F6, closed in May (not the period's). Outside: F1's on
+    1 December, F2's on 31 October, F5's on 10 December. Added in November (Moscow days): F1's
+    of the 20th (a visit), 25th (a decision) and 1 December; F2's of the 27th (a decision, added
+    at 00:30 on 1 November Moscow time) and 28th (a visit); F5's was added at 00:30 on
+    1 December, outside. Stages now: F1 reopened after closing (final monitoring), F2 plan
+    approved, F5 no record (request and diagnosis); F3 closed with a final meeting, F4 without."""
+    f1, f2, f3, f4, f5, f6 = (w.families[name] for name in ("F1", "F2", "F3", "F4", "F5", "F6"))
+    tasks = [
+        # family, due, status, source, created (UTC)
+        (f1, date(2026, 11, 10), "done", None, at(date(2026, 10, 20))),
+        (f1, date(2026, 11, 20), "planned", "visit", at(date(2026, 11, 2))),
+        (f1, date(2026, 11, 25), "in_progress", "meeting_decision", at(date(2026, 11, 3))),
+        (f1, date(2026, 12, 1), "planned", None, at(date(2026, 11, 4))),
+        (f2, date(2026, 11, 12), "not_done", None, at(date(2026, 10, 1))),
+        (f2, date(2026, 11, 28), "planned", "visit", at(date(2026, 11, 20))),
+        (
+            f2,
+            date(2026, 11, 27),
+            "planned",
+            "meeting_decision",
+            datetime(2026, 10, 31, 21, 30, tzinfo=UTC),
+        ),
+        (f2, date(2026, 10, 31), "done", None, at(date(2026, 10, 1))),
+        (f3, date(2026, 11, 1), "done", None, at(date(2026, 10, 10))),
+        (f5, date(2026, 12, 10), "planned", None, datetime(2026, 11, 30, 21, 30, tzinfo=UTC)),
+        (f6, date(2026, 11, 15), "planned", None, at(date(2026, 4, 1))),
+    ]
+    for index, (family_id, due, status, source, created) in enumerate(tasks):
+        session.add(
+            PlanTask(
+                family_id=family_id,
+                title=f"Задача {index}",
+                due_date=due,
+                status=status,
+                source_type=source,
+                source_id=index if source else None,
+                created_at=created,
+            )
+        )
+    feb = at(date(2026, 2, 1))
+    for family_id, stage, final in (
+        (f1, "closed", date(2026, 6, 1)),  # closed in June, reopened since
+        (f2, "plan_approved", None),
+        (f3, "closed", date(2026, 11, 4)),
+        (f4, "closed", None),
+    ):
+        session.add(
+            CaseRecord(family_id=family_id, stage=stage, stage_at=feb, final_meeting_date=final)
+        )
+    await session.flush()
+
+
 async def test_meetings_figures(session: AsyncSession) -> None:
     w = await build(session)
     got = await stats.meetings(session, w.boss, NOVEMBER, Scope(), ITEMS)
@@ -379,7 +437,122 @@ async def test_only_coordinators(session: AsyncSession) -> None:
         with pytest.raises(AccessDenied):
             await stats.families(session, who, NOVEMBER, Scope())
         with pytest.raises(AccessDenied):
+            await stats.plans(session, who, NOVEMBER, Scope(), today=TODAY)
+        with pytest.raises(AccessDenied):
             await stats.meetings(session, who, NOVEMBER, Scope(), ITEMS)
+
+
+def _plan_tuple(got: stats.PlansFigures) -> tuple[int, ...]:
+    return (
+        got.due,
+        got.done,
+        got.not_done,
+        got.open,
+        got.overdue,
+        got.families_due,
+        got.added,
+        got.from_visits,
+        got.from_decisions,
+        got.closed,
+        got.closed_with_final_meeting,
+    )
+
+
+async def test_plans_figures(session: AsyncSession) -> None:
+    w = await build(session)
+    await add_plans(session, w)
+    got = await stats.plans(session, w.boss, NOVEMBER, Scope(), today=TODAY)
+    # due 7: done 2, not done 1, open 4 (1 overdue); 3 families; added 5: 2 + 2; closed 2 (1)
+    assert _plan_tuple(got) == (7, 2, 1, 4, 1, 3, 5, 2, 2, 2, 1)
+    assert got.stages == {
+        "intake": 1,
+        "plan_approved": 1,
+        "monitoring": 0,
+        "final_monitoring": 1,
+    }
+    assert got.open_families == 3 and not got.empty
+
+
+async def test_plans_in_each_scope(session: AsyncSession) -> None:
+    w = await build(session)
+    await add_plans(session, w)
+    mine = await stats.plans(
+        session, w.boss, NOVEMBER, Scope(mentor_id=w.mentor1.person_id), today=TODAY
+    )
+    assert _plan_tuple(mine) == (6, 1, 1, 4, 1, 2, 5, 2, 2, 0, 0)
+    assert mine.stages == {
+        "intake": 0,
+        "plan_approved": 1,
+        "monitoring": 0,
+        "final_monitoring": 1,
+    }
+    theirs = await stats.plans(
+        session, w.boss, NOVEMBER, Scope(mentor_id=w.mentor2.person_id), today=TODAY
+    )
+    assert _plan_tuple(theirs) == (1, 1, 0, 0, 0, 1, 0, 0, 0, 2, 1)
+    assert theirs.open_families == 0 and not theirs.empty  # both of theirs closed
+    nobody = await stats.plans(
+        session, w.boss, NOVEMBER, Scope(mentor_id=w.mentor3.person_id), today=TODAY
+    )
+    assert _plan_tuple(nobody) == (0,) * 11 and nobody.empty
+    tzhs = await stats.plans(session, w.boss, NOVEMBER, Scope(category="tzhs"), today=TODAY)
+    assert _plan_tuple(tzhs) == (4, 2, 0, 2, 1, 2, 3, 1, 1, 1, 1)
+    assert tzhs.stages == {
+        "intake": 1,
+        "plan_approved": 0,
+        "monitoring": 0,
+        "final_monitoring": 1,
+    }
+
+
+async def test_plans_overdue_counts_from_today(session: AsyncSession) -> None:
+    w = await build(session)
+    await add_plans(session, w)
+
+    async def overdue(period: Period, today: date) -> tuple[int, int]:
+        got = await stats.plans(session, w.boss, period, Scope(), today=today)
+        return got.open, got.overdue
+
+    assert await overdue(NOVEMBER, date(2026, 11, 20)) == (4, 0)  # due today is not overdue
+    assert await overdue(NOVEMBER, date(2026, 11, 21)) == (4, 1)
+    assert await overdue(NOVEMBER, date(2026, 11, 26)) == (4, 2)
+    # A period already over: every open task of it is overdue.
+    assert await overdue(NOVEMBER, date(2026, 12, 15)) == (4, 4)
+    # One still ahead: none is.
+    december = Period(date(2026, 12, 1), date(2026, 12, 31), MSK)
+    assert await overdue(december, TODAY) == (2, 0)
+
+
+async def test_plans_stages_only_when_the_period_includes_today(session: AsyncSession) -> None:
+    w = await build(session)
+    await add_plans(session, w)
+
+    async def stages(period: Period, today: date) -> dict[str, int] | None:
+        return (await stats.plans(session, w.boss, period, Scope(), today=today)).stages
+
+    assert await stages(NOVEMBER, TODAY) is not None
+    assert await stages(NOVEMBER, date(2026, 11, 1)) is not None
+    assert await stages(NOVEMBER, date(2026, 11, 30)) is not None
+    assert await stages(NOVEMBER, date(2026, 12, 1)) is None  # over
+    assert await stages(NOVEMBER, date(2026, 10, 31)) is None  # not begun
+    october = Period(date(2026, 10, 1), date(2026, 10, 31), MSK)
+    got = await stats.plans(session, w.boss, october, Scope(), today=TODAY)
+    assert got.stages is None and got.open_families == 0
+    # October: F2's task due on the 31st (done); nothing added on 1 November Moscow time.
+    assert _plan_tuple(got) == (1, 1, 0, 0, 0, 1, 4, 0, 0, 0, 0)
+
+
+async def test_plans_of_an_empty_period(session: AsyncSession) -> None:
+    w = await build(session)
+    # Without a single task, November still shows its closings and today's stages.
+    bare = await stats.plans(session, w.boss, NOVEMBER, Scope(), today=TODAY)
+    assert _plan_tuple(bare) == (0,) * 9 + (2, 0)
+    assert bare.stages == {"intake": 3, "plan_approved": 0, "monitoring": 0, "final_monitoring": 0}
+    assert not bare.empty
+    await add_plans(session, w)
+    year = Period(date(2025, 1, 1), date(2025, 12, 31), MSK)
+    got = await stats.plans(session, w.boss, year, Scope(), today=TODAY)
+    assert got.empty and got.stages is None and _plan_tuple(got) == (0,) * 11
 
 
 def test_preset_periods() -> None:

@@ -15,6 +15,7 @@ from bot.services.stats import (
     MentorsFigures,
     MentorVisits,
     Period,
+    PlansFigures,
     ProgrammesFigures,
     WeekHandIn,
 )
@@ -130,3 +131,78 @@ def test_header_shows_local_dates_and_escapes_the_scope() -> None:
     period = Period(date(2026, 9, 1), date(2026, 11, 30), "Asia/Novosibirsk")
     got = text.header("📊 Figures", period, "Mentor: <i>Ann</i>")
     assert "01.09.2026 – 30.11.2026" in got and "&lt;i&gt;Ann&lt;/i&gt;" in got
+
+
+PLANS = PlansFigures(
+    due=7,
+    done=2,
+    not_done=1,
+    open=4,
+    overdue=1,
+    families_due=3,
+    added=5,
+    from_visits=2,
+    from_decisions=2,
+    closed=2,
+    closed_with_final_meeting=1,
+    stages={"intake": 1, "plan_approved": 1, "monitoring": 0, "final_monitoring": 1},
+)
+NO_PLANS = PlansFigures(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+
+def test_plans_in_english() -> None:
+    got = text.plans_text(PLANS, translator("en"))
+    assert got.startswith("<b>Plans</b>\n")
+    for line in (
+        "Plan tasks due in the period: 7",
+        "Done: 2 of 7 (29 %)",
+        "Not done: 1 of 7 (14 %)",
+        "Still open: 4 of 7 (57 %)",
+        "Of them overdue: 1 of 4 (25 %)",
+        "Families with a task due: 3",
+        "Tasks added in the period: 5",
+        "• from a visit: 2 of 5 (40 %)",
+        "• from a network meeting's decision: 2 of 5 (40 %)",
+        "Cases closed: 2",
+        "With a final meeting: 1 of 2 (50 %)",
+        "Open cases now, by stage: 3",
+        "• request and diagnosis: 1 of 3 (33 %)",
+        "• plan approved: 1 of 3 (33 %)",
+        "• plan carried out, with monitoring: 0 of 3 (0 %)",
+        "• final monitoring: 1 of 3 (33 %)",
+    ):
+        assert line in got.split("\n"), line
+    assert visible_length(got) <= text.TEXT_LIMIT
+
+
+def test_plans_in_russian() -> None:
+    got = text.plans_text(PLANS, translator("ru"))
+    assert got.startswith("<b>Планы</b>\n")
+    for line in (
+        "Задачи планов со сроком в периоде: 7",
+        "Выполнено: 2 из 7 (29 %)",
+        "Не выполнено: 1 из 7 (14 %)",
+        "Ещё в работе: 4 из 7 (57 %)",
+        "Из них просрочено: 1 из 4 (25 %)",
+        "• из визита: 2 из 5 (40 %)",
+        "С итоговой встречей: 1 из 2 (50 %)",
+        "• обращение и диагностика: 1 из 3 (33 %)",
+        "• итоговый мониторинг: 1 из 3 (33 %)",
+    ):
+        assert line in got.split("\n"), line
+    assert visible_length(got) <= text.TEXT_LIMIT
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_plans_stages_only_with_today_and_empty_says_no_data(locale: str) -> None:
+    _ = translator(locale)
+    past = PlansFigures(7, 2, 1, 4, 4, 3, 5, 2, 2, 2, 1, stages=None)
+    got = text.plans_text(past, _)
+    assert _("Open cases now, by stage: {n}").format(n=3) not in got
+    assert _("request and diagnosis") not in got
+    # No open family in scope: no stages line either.
+    nobody_open = PlansFigures(1, 1, 0, 0, 0, 1, 0, 0, 0, 2, 1, stages={"intake": 0})
+    assert _("request and diagnosis") not in text.plans_text(nobody_open, _)
+    empty = text.plans_text(NO_PLANS, _)
+    assert empty == f"<b>{_('Plans')}</b>\n{_(text.NO_DATA)}"
+    assert text.plans_text(PlansFigures(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, stages={}), _) == empty

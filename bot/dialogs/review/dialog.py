@@ -296,6 +296,9 @@ async def section_text(c: Ctx, section: Section, period: Period, scope: Scope) -
             no_visit_days=c.settings.no_visit_days,  # the same N as the digest and the nudges
         )
         return text.mentors_text(mentors, _)
+    if section is Section.PLANS:
+        plans = await stats.plans(c.session, actor, period, scope, today=_local_today(c))
+        return text.plans_text(plans, _)
     programmes = await stats.programmes(c.session, actor, period, scope)
     return text.programmes_text(programmes, _, c.locale)
 

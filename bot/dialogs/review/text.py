@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 
+from bot.db.models import CaseStage
 from bot.dialogs.meetings.board import esc, shorten, visible_length
 from bot.roles_text import N_
 from bot.services.stats import (
@@ -17,6 +18,7 @@ from bot.services.stats import (
     MentorsFigures,
     MentorVisits,
     Period,
+    PlansFigures,
     ProgrammesFigures,
     Section,
 )
@@ -33,6 +35,14 @@ SECTION_NAMES = {
     Section.FAMILIES: N_("Families"),
     Section.MENTORS: N_("Mentors"),
     Section.PROGRAMMES: N_("Programmes"),
+    Section.PLANS: N_("Plans"),
+}
+# The same words as the plan's screens (bot/dialogs/plan).
+STAGE_NAMES = {
+    CaseStage.INTAKE: N_("request and diagnosis"),
+    CaseStage.PLAN_APPROVED: N_("plan approved"),
+    CaseStage.MONITORING: N_("plan carried out, with monitoring"),
+    CaseStage.FINAL_MONITORING: N_("final monitoring"),
 }
 NO_DATA = N_("No data for this period.")
 
@@ -230,5 +240,38 @@ def programmes_text(f: ProgrammesFigures, _: Gettext, locale: str) -> str:
                 week=row.week, share=of(row.handed_in, row.released, _)
             )
             for row in f.hand_in
+        ]
+    return fit(lines)
+
+
+def plans_text(f: PlansFigures, _: Gettext) -> str:
+    """Figures only: never a task's words or a family's name."""
+    if f.empty:
+        return _empty(Section.PLANS, _)
+    lines = [
+        _title(Section.PLANS, _),
+        _("Plan tasks due in the period: {n}").format(n=f.due),
+        _("Done: {share}").format(share=of(f.done, f.due, _)),
+        _("Not done: {share}").format(share=of(f.not_done, f.due, _)),
+        _("Still open: {share}").format(share=of(f.open, f.due, _)),
+        _("Of them overdue: {share}").format(share=of(f.overdue, f.open, _)),
+        _("Families with a task due: {n}").format(n=f.families_due),
+        "",
+        _("Tasks added in the period: {n}").format(n=f.added),
+        _("• from a visit: {share}").format(share=of(f.from_visits, f.added, _)),
+        _("• from a network meeting's decision: {share}").format(
+            share=of(f.from_decisions, f.added, _)
+        ),
+        "",
+        _("Cases closed: {n}").format(n=f.closed),
+        _("With a final meeting: {share}").format(
+            share=of(f.closed_with_final_meeting, f.closed, _)
+        ),
+    ]
+    if f.stages and f.open_families:
+        lines += ["", _("Open cases now, by stage: {n}").format(n=f.open_families)]
+        lines += [
+            f"• {esc(_(name))}: {of(f.stages.get(stage.value, 0), f.open_families, _)}"
+            for stage, name in STAGE_NAMES.items()
         ]
     return fit(lines)
