@@ -72,7 +72,7 @@ def install(engine: Engine, timeout: float) -> WriteTurns:
         conn: Connection,
         _cursor: Any,
         statement: str,
-        parameters: Any,
+        _parameters: Any,
         _context: Any,
         _executemany: bool,
     ) -> None:
@@ -82,7 +82,8 @@ def install(engine: Engine, timeout: float) -> WriteTurns:
         try:
             await_only(turns.take(dbapi_connection))  # we run inside SQLAlchemy's greenlet
         except TimeoutError as error:
-            raise sa_exc.OperationalError(statement, parameters, error) from error
+            # Without the parameters: they may hold names and texts, and errors get logged.
+            raise sa_exc.OperationalError(statement, None, error) from error
 
     # The turn passes on as the transaction ends: the next writer wakes (a turn of the event
     # loop) while the driver commits. SQLite's own lock still guards the file, so at worst that

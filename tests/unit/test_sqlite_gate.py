@@ -127,6 +127,7 @@ async def test_no_turn_within_the_timeout_is_a_database_outage(engine: AsyncEngi
             with pytest.raises(Exception) as caught:
                 await session.execute(INSERT, {"who": "late"})
         assert is_database_outage(caught.value)
+        assert "late" not in str(caught.value)  # no parameters: they may be names or texts
         assert gate.waiting == 0
     finally:
         await holder.commit()
