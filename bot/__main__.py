@@ -9,11 +9,15 @@ import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.logging_setup import setup_logging
+
+if TYPE_CHECKING:
+    from bot.clock import Clock
 
 
 def _settings() -> Settings:
@@ -46,7 +50,7 @@ def _setup_logging(settings: Settings) -> None:
     setup_logging(level)
 
 
-def cmd_run(settings: Settings) -> None:
+def cmd_run(settings: Settings, clock: Clock | None = None) -> None:
     _require_token(settings)
     from bot.app import run
     from bot.factory import MissingToken
@@ -58,7 +62,7 @@ def cmd_run(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        await run(settings, stop=stop)
+        await run(settings, stop=stop, clock=clock)
 
     try:
         asyncio.run(until_signalled())
@@ -170,7 +174,8 @@ def cmd_restore(settings: Settings, backup_file: Path, *, yes: bool) -> None:
     print(f"restored {database} from {backup_file}; the database is up to date")
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, *, clock: Clock | None = None) -> None:
+    """The command line; `clock` only for tests that run the real process at a set moment."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="start the bot (default)")
@@ -190,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     _setup_logging(settings)
     # aiogram logs every update at INFO with ids only; bot.logging_setup keeps the rest quiet.
     if args.command in (None, "run"):
-        cmd_run(settings)
+        cmd_run(settings, clock)
     elif args.command == "migrate":
         cmd_migrate(settings)
     elif args.command == "invite":

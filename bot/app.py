@@ -14,7 +14,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot import notifications  # noqa: F401  (registers the message kinds)
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.commands import publish_default_commands
 from bot.config import Settings
 from bot.content import Content
@@ -51,19 +51,24 @@ async def run(
     *,
     stop: asyncio.Event,
     ready: asyncio.Future[str | None] | None = None,
+    clock: Clock | None = None,
 ) -> None:
     """Run until `stop` is set (the CLI sets it on SIGINT/SIGTERM), then shut down cleanly.
 
     `ready`, if given, is resolved
     once the bot is up: with the webhook server's local base URL (``http://host:port``, with the
-    real port when WEBHOOK_PORT=0), or with None when polling.
+    real port when WEBHOOK_PORT=0), or with None when polling. `clock` is the system clock
+    unless a test sets the calendar (see `bot.clock.ShiftedClock`).
     """
-    bot = create_bot(settings)  # fails first, with a clear line, when BOT_TOKEN is missing
+    clock = clock or SystemClock()
+    bot = create_bot(
+        settings, clock=clock
+    )  # fails first, with a clear line, when BOT_TOKEN is missing
     content = Content()  # a broken content file stops the start with its name
     try:
         await upgrade_async(settings.database_url)
         engine = create_engine(settings.database_url)
-        dp, _bg = create_dispatcher(settings, engine, clock=SystemClock(), content=content)
+        dp, _bg = create_dispatcher(settings, engine, clock=clock, content=content)
         sender = create_sender(bot, dp, settings)
         rounds: set[asyncio.Task[Any]] = set()
 

@@ -29,6 +29,25 @@ class SystemClock:
         await asyncio.sleep(max(0.0, seconds))
 
 
+class ShiftedClock(SystemClock):
+    """Real time, moved by a fixed offset: seconds pass as they do, from another moment.
+
+    Tests that run the real bot (over HTTP, or as a process) set its calendar with this, so that
+    a weekday's digest or the night's quiet hours do not depend on when the suite happens to run.
+    Every process given the same offset agrees on the time, across restarts too.
+    """
+
+    def __init__(self, offset: timedelta) -> None:
+        self.offset = offset
+
+    @classmethod
+    def starting_at(cls, moment: datetime) -> ShiftedClock:
+        return cls(moment - datetime.now(UTC))
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
 class ManualClock:
     """Virtual time: sleeping moves the clock forward at once, so tests never wait."""
 

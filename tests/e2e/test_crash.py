@@ -20,13 +20,20 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import SystemClock
+from bot.clock import ShiftedClock
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade_async
 from bot.db.models import Family, FsmRecord, OutboxMessage, OutboxStatus
 from tests.conftest import ADMIN_ID, TOKEN
+from tests.e2e import bot_at
 from tests.e2e.test_faults import queue_messages, rows_by_chat
-from tests.e2e.test_http_transport import end_abandoned_long_poll, press, reply, unhurried
+from tests.e2e.test_http_transport import (
+    calm_clock,
+    end_abandoned_long_poll,
+    press,
+    reply,
+    unhurried,
+)
 from tests.faketg import FakeTelegram, FakeUser, serve_http
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -41,8 +48,11 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSI
 class BotProcess:
     """`python -m bot run` in polling mode against the fake, restartable, killable."""
 
-    def __init__(self, tmp_path: Path, fake: FakeTelegram, api_url: str) -> None:
+    def __init__(
+        self, tmp_path: Path, fake: FakeTelegram, api_url: str, clock: ShiftedClock
+    ) -> None:
         self.fake = fake
+        self.clock = clock  # every life of the process runs on the same calendar
         self.log_path = tmp_path / "bot.log"
         self.env = {key: os.environ[key] for key in PASS_THROUGH if key in os.environ}
         self.env |= {
@@ -63,10 +73,7 @@ class BotProcess:
         polls = len(self.fake.calls_of("getUpdates"))
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
+                *bot_at.command(self.clock.offset, "run"),
                 cwd=self.cwd,
                 env=self.env,
                 stdout=log,
@@ -106,9 +113,10 @@ class BotProcess:
 
 @contextlib.asynccontextmanager
 async def bot_and_fake(tmp_path: Path) -> AsyncIterator[tuple[BotProcess, FakeTelegram]]:
-    fake = FakeTelegram(SystemClock(), token=TOKEN)
+    clock = calm_clock()
+    fake = FakeTelegram(clock, token=TOKEN)  # the messages queued here are due on its clock
     async with serve_http(fake) as server:
-        bot = BotProcess(tmp_path, fake, server.url)
+        bot = BotProcess(tmp_path, fake, server.url, clock)
         try:
             yield bot, fake
         except BaseException:

@@ -26,6 +26,7 @@ from tests.conftest import ADMIN_ID, TOKEN
 from tests.e2e.test_homework_http import join
 from tests.e2e.test_http_transport import (
     DELIVERY_TIMEOUT,
+    calm_clock,
     end_abandoned_long_poll,
     running,
     settings_for,
@@ -38,9 +39,10 @@ from tests.unit.test_stats import NOVEMBER, build
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
 async def test_export_over_http(mode: str, tmp_path: Path) -> None:
     fake = FakeTelegram(SystemClock(), token=TOKEN, allow_http_webhook=True)
+    clock = calm_clock()
     async with serve_http(fake) as server:
         settings = settings_for(mode, tmp_path, server.url)
-        async with running(settings):
+        async with running(settings, clock):
             engine = create_engine(settings.database_url)
             sessions = create_sessionmaker(engine)
             bot = create_bot(settings)
@@ -63,7 +65,7 @@ async def test_export_over_http(mode: str, tmp_path: Path) -> None:
                         scope=Scope(),
                         locale="ru",
                         sessionmaker=sessions,
-                        clock=SystemClock(),
+                        clock=clock,
                         i18n=create_i18n("ru"),
                         content=Content(),
                         background=background,

@@ -3,9 +3,9 @@ long polling and by webhook: the week reaches the parent, who answers (text + ph
 and rates; the mentor's digest opens the answers and copies the photo; the reply reaches the
 parent.
 
-The release and digest jobs are called directly (real clock) instead of waiting for
-APScheduler's next run; the bot's own delivery job sends what they queue. Quiet hours are off, so
-the test does not depend on the hour CI runs at.
+The release and digest jobs are called directly (with the bot's clock: real seconds on a calm
+weekday afternoon, see `calm_clock`) instead of waiting for APScheduler's next run; the bot's own
+delivery job sends what they queue.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from bot.services.access import Actor
 from tests.conftest import ADMIN_ID, TOKEN
 from tests.e2e.test_http_transport import (
     DELIVERY_TIMEOUT,
+    calm_clock,
     end_abandoned_long_poll,
     press,
     reply,
@@ -52,12 +53,10 @@ async def join(fake: FakeTelegram, user: FakeUser, token: str | None = None) -> 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
 async def test_homework_round_trip_over_http(mode: str, tmp_path: Path) -> None:
     fake = FakeTelegram(SystemClock(), token=TOKEN, allow_http_webhook=True)
-    clock = SystemClock()
+    clock = calm_clock()
     async with serve_http(fake) as server:
-        settings = settings_for(
-            mode, tmp_path, server.url, quiet_hours_start=time(0), quiet_hours_end=time(0)
-        )
-        async with running(settings):
+        settings = settings_for(mode, tmp_path, server.url)
+        async with running(settings, clock):
             engine = create_engine(settings.database_url)
             sessions = create_sessionmaker(engine)
             try:

@@ -1,8 +1,9 @@
 """The production entry point, `bot.app.run`, against the fake Telegram served over real HTTP.
 
-Everything here is real: time (SystemClock on both sides), the network, aiogram's aiohttp
-session, migrations, the scheduler's delivery job, long polling or the webhook server. Waits
-are event-driven (`fake.wait_for`) and every one of them is bounded.
+Everything here is real: time (real seconds on both sides; the bot's calendar is set to a calm
+weekday afternoon, see `calm_clock`), the network, aiogram's aiohttp session, migrations, the
+scheduler's delivery job, long polling or the webhook server. Waits are event-driven
+(`fake.wait_for`) and every one of them is bounded.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ import aiohttp
 import pytest
 
 from bot.app import run
-from bot.clock import SystemClock
+from bot.clock import Clock, ShiftedClock, SystemClock
 from bot.config import Settings
 from tests.conftest import ADMIN_ID, TOKEN, make_settings
 from tests.faketg import FakeTelegram, FakeUser, serve_http
@@ -32,6 +34,16 @@ WEBHOOK_PATH = "/telegram/webhook"
 INTRUDER_ID = 9009
 
 
+# A Wednesday, 13:00 in Moscow (the tests' zone): no weekly digest is due and no quiet hours
+# hold. On the wall clock, a Monday morning's digest would land in the middle of a test.
+CALM_MOMENT = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+def calm_clock() -> ShiftedClock:
+    """Real seconds from CALM_MOMENT; a test shares it with the bot for what it sets up itself."""
+    return ShiftedClock.starting_at(CALM_MOMENT)
+
+
 def free_port() -> int:
     # The webhook URL has to name the port before the bot binds it (see the port-0 test below
     # for reading a port the OS picked); a port the OS just handed out is free in practice.
@@ -41,11 +53,12 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[str | None]:
-    """Run the bot as production does; yield what `ready` reports; stop it cleanly after."""
+async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterator[str | None]:
+    """Run the bot as production does (at `calm_clock()` unless given a clock); yield what
+    `ready` reports; stop it cleanly after."""
     stop = asyncio.Event()
     ready: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
-    task = asyncio.create_task(run(settings, stop=stop, ready=ready))
+    task = asyncio.create_task(run(settings, stop=stop, ready=ready, clock=clock or calm_clock()))
     try:
         started: set[asyncio.Future[Any]] = {task, ready}
         done, _ = await asyncio.wait(

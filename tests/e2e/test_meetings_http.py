@@ -22,6 +22,7 @@ from tests.conftest import ADMIN_ID, TOKEN
 from tests.e2e.test_homework_http import join
 from tests.e2e.test_http_transport import (
     DELIVERY_TIMEOUT,
+    calm_clock,
     end_abandoned_long_poll,
     press,
     reply,
@@ -37,12 +38,10 @@ PARTICIPANT_ID = 5001
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
 async def test_meeting_invitation_round_trip_over_http(mode: str, tmp_path: Path) -> None:
     fake = FakeTelegram(SystemClock(), token=TOKEN, allow_http_webhook=True)
-    clock = SystemClock()
+    clock = calm_clock()
     async with serve_http(fake) as server:
-        settings = settings_for(
-            mode, tmp_path, server.url, quiet_hours_start=time(0), quiet_hours_end=time(0)
-        )
-        async with running(settings):
+        settings = settings_for(mode, tmp_path, server.url)
+        async with running(settings, clock):
             engine = create_engine(settings.database_url)
             sessions = create_sessionmaker(engine)
             try:

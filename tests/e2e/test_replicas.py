@@ -20,12 +20,10 @@ import contextlib
 import itertools
 import os
 import signal
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +33,18 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.clock import SystemClock
+from bot.clock import Clock, ShiftedClock, SystemClock
 from bot.db.engine import create_sessionmaker
 from bot.db.models import Family, OutboxMessage, OutboxStatus, Person
 from bot.services import outbox
 from bot.services.assignments import FAMILY_ASSIGNED_MENTOR
 from tests.conftest import ADMIN_ID, ON_POSTGRES, PG_URL, REDIS_URL, TOKEN
+from tests.e2e import bot_at
 from tests.e2e.test_homework_http import join
 from tests.e2e.test_http_transport import (
     REPLY_TIMEOUT,
     WEBHOOK_PATH,
+    calm_clock,
     free_port,
     press,
     reply,
@@ -162,7 +162,7 @@ async def wait_healthy(url: str, process: asyncio.subprocess.Process) -> None:
 
 @asynccontextmanager
 async def replicas(
-    fake: FakeTelegram, api_server: str, tmp_path: Path
+    fake: FakeTelegram, api_server: str, tmp_path: Path, clock: ShiftedClock
 ) -> AsyncIterator[tuple[Balancer, list[Path]]]:
     ports = [free_port() for _ in range(REPLICA_COUNT)]
     upstreams = [f"http://127.0.0.1:{port}" for port in ports]
@@ -174,10 +174,7 @@ async def replicas(
                 with log_path.open("wb") as log_file:
                     processes.append(
                         await asyncio.create_subprocess_exec(
-                            sys.executable,
-                            "-m",
-                            "bot",
-                            "run",
+                            *bot_at.command(clock.offset, "run"),  # both on one calendar
                             cwd=tmp_path,  # no .env of the checkout
                             env=replica_env(api_server, public_url, port),
                             stdout=log_file,
@@ -250,10 +247,10 @@ async def add_family_by_form(fake: FakeTelegram, admin: FakeUser) -> None:
     await reply(fake, admin, lambda t: "сохранена" in t)
 
 
-async def queue_reminders(engine: AsyncEngine, fake: FakeTelegram) -> list[int]:
+async def queue_reminders(engine: AsyncEngine, fake: FakeTelegram, clock: Clock) -> list[int]:
     """REMINDERS notices to as many people, due now, straight into the shared outbox."""
     sessionmaker = create_sessionmaker(engine)
-    now = datetime.now(UTC)
+    now = clock.now()
     chats = [FIRST_RECIPIENT + n for n in range(REMINDERS)]
     async with sessionmaker.begin() as session:
         for n, chat in enumerate(chats):
@@ -279,8 +276,12 @@ async def queue_reminders(engine: AsyncEngine, fake: FakeTelegram) -> list[int]:
 async def test_two_webhook_replicas_share_forms_and_the_outbox(
     engine: AsyncEngine, redis_flushed: None, tmp_path: Path
 ) -> None:
+    clock = calm_clock()
     fake = FakeTelegram(SystemClock(), token=TOKEN, allow_http_webhook=True)
-    async with serve_http(fake) as server, replicas(fake, server.url, tmp_path) as (lb, logs):
+    async with (
+        serve_http(fake) as server,
+        replicas(fake, server.url, tmp_path, clock) as (lb, logs),
+    ):
         admin = fake.user(ADMIN_ID, first_name="Мария")
         try:
             await join(fake, admin)
@@ -297,7 +298,7 @@ async def test_two_webhook_replicas_share_forms_and_the_outbox(
             names = (await session.scalars(select(Family.name))).all()
         assert names == ["Орловы"]
 
-        chats = await queue_reminders(engine, fake)
+        chats = await queue_reminders(engine, fake, clock)
         wanted = set(chats)
 
         def delivered() -> Counter[int]:

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.clock import SystemClock
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.models import AuditEntry, SupportLevel
 from bot.db.repositories import people as people_repo
@@ -18,6 +17,7 @@ from bot.services.access import Actor
 from tests.conftest import ADMIN_ID, TOKEN
 from tests.e2e.test_homework_http import join
 from tests.e2e.test_http_transport import (
+    calm_clock,
     end_abandoned_long_poll,
     press,
     reply,
@@ -30,11 +30,11 @@ from tests.faketg import FakeTelegram, serve_http
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
 async def test_stats_over_http(mode: str, tmp_path: Path) -> None:
-    clock = SystemClock()
+    clock = calm_clock()
     fake = FakeTelegram(clock, token=TOKEN, allow_http_webhook=True)
     async with serve_http(fake) as server:
         settings = settings_for(mode, tmp_path, server.url)
-        async with running(settings):
+        async with running(settings, clock):
             engine = create_engine(settings.database_url)
             sessions = create_sessionmaker(engine)
             try:
