@@ -1,10 +1,19 @@
-"""The words for stored codes (support level, close reason, meeting format, relation, answer),
+"""The words for stored codes (support level, close reason, case stage, plan task status, meeting
+format, relation, answer),
 marked for translation once and shown wherever the code is: dialogs, notices and exports.
 Keys are the StrEnum members, so a plain stored string finds its label too."""
 
 from __future__ import annotations
 
-from bot.db.models import CloseReason, MeetingFormat, Relation, Rsvp, SupportLevel
+from bot.db.models import (
+    CaseStage,
+    CloseReason,
+    MeetingFormat,
+    PlanTaskStatus,
+    Relation,
+    Rsvp,
+    SupportLevel,
+)
 from bot.roles_text import N_
 
 SUPPORT_LEVELS = {SupportLevel.BASIC: N_("basic"), SupportLevel.CRISIS: N_("crisis")}
@@ -13,6 +22,19 @@ CLOSE_REASONS = {
     CloseReason.MOVED: N_("the family moved away"),
     CloseReason.REFUSED: N_("the family refused support"),
     CloseReason.OTHER: N_("other reason"),
+}
+CASE_STAGES = {
+    CaseStage.INTAKE: N_("request and diagnosis"),
+    CaseStage.PLAN_APPROVED: N_("plan approved"),
+    CaseStage.MONITORING: N_("plan carried out, with monitoring"),
+    CaseStage.FINAL_MONITORING: N_("final monitoring"),
+    CaseStage.CLOSED: N_("closed"),
+}
+TASK_STATUSES = {
+    PlanTaskStatus.PLANNED: N_("planned"),
+    PlanTaskStatus.IN_PROGRESS: N_("in progress"),
+    PlanTaskStatus.DONE: N_("done"),
+    PlanTaskStatus.NOT_DONE: N_("not done"),
 }
 MEETING_FORMATS = {
     MeetingFormat.DIALOGUE: N_("meeting-dialogue"),

@@ -31,7 +31,15 @@ from bot.db.models import (
     TieNature,
 )
 from bot.db.repositories import export as export_repo
-from bot.labels import CLOSE_REASONS, MEETING_FORMATS, RELATIONS, RSVPS, SUPPORT_LEVELS
+from bot.labels import (
+    CASE_STAGES,
+    CLOSE_REASONS,
+    MEETING_FORMATS,
+    RELATIONS,
+    RSVPS,
+    SUPPORT_LEVELS,
+    TASK_STATUSES,
+)
 from bot.roles_text import N_
 from bot.services import audit
 from bot.services.access import Action, Actor, authorize
@@ -89,20 +97,6 @@ ANSWER_KINDS = {
     AnswerKind.PHOTO: N_("photo"),
     AnswerKind.VOICE: N_("voice"),
     AnswerKind.DOCUMENT: N_("document"),
-}
-# The same words as the plan's and the map's screens.
-CASE_STAGES = {
-    CaseStage.INTAKE: N_("request and diagnosis"),
-    CaseStage.PLAN_APPROVED: N_("plan approved"),
-    CaseStage.MONITORING: N_("plan carried out, with monitoring"),
-    CaseStage.FINAL_MONITORING: N_("final monitoring"),
-    CaseStage.CLOSED: N_("closed"),
-}
-TASK_STATUSES = {
-    PlanTaskStatus.PLANNED: N_("planned"),
-    PlanTaskStatus.IN_PROGRESS: N_("in progress"),
-    PlanTaskStatus.DONE: N_("done"),
-    PlanTaskStatus.NOT_DONE: N_("not done"),
 }
 RESPONSIBLE_KINDS = {
     "curator": N_("curator"),

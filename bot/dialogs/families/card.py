@@ -25,7 +25,6 @@ from bot.dialogs.families.states import FamilyCardSG, MyFamiliesSG
 from bot.dialogs.myvisits.dialog import OPEN_VISIT
 from bot.dialogs.myvisits.states import MyVisitsSG
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
-from bot.dialogs.plan.dialog import STAGE_NAMES
 from bot.dialogs.plan.states import PlanSG
 from bot.dialogs.programmes.states import ProgrammesSG
 from bot.dialogs.social_map.dialog import FAMILY_ID as MAP_FAMILY_ID
@@ -44,7 +43,7 @@ from bot.dialogs.widgets import (
     show_input_error,
     to_menu,
 )
-from bot.labels import CLOSE_REASONS
+from bot.labels import CASE_STAGES, CLOSE_REASONS
 from bot.roles_text import N_
 from bot.services import assignments, case_plans, families, programmes, visits
 from bot.services.errors import DomainError
@@ -138,7 +137,7 @@ async def get_card(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
     else:
         lines.append(_("Status: open"))
     case = await case_plans.case_state(c.session, family)
-    lines.append(_("Stage: {stage}").format(stage=_(STAGE_NAMES[case.stage])))
+    lines.append(_("Stage: {stage}").format(stage=_(CASE_STAGES[case.stage])))
     if family.closed_at is not None and case.final_meeting_date is not None:
         lines.append(
             _("Final meeting: {date}").format(date=case.final_meeting_date.strftime("%d.%m.%Y"))
@@ -229,9 +228,9 @@ async def get_stage(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, 
     current = (await case_plans.case_state(c.session, family)).stage
     return {
         "name": family.name,
-        "stage": _(STAGE_NAMES[current]),
+        "stage": _(CASE_STAGES[current]),
         "stages": [
-            (("✓ " if stage is current else "") + _(STAGE_NAMES[stage]), stage.value)
+            (("✓ " if stage is current else "") + _(CASE_STAGES[stage]), stage.value)
             for stage in case_plans.OPEN_STAGES
         ],
     }
@@ -253,7 +252,7 @@ async def on_stage(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str
         changed = False
     if changed:
         manager.dialog_data[NOTICE] = _("✅ The case's stage is now: {stage}.").format(
-            stage=_(STAGE_NAMES[stage])
+            stage=_(CASE_STAGES[stage])
         )
     await manager.switch_to(FamilyCardSG.card)
 

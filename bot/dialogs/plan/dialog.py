@@ -42,6 +42,7 @@ from bot.dialogs.widgets import (
     show_input_error,
     to_menu,
 )
+from bot.labels import CASE_STAGES, TASK_STATUSES
 from bot.roles_text import N_
 from bot.services import case_plans
 from bot.services.case_plans import PART_MAX, RESPONSIBLE_MAX, TITLE_MAX
@@ -56,19 +57,6 @@ NOT_DONE = "not_done"
 TEXT_LIMIT = 3800
 DUE_OFFSETS = (7, 14, 30, 60, 90)  # date buttons: days after the family's today
 
-STAGE_NAMES = {
-    CaseStage.INTAKE: N_("request and diagnosis"),
-    CaseStage.PLAN_APPROVED: N_("plan approved"),
-    CaseStage.MONITORING: N_("plan carried out, with monitoring"),
-    CaseStage.FINAL_MONITORING: N_("final monitoring"),
-    CaseStage.CLOSED: N_("closed"),
-}
-STATUS_NAMES = {
-    PlanTaskStatus.PLANNED: N_("planned"),
-    PlanTaskStatus.IN_PROGRESS: N_("in progress"),
-    PlanTaskStatus.DONE: N_("done"),
-    PlanTaskStatus.NOT_DONE: N_("not done"),
-}
 STATUS_MARKS = {
     PlanTaskStatus.PLANNED: "🗓",
     PlanTaskStatus.IN_PROGRESS: "▶️",
@@ -124,7 +112,7 @@ def shorten(text: str, limit: int) -> str:
 
 
 def stage_name(stage: CaseStage) -> str:
-    return _(STAGE_NAMES[stage])
+    return _(CASE_STAGES[stage])
 
 
 def _family_id(manager: DialogManager) -> int:
@@ -314,7 +302,7 @@ async def get_task(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
         _("Specialists do: {text}").format(text=esc(task.specialists_part or "—")),
         _("Responsible: {who}").format(who=esc(await _responsible_text(c, task, names))),
         _("Deadline: {due}").format(due=_due_text(task, today)),
-        _("Status: {status}").format(status=_(STATUS_NAMES[status])),
+        _("Status: {status}").format(status=_(TASK_STATUSES[status])),
     ]
     if status is PlanTaskStatus.NOT_DONE and task.status_note:
         lines.append(_("Why: {text}").format(text=esc(task.status_note)))
@@ -343,7 +331,7 @@ async def _set_status(manager: DialogManager, status: PlanTaskStatus, note: str 
         return
     if changed:
         manager.dialog_data[NOTICE] = _("✅ Status: {status}.").format(
-            status=_(STATUS_NAMES[status])
+            status=_(TASK_STATUSES[status])
         )
 
 

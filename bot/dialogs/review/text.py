@@ -11,6 +11,7 @@ from datetime import date
 
 from bot.db.models import CaseStage
 from bot.dialogs.meetings.board import esc, shorten, visible_length
+from bot.labels import CASE_STAGES
 from bot.roles_text import N_
 from bot.services.stats import (
     FamiliesFigures,
@@ -36,13 +37,6 @@ SECTION_NAMES = {
     Section.MENTORS: N_("Mentors"),
     Section.PROGRAMMES: N_("Programmes"),
     Section.PLANS: N_("Plans"),
-}
-# The same words as the plan's screens (bot/dialogs/plan).
-STAGE_NAMES = {
-    CaseStage.INTAKE: N_("request and diagnosis"),
-    CaseStage.PLAN_APPROVED: N_("plan approved"),
-    CaseStage.MONITORING: N_("plan carried out, with monitoring"),
-    CaseStage.FINAL_MONITORING: N_("final monitoring"),
 }
 NO_DATA = N_("No data for this period.")
 
@@ -272,6 +266,7 @@ def plans_text(f: PlansFigures, _: Gettext) -> str:
         lines += ["", _("Open cases now, by stage: {n}").format(n=f.open_families)]
         lines += [
             f"• {esc(_(name))}: {of(f.stages.get(stage.value, 0), f.open_families, _)}"
-            for stage, name in STAGE_NAMES.items()
+            for stage, name in CASE_STAGES.items()
+            if stage is not CaseStage.CLOSED
         ]
     return fit(lines)
