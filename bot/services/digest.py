@@ -2,7 +2,8 @@
 
 `build_digest` is a handful of SQL aggregates (see db/repositories/digest.py for the indexes they
 use); `enqueue_due` queues it for every coordinator on settings.digest_weekday at
-settings.digest_time in the coordinator's own zone, once per ISO week (the outbox key).
+settings.digest_time in the coordinator's own zone, once per ISO week (the outbox key), unless
+there is nothing to review yet (no mentors, families, concerns or plan tasks: a new service).
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ class Digest:
     concerns: list[DigestItem] = field(default_factory=list)
     plan_overdue: int = 0  # open plan tasks of open families past their deadline
     plan: list[DigestItem] = field(default_factory=list)  # "family — task", the deadline
+
+    @property
+    def is_empty(self) -> bool:
+        """Nobody and nothing to review yet (a service just set up): not worth a message."""
+        return not (
+            self.mentors_total or self.families_total or self.concerns_open or self.plan_overdue
+        )
 
     def to_params(self) -> dict[str, Any]:
         """JSON for the outbox row (dates as ISO strings)."""
@@ -151,6 +159,8 @@ async def enqueue_due(session: AsyncSession, now: datetime, settings: Settings) 
             continue
         if today not in built:
             built[today] = await build_digest(session, now, settings, today=today)
+        if built[today].is_empty:
+            continue  # asked again at the next scan: a first family added today still counts
         if await outbox.enqueue(
             session,
             recipient=outbox.Recipient(person_id, telegram_id),

@@ -86,3 +86,22 @@ async def test_weekly_digest_on_monday_morning_local_once_a_week(app: BotHarness
     assert len(digests(admin)) == len(digests(kuzbass)) == 2
     assert "Наставники без визитов за 14 дн.: 1 из 1" in digests(admin)[1]
     assert "• Пётр <b>: последний визит 20.11.2026" in digests(admin)[1]
+
+
+async def test_no_digest_while_there_is_nothing_to_review(app: BotHarness) -> None:
+    """A service just set up: the first coordinator would get "0 of 0" on their first Monday."""
+    admin = await app.admin(ADMIN_ID)
+    await app.joined(MENTOR, await app.invitation(ADMIN_ID, Role.MENTOR))  # no family yet
+    app.clock.set(utc(11, 30, 6, 0))  # Monday 09:00 in Moscow
+    assert await digest_job(app) == 0
+    assert not digests(admin)
+    # The first family, later that Monday: this week's digest after all, once.
+    family = await app.add_family(ADMIN_ID, "Орловы")
+    app.clock.set(utc(11, 30, 7, 0))
+    assert await digest_job(app) == 1
+    [digest] = digests(admin)
+    assert "Семьи без визита за 14 дн.: 0 из 1" in digest  # too new to count as waiting
+    await link(app, family, MENTOR, "mentor", at=app.clock.now())
+    app.clock.set(utc(11, 30, 8, 0))
+    assert await digest_job(app) == 0
+    assert len(digests(admin)) == 1
