@@ -2,8 +2,8 @@
 
 At scale 1.0: 10,000 families, 200 mentors, 1,000,000 visits, ~2,000 safety concerns, 4,000
 enrollments with their homework weeks, 200,000 homework answers, 20,000 network meetings with
-160,000 participants and SRS responses from most attendees. Random but seeded: the same scale
-always builds the same rows.
+160,000 participants and SRS responses from most attendees, ~6,000 case records and ~50,000
+ИПСС plan tasks. Random but seeded: the same scale always builds the same rows.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy import Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.models import (
+    CaseRecord,
     Enrollment,
     Family,
     FamilyLink,
@@ -27,6 +28,7 @@ from bot.db.models import (
     MeetingParticipant,
     Person,
     PersonRole,
+    PlanTask,
     SafetyConcern,
     SrsResponse,
     Visit,
@@ -144,6 +146,7 @@ class Builder:
         weeks = await self._programmes()
         await self.insert(HomeworkAnswer, self._answers(weeks))
         await self._meetings()
+        await self._plans()
         await self._fix_sequences()
         return self.counts
 
@@ -511,6 +514,70 @@ class Builder:
         await self.insert(Meeting, meeting_rows)
         await self.insert(MeetingParticipant, participant_rows)
         await self.insert(SrsResponse, response_rows)
+
+    # --- case plans (ИПСС) -------------------------------------------------------------------
+
+    async def _plans(self) -> None:
+        """Six families in ten have a case and 4–12 plan tasks over their time on the register:
+        deadlines 2 weeks to 4 months after the task was added; most past ones settled, some
+        left open (overdue); one in five added from a visit, one in twenty from a meeting."""
+        rnd = random.Random(2027)  # its own stream: the rows above stay as they were
+        cases: list[dict[str, Any]] = []
+        tasks: list[dict[str, Any]] = []
+        for family_id, span in sorted(self.spans.items()):
+            if span.days < 30 or rnd.random() >= 0.6:
+                continue
+            closed = span.last < TODAY
+            stage = (
+                "closed"
+                if closed
+                else rnd.choice(("intake", "plan_approved", "monitoring", "final_monitoring"))
+            )
+            cases.append(
+                {
+                    "family_id": family_id,
+                    "stage": stage,
+                    "stage_at": _utc(span.last if closed else span.first, 10),
+                    "stage_by_id": COORDINATOR_ID,
+                    "final_meeting_date": span.last if closed and rnd.random() < 0.7 else None,
+                    "final_summary": None,
+                }
+            )
+            for n in range(rnd.randint(4, 12)):
+                added = span.first + timedelta(days=rnd.randint(0, span.days))
+                due = added + timedelta(days=rnd.randint(14, 120))
+                status = "planned"
+                if due < TODAY:
+                    settlements = ("done", "not_done", "planned", "in_progress")
+                    status = rnd.choices(settlements, (7, 1, 1, 1))[0]
+                elif rnd.random() < 0.3:
+                    status = "in_progress"
+                source = rnd.random()
+                source_type = (
+                    "visit" if source < 0.2 else "meeting_decision" if source < 0.25 else None
+                )
+                settled = status in ("done", "not_done")
+                tasks.append(
+                    {
+                        "family_id": family_id,
+                        "title": "Оформить пособие на ребёнка",
+                        "criteria": None,
+                        "family_part": None,
+                        "specialists_part": None,
+                        "responsible_id": self.mentor_of.get(family_id),
+                        "responsible_text": None if family_id in self.mentor_of else "школа",
+                        "due_date": due,
+                        "status": status,
+                        "status_note": None,
+                        "status_at": _utc(min(due, TODAY), 15) if settled else None,
+                        "source_type": source_type,
+                        "source_id": n if source_type else None,  # unique within the family
+                        "created_at": _utc(added, 11),
+                        "created_by_id": COORDINATOR_ID,
+                    }
+                )
+        await self.insert(CaseRecord, cases)
+        await self.insert(PlanTask, tasks)
 
     async def _fix_sequences(self) -> None:
         """Explicit ids leave PostgreSQL's sequences at 1: move them past the rows."""
