@@ -7,6 +7,7 @@ The first line never names the child or the family: it shows on a locked screen.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -15,6 +16,7 @@ from bot.db.models import MeetingFormat
 from bot.delivery.render import Outgoing, Translator, message_kind
 from bot.labels import MEETING_FORMATS
 from bot.notifications.meetings import open_button
+from bot.roles_text import N_
 from bot.services.meetings import CHANGE_KIND, REMINDER_KIND
 from bot.services.srs import ALERT_KIND, SURVEY_KIND
 from bot.srs_content import active_srs
@@ -40,67 +42,37 @@ def _duration(minutes: Any, t: Translator) -> str:
     return t.gettext("{hours} h {minutes} min").format(hours=hours, minutes=rest)
 
 
-def _changed_line(field: str, before: Any, after: Any, t: Translator) -> str | None:
-    """One line per changed detail; user texts escaped."""
-    if field == "topic":
-        return t.gettext("Topic: «{after}» (was «{before}»).").format(
-            after=_e(after), before=_e(before)
-        )
-    if field == "format":
-        return t.gettext("Format: {after} (was {before}).").format(
-            after=_format(after, t), before=_format(before, t)
-        )
-    if field == "when":
-        return t.gettext("Date and time: {after} (was {before}).").format(
-            after=_e(after), before=_e(before)
-        )
-    if field == "place":
-        return t.gettext("Place: {after} (was {before}).").format(
-            after=_e(after), before=_e(before)
-        )
-    if field == "duration_minutes":
-        return t.gettext("Duration: {after} (was {before}).").format(
-            after=_duration(after, t), before=_duration(before, t)
-        )
-    if field == "facilitators":
-        return t.gettext("Facilitators: {after} (was {before}).").format(
-            after=_e(after), before=_e(before)
-        )
-    if field == "contact":
-        return t.gettext("Coordinator's contact: {after} (was {before}).").format(
-            after=_e(after), before=_e(before)
-        )
-    if field == "note":
-        # Named, not quoted: the params hold only digests of the note.
-        return t.gettext(
-            "The note about the situation is updated: you can read it in the invitation."
-        )
-    return None
+def _plain(value: Any, _t: Translator) -> str:
+    return _e(value)
 
 
-# The invitation's order.
-CHANGE_ORDER = (
-    "topic",
-    "format",
-    "when",
-    "place",
-    "duration_minutes",
-    "facilitators",
-    "contact",
-    "note",
-)
+# One line per changed detail, in the invitation's order: the line and how a value is shown
+# (user texts escaped). The note is named, not quoted: the params hold only digests of it.
+CHANGE_LINES: dict[str, tuple[str, Callable[[Any, Translator], str] | None]] = {
+    "topic": (N_("Topic: «{after}» (was «{before}»)."), _plain),
+    "format": (N_("Format: {after} (was {before})."), _format),
+    "when": (N_("Date and time: {after} (was {before})."), _plain),
+    "place": (N_("Place: {after} (was {before})."), _plain),
+    "duration_minutes": (N_("Duration: {after} (was {before})."), _duration),
+    "facilitators": (N_("Facilitators: {after} (was {before})."), _plain),
+    "contact": (N_("Coordinator's contact: {after} (was {before})."), _plain),
+    "note": (
+        N_("The note about the situation is updated: you can read it in the invitation."),
+        None,
+    ),
+}
 
 
 @message_kind(CHANGE_KIND)
 def meeting_changed(params: dict[str, Any], t: Translator) -> Outgoing:
     lines = [t.gettext("🔄 A meeting you are invited to has changed.")]
     changes = params.get("changes") or {}
-    for field in CHANGE_ORDER:
-        if field in changes:
-            before, after = changes[field]
-            line = _changed_line(field, before, after, t)
-            if line:
-                lines.append(line)
+    for field, (line, show) in CHANGE_LINES.items():
+        if field not in changes:
+            continue
+        before, after = changes[field]
+        text = t.gettext(line)
+        lines.append(text.format(after=show(after, t), before=show(before, t)) if show else text)
     lines.append(t.gettext("If your plans change, you can change your answer in the invitation."))
     return Outgoing(
         text="\n".join(lines), reply_markup=open_button(int(params["participant_id"]), t)
