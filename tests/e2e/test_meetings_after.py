@@ -57,6 +57,7 @@ WORDS = {
         "correct": "✏️ Correct who came",
         "correct_title": "Correct who came.",
         "not_held": "This meeting is not marked as held yet",
+        "already_held": "This meeting is already marked as held.",
         "marked_one": "The meeting is marked as held: 1 came.",
         "corrected": "Attendance corrected: 1 came. New feedback surveys sent: 1.",
         "corrected_again": "Attendance corrected: 1 came. New feedback surveys sent: 0.",
@@ -89,6 +90,7 @@ WORDS = {
         "correct": "✏️ Исправить, кто пришёл",
         "correct_title": "Исправим, кто пришёл.",
         "not_held": "Встреча ещё не отмечена как прошедшая",
+        "already_held": "Эта встреча уже отмечена как прошедшая.",
         "marked_one": "Встреча отмечена как прошедшая, пришли: 1.",
         "corrected": "Список исправлен, пришли: 1. Новых опросов отправлено: 1.",
         "corrected_again": "Список исправлен, пришли: 1. Новых опросов отправлено: 0.",
@@ -445,6 +447,12 @@ async def test_correcting_who_came_after_the_meeting_was_held(app: BotHarness, l
     # Corrected: not the first guest after all, but the third.
     await open_board(admin)
     assert w["held"] not in admin.last().button_texts()
+    correct = next(b for b in admin.last().buttons() if b["text"] == w["correct"])
+    await admin.press_forged(  # an old board's «Held» button: marked once is enough
+        correct["callback_data"][: -len("correct")] + "held", admin.last().message_id
+    )
+    assert w["already_held"] in admin.last_text()
+    await open_board(admin)
     await admin.press(w["correct"])
     assert w["correct_title"] in admin.last_text()
     ticks = admin.last().button_texts()

@@ -9,6 +9,7 @@ ids that came with a button are parsed defensively and must belong to the open m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -334,13 +335,33 @@ CAME = "came"
 
 
 async def on_held(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    # Those who said they would come are most likely to have come: a starting point.
+    await _open_attendance(
+        manager, MeetingStatus.PLANNED, "meeting_held", lambda line: line.rsvp == Rsvp.YES
+    )
+
+
+async def on_correct(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    """A held meeting's attendance, corrected: the same checklist, ticked as it stands now."""
+    await _open_attendance(
+        manager, MeetingStatus.HELD, "meeting_not_held", lambda line: bool(line.attended)
+    )
+
+
+async def _open_attendance(
+    manager: DialogManager,
+    status: MeetingStatus,
+    other_code: str,
+    ticked: Callable[[meetings.BoardLine], bool],
+) -> None:
+    """The checklist of who came, for a meeting that is `status` (planned: mark it held; held:
+    correct it) and has started. `other_code` refuses it in the other of the two states; a
+    cancelled meeting is "not planned"."""
     c = ctx(manager)
     board = await _board(manager)
-    if board.meeting.status != MeetingStatus.PLANNED:
-        held = board.meeting.status == MeetingStatus.HELD
-        _notify(
-            manager, _error_text(DomainError("meeting_held" if held else "meeting_not_planned"))
-        )
+    if board.meeting.status != status:
+        other = board.meeting.status in (MeetingStatus.PLANNED, MeetingStatus.HELD)
+        _notify(manager, _error_text(DomainError(other_code if other else "meeting_not_planned")))
         return
     if c.now() < board.meeting.starts_at:
         _notify(manager, _error_text(DomainError("meeting_not_started")))
@@ -350,34 +371,8 @@ async def on_held(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None
         _ignore(manager)
         return
     await came.reset_checked()
-    # Those who said they would come are most likely to have come: a starting point.
     for line in board.lines:
-        if line.rsvp == Rsvp.YES:
-            await came.set_checked(str(line.participant_id), True)
-    await manager.switch_to(MeetingsSG.held)
-
-
-async def on_correct(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
-    """A held meeting's attendance, corrected: the same checklist, ticked as it stands now."""
-    c = ctx(manager)
-    board = await _board(manager)
-    if board.meeting.status != MeetingStatus.HELD:
-        planned = board.meeting.status == MeetingStatus.PLANNED
-        _notify(
-            manager,
-            _error_text(DomainError("meeting_not_held" if planned else "meeting_not_planned")),
-        )
-        return
-    if c.now() < board.meeting.starts_at:
-        _notify(manager, _error_text(DomainError("meeting_not_started")))
-        return
-    came = manager.find(CAME)
-    if came is None:
-        _ignore(manager)
-        return
-    await came.reset_checked()
-    for line in board.lines:
-        if line.attended:
+        if ticked(line):
             await came.set_checked(str(line.participant_id), True)
     await manager.switch_to(MeetingsSG.held)
 
