@@ -61,9 +61,7 @@ async def run(
     unless a test sets the calendar (see `bot.clock.ShiftedClock`).
     """
     clock = clock or SystemClock()
-    bot = create_bot(
-        settings, clock=clock
-    )  # fails first, with a clear line, when BOT_TOKEN is missing
+    bot = create_bot(settings, clock=clock)  # fails first, clearly, when BOT_TOKEN is missing
     content = Content()  # a broken content file stops the start with its name
     try:
         await upgrade_async(settings.database_url)

@@ -1,7 +1,6 @@
 """The words for stored codes (support level, close reason, case stage, plan task status, meeting
-format, relation, answer),
-marked for translation once and shown wherever the code is: dialogs, notices and exports.
-Keys are the StrEnum members, so a plain stored string finds its label too."""
+format, relation, answer), marked for translation once and shown wherever the code is: dialogs,
+notices and exports. Keys are the StrEnum members, so a plain stored string finds its label too."""
 
 from __future__ import annotations
 

@@ -46,13 +46,14 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSI
 
 
 class BotProcess:
-    """`python -m bot run` in polling mode against the fake, restartable, killable."""
+    """`python -m bot run` in polling mode against the fake, restartable, killable; started
+    through tests/e2e/bot_at.py, so every life of it runs on the test's calm calendar."""
 
     def __init__(
         self, tmp_path: Path, fake: FakeTelegram, api_url: str, clock: ShiftedClock
     ) -> None:
         self.fake = fake
-        self.clock = clock  # every life of the process runs on the same calendar
+        self.clock = clock
         self.log_path = tmp_path / "bot.log"
         self.env = {key: os.environ[key] for key in PASS_THROUGH if key in os.environ}
         self.env |= {
