@@ -33,6 +33,7 @@ if __package__ in (None, ""):  # run as a file: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import bot  # noqa: F401  (before aiogram: see bench/__init__.py)
 
+from bench.proc import peak_rss_mb, rss_mb
 from bench.replicas import Lost, Tally, dialog_step, join, log_problems, run_users
 from bench.updates import add_families
 from bot.clock import SystemClock
@@ -46,18 +47,6 @@ FIRST_USER = 3_200_000
 TARGET_RSS_MB = 200.0
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
-
-
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        kb = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
-    return kb / 1024
-
-
-def peak_rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-    return kb / 1024
 
 
 def bot_env(api_server: str, database_url: str, redis_url: str | None, admins: list[int]) -> dict:

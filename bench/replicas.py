@@ -50,6 +50,7 @@ if __package__ in (None, ""):  # run as a file: make the project importable
 
 from sqlalchemy import text
 
+from bench.proc import rss_mb
 from bench.updates import add_families
 from bot.clock import SystemClock
 from bot.db.engine import create_engine
@@ -170,12 +171,7 @@ class Fleet:
 
     def rss_mb(self) -> list[float]:
         """Resident memory of each replica process now, in MB (Linux /proc)."""
-        sizes = []
-        for process in self.processes:
-            with open(f"/proc/{process.pid}/status") as status:
-                kb = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
-            sizes.append(kb / 1024)
-        return sizes
+        return [rss_mb(process.pid) for process in self.processes]
 
 
 @asynccontextmanager

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,7 @@ if __package__ in (None, ""):  # run as a file: make the project importable
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bench.proc import peak_rss_mb
 from bench.stats_data import COORDINATOR_ID, COORDINATOR_TG, COORDINATOR_ZONE, NOW, Builder, Sizes
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import downgrade, upgrade_async
@@ -306,19 +306,6 @@ async def run_export(engine: AsyncEngine) -> float | None:
     return spent
 
 
-def _own_peak_kb() -> int:
-    """This process's own peak RSS. Not ru_maxrss: a child started by vfork inherits its
-    parent's peak at exec (after a build here ~270 MB, which the export never used)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux
-
-
 def export_in_child(url: str) -> tuple[float, float] | None:
     """The export in a fresh interpreter: its time and its own peak RSS in MB."""
     command = [sys.executable, str(Path(__file__).resolve()), "--export-child", url]
@@ -330,10 +317,11 @@ def export_in_child(url: str) -> tuple[float, float] | None:
     if done.returncode != 0:
         print(done.stdout, done.stderr, sep="\n")
         raise RuntimeError("the export child failed")
-    inner, peak_kb = map(float, done.stdout.strip().splitlines()[-1].split())
+    # The child's own peak, which it reports itself (see bench/proc.py for why).
+    inner, peak_mb = map(float, done.stdout.strip().splitlines()[-1].split())
     print(f"  {done.stderr.strip().splitlines()[-1]}")
     print(f"  (child process wall time {spent:.1f} s, the export itself {inner:.1f} s)")
-    return inner, peak_kb / 1024
+    return inner, peak_mb
 
 
 async def _export_child(url: str) -> int:
@@ -342,7 +330,7 @@ async def _export_child(url: str) -> int:
     await engine.dispose()
     if spent is None:
         return 3
-    print(spent, _own_peak_kb())
+    print(spent, peak_rss_mb())
     return 0
 
 

@@ -29,8 +29,6 @@ import argparse
 import asyncio
 import gc
 import logging
-import os
-import resource
 import statistics
 import sys
 import tempfile
@@ -55,6 +53,7 @@ from aiogram_dialog.widgets.kbd import Button, ScrollingGroup, Select
 from aiogram_dialog.widgets.text import Const, Format
 from sqlalchemy import bindparam, insert, text
 
+from bench.proc import peak_rss_mb, rss_mb
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db.base import UTCDateTime
@@ -110,17 +109,6 @@ class Results:
     dialog_ref: Measured  # aiogram-dialog alone, the same steps, no database: the library's floor
     memory: list[tuple[str, float]]  # (moment, RSS in MB)
     session_cpu_ms: float  # one bare database session shaped like a step's, CPU per session
-
-
-def rss_mb() -> float:
-    """Resident memory now (Linux /proc), in MB."""
-    with open("/proc/self/statm") as statm:
-        pages = int(statm.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KB
 
 
 class Timed:
