@@ -68,7 +68,11 @@ UNKNOWN_INPUT = N_("I did not understand that. /start opens the menu, /help show
 
 CANCELLED = N_("Stopped. Nothing else was changed.")
 
-NOT_ALLOWED = N_("Sorry, this is not available for your role.")
+# Also a callback answer: it must stay within Telegram's 200 characters in every language.
+NOT_ALLOWED = N_(
+    "Sorry, this is not available for your role. /help shows what you can do here; for anything "
+    "else, please ask your coordinator."
+)
 
 STALE_BUTTON = N_("This button is out of date. Here is the current menu.")
 

@@ -50,8 +50,10 @@ def concern_alert(params: dict[str, Any], t: Translator) -> Outgoing:
     if number == 1:
         first = t.gettext("🔔 A note from a visit needs your attention.")
     else:
+        # "number" counts every alert, the first included; the person counts reminders: the
+        # second alert is reminder 1 of (total - 1).
         first = t.gettext("🔔 Reminder {number} of {total}: a note from a visit still waits.")
-        first = first.format(number=number, total=total)
+        first = first.format(number=number - 1, total=total - 1)
     lines = [
         first,
         "",
@@ -68,8 +70,10 @@ def concern_alert(params: dict[str, Any], t: Translator) -> Outgoing:
                 "Until someone presses «I'm on it», this alert repeats every {minutes} minutes."
             ).format(minutes=int(params["every_minutes"]))
         )
-    else:
+    elif number > 1:
         lines.append(t.gettext("This is the last reminder."))
+    else:  # no reminders are configured: the first alert is the only one
+        lines.append(t.gettext("This alert will not be repeated."))
     keyboard = alert_keyboard(
         t, int(params["concern_id"]), ack=True, crisis=bool(params.get("can_raise"))
     )

@@ -1,7 +1,10 @@
-"""The staff's notice that someone withdrew their consent: ids only, their name is gone."""
+"""The staff's notice that someone withdrew their consent: their name is gone; a parent's
+family is named (the staff see it anyway) below a first line that names nobody, as a lock screen
+shows it. Retention drops the family's name from a notice still held (bot.services.privacy)."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from bot.db.models import Role
@@ -14,10 +17,18 @@ from bot.services.privacy import WITHDRAWN_KIND
 def consent_withdrawn(params: dict[str, Any], t: Translator) -> Outgoing:
     families = [int(x) for x in params.get("family_ids") or []]
     if families:
-        text = t.gettext(
-            "A parent of family {families} withdrew their consent. Their personal data was "
-            "removed; the family's figures stay."
-        ).format(families=", ".join(f"#{x}" for x in families))
+        # Names as they were at withdrawal; a family anonymised since shows as its number.
+        known = {int(x): str(name) for x, name in params.get("family_names") or [] if name}
+        shown = ", ".join(
+            html.escape(known[x], quote=False) if x in known else f"#{x}" for x in families
+        )
+        text = "\n".join(
+            [
+                t.gettext("A parent withdrew their consent."),
+                t.gettext("Family: {family}").format(family=shown),
+                t.gettext("The parent's personal data was removed; the family's figures stay."),
+            ]
+        )
         return Outgoing(text=text)
     roles = [Role(r) for r in params.get("roles") or [] if r in set(Role)]
     names = ", ".join(t.gettext(ROLE_NAMES[r]) for r in roles) or "—"

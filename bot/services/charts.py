@@ -123,7 +123,8 @@ async def draw(
             [by_month[m].mean_total if m in by_month else math.nan for m in months],
             [by_month[m].responses if m in by_month else 0 for m in months],
             _("Mean total (0–40)"),
-            _("Threshold {threshold}").format(threshold=CONCERN_TOTAL),
+            # Framed as in /stats and /report: a total under the threshold is a signal.
+            _("Under {threshold}: a signal").format(threshold=CONCERN_TOTAL),
         )
         return Picture(png, title, srs.total)
     if chart is Chart.HOMEWORK:

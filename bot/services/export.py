@@ -163,10 +163,10 @@ class Words:
         # A code no longer in the content still shows as itself rather than vanishing.
         return None if code is None else table.get(code, code)
 
-    def labels(self, table: dict[str, str], raw: Sequence[str] | str | None) -> str:
+    def labels(self, table: dict[str, str], raw: Sequence[str] | str | None) -> str | None:
         codes = _json(raw)
         if not codes:
-            return ""
+            return None  # nothing chosen: an empty cell
         key = (id(table), *codes)  # a few combinations repeat over and over
         joined = self._joined.get(key)
         if joined is None:

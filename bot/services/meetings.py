@@ -37,6 +37,7 @@ from bot.db.models import (
     Rsvp,
 )
 from bot.db.repositories import families as families_repo
+from bot.db.repositories import meetings as meetings_repo
 from bot.db.repositories import people as people_repo
 from bot.services import audit, outbox
 from bot.services.access import Action, Actor, authorize
@@ -398,6 +399,14 @@ class MeetingRow:
     status: str
     invited: int
     accepted: int
+    # Started but not marked held: waiting for the coordinator to tick who came.
+    awaiting: bool = False
+
+
+async def awaiting_count(session: AsyncSession, actor: Actor, now: datetime) -> int:
+    """Meetings that have started and wait for «who came»."""
+    await authorize(session, actor, Action.MEETING_MANAGE)
+    return await meetings_repo.awaiting_count(session, now)
 
 
 async def page(
@@ -409,24 +418,15 @@ async def page(
     offset: int,
     limit: int,
 ) -> tuple[list[MeetingRow], int]:
-    """Upcoming meetings (soonest first) or past and cancelled ones (latest first)."""
+    """Upcoming meetings (soonest first) or past and cancelled ones: first those that started
+    and wait for «who came», then the rest, each latest first."""
     await authorize(session, actor, Action.MEETING_MANAGE)
-    upcoming = (Meeting.starts_at >= now) & (Meeting.status == MeetingStatus.PLANNED.value)
-    where = ~upcoming if past else upcoming
-    total = await session.scalar(select(func.count(Meeting.id)).where(where)) or 0
     # The page's ids first, then the counts for those rows only: a deep page does not count
-    # the participants of every meeting it skips. Both sort keys run the same way, so the
-    # starts_at index serves the order.
-    order = (
-        (Meeting.starts_at.desc(), Meeting.id.desc())
-        if past
-        else (Meeting.starts_at.asc(), Meeting.id.asc())
-    )
-    ids = list(
-        await session.scalars(
-            select(Meeting.id).where(where).order_by(*order).offset(offset).limit(limit)
-        )
-    )
+    # the participants of every meeting it skips.
+    if past:
+        ids, total = await meetings_repo.past_ids(session, now, offset, limit)
+    else:
+        ids, total = await meetings_repo.upcoming_ids(session, now, offset, limit)
     if not ids:
         return [], int(total)
     found = {
@@ -455,7 +455,15 @@ async def page(
         invited, accepted = counts.get(meeting_id, (0, 0))
         rows.append(
             MeetingRow(
-                m.id, name, m.child_name, m.starts_at, m.timezone, m.status, invited, accepted
+                m.id,
+                name,
+                m.child_name,
+                m.starts_at,
+                m.timezone,
+                m.status,
+                invited,
+                accepted,
+                awaiting=m.status == MeetingStatus.PLANNED and m.starts_at < now,
             )
         )
     return rows, int(total)

@@ -484,7 +484,13 @@ async def withdraw(session: AsyncSession, actor: Actor | None, now: datetime) ->
             recipient=Recipient(member.id, member.telegram_id),
             purpose=WITHDRAWN_PURPOSE,
             kind=WITHDRAWN_KIND,
-            params={"person_id": person_id, "roles": roles, "family_ids": parent_of},
+            params={
+                "person_id": person_id,
+                "roles": roles,
+                "family_ids": parent_of,
+                # The family's name as the staff know it; retention drops it (_forget_families).
+                "family_names": [[fid, name] for kind, fid, name in links if fid in parent_of],
+            },
             now=now,
             object_type="person",
             object_id=person_id,
@@ -530,6 +536,7 @@ async def anonymise_closed_batch(
     gone = await privacy_repo.without_active_ties(session, parents, FAMILY_SIDE_ROLES)
     for person_id in gone:
         await _anonymise(session, person_id, now)
+    await _forget_families(session, marked)
     run.families, run.people, run.batches, run.family_ids = len(marked), len(gone), 1, marked
     if marked:
         await audit.record(
@@ -543,6 +550,26 @@ async def anonymise_closed_batch(
         )
         log.info("retention: %s families, %s people anonymised", len(marked), len(gone))
     return len(ids), run
+
+
+async def _forget_families(session: AsyncSession, family_ids: list[int]) -> int:
+    """Withdrawal notices (queued or kept) that name these anonymised families lose the names:
+    they show the family's number. Returns rows changed."""
+    gone = set(family_ids)
+    changed = 0
+    if not gone:
+        return 0
+    for row_id, _status, params in await privacy_repo.outbox_params(
+        session, purposes=[WITHDRAWN_PURPOSE]
+    ):
+        names = params.get("family_names") or []
+        kept = [item for item in names if int(item[0]) not in gone]
+        if kept != names:
+            await privacy_repo.rewrite_outbox_params(
+                session, row_id, {**params, "family_names": kept}
+            )
+            changed += 1
+    return changed
 
 
 # --- settled outbox rows --------------------------------------------------------------------------

@@ -114,7 +114,6 @@ async def build(
 
     categories = [c.code for c in content.categories]
     categories += sorted(set(meetings.families_by_category) - set(categories))
-    satisfied = meetings.srs_responses - meetings.srs_under_concern
     released = sum(week.released for week in programmes.hand_in)
     handed_in = sum(week.handed_in for week in programmes.hand_in)
     sections = [
@@ -164,10 +163,11 @@ async def build(
                     "" if meetings.srs_responses else _("no responses"),
                     Kind.MEAN,
                 ),
+                # The same figure, framed the same way, as in /stats and on the meeting board.
                 Row(
-                    _("Share of totals {threshold} or more").format(threshold=CONCERN_TOTAL),
-                    _share(satisfied, meetings.srs_responses),
-                    of(satisfied, meetings.srs_responses),
+                    _("Totals under {threshold} (a signal)").format(threshold=CONCERN_TOTAL),
+                    _share(meetings.srs_under_concern, meetings.srs_responses),
+                    of(meetings.srs_under_concern, meetings.srs_responses),
                     Kind.PERCENT,
                 ),
             ],

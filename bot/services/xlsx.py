@@ -48,6 +48,10 @@ def get_column_letter(column: int) -> str:
 
 def _text(value: str) -> str:
     value = ILLEGAL_CHARACTERS_RE.sub("", value)[:CELL_LIMIT]
+    if not value.strip():
+        # Nothing to read: an empty cell, not an empty string (Excel's blanks, filters and
+        # COUNTA then treat it as empty, as they should).
+        return "<c/>"
     if "&" in value or "<" in value or ">" in value:
         value = value.translate(_ESCAPES)
     space = ' xml:space="preserve"' if value != value.strip() else ""

@@ -16,7 +16,11 @@ from tests.hostile.world import build_world
 # Being built by other helpers at the same time; their own tests cover them.
 NOT_HERE = {"mydata", "deliveries"}
 
-REFUSED = "Извините, для вашей роли это недоступно."
+# The refusal says where to turn: /help and the coordinator.
+REFUSED = (
+    "Извините, для вашей роли это недоступно. Что вы можете здесь сделать — подскажет /help, "
+    "а с остальным поможет координатор."
+)
 ABOUT = "Здравствуйте! Это рабочий бот службы сопровождения семей"
 MENU = "Что хотите сделать?"
 ROLES = ("coordinator", "mentor", "parent", "participant", "stranger", "unconsented")

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+import bot.notifications  # noqa: F401  (registers the message kinds)
 from bot.db.models import (
     AuditEntry,
     Family,
@@ -21,6 +22,8 @@ from bot.db.models import (
     Visit,
 )
 from bot.db.repositories import people as people_repo
+from bot.delivery.render import registry
+from bot.i18n import Translator, create_i18n
 from bot.scheduler.jobs import Job, run_concern_alerts
 from tests.conftest import ADMIN_ID
 from tests.faketg import FakeUser
@@ -35,6 +38,10 @@ OTHER_MENTOR = 2003
 ALERT_FIRST_LINE = "🔔 Запись о визите требует вашего внимания."
 ACK = "✅ Взято в работу"
 CRISIS = "🔺 Повысить до кризисного"
+REFUSED = (
+    "Извините, для вашей роли это недоступно. Что вы можете здесь сделать — подскажет /help, "
+    "а с остальным поможет координатор."
+)
 
 
 # --- arranging (shared with the reminder and digest tests) ------------------------------------
@@ -190,7 +197,8 @@ async def test_realerts_every_hour_three_times_then_stop(app: BotHarness) -> Non
         await app.restart()
         await run_jobs(app)  # after a restart: still once
         assert len(admin.messages()) == start + number
-        assert admin.last_text().startswith(f"🔔 Напоминание {number} из 4:")
+        # The person counts reminders, not alerts: the second alert is reminder 1 of 3.
+        assert admin.last_text().startswith(f"🔔 Напоминание {number - 1} из 3:")
     assert "Это последнее напоминание." in admin.last_text()
     app.clock.advance(hours=5)
     await run_jobs(app)
@@ -203,6 +211,30 @@ async def test_realerts_every_hour_three_times_then_stop(app: BotHarness) -> Non
             select(func.count(OutboxMessage.id)).where(OutboxMessage.purpose == "concern_alert")
         )
     assert sent == 4 * 3  # four alerts to two coordinators and the curator
+
+
+def test_reminders_are_counted_as_the_person_sees_them() -> None:
+    """The alert number counts the first alert too; the text counts reminders only."""
+    t = Translator(create_i18n("ru"), "ru")
+    params = {
+        "concern_id": 1,
+        "family": "Орловы",
+        "visit_date": "2026-11-23",
+        "every_minutes": 60,
+    }
+
+    def text(number: int, total: int) -> str:
+        return registry.render(
+            "concern_alert", {**params, "number": number, "total": total}, t
+        ).text
+
+    assert text(2, 4).startswith("🔔 Напоминание 1 из 3:")
+    assert text(4, 4).startswith("🔔 Напоминание 3 из 3:")
+    assert "Это последнее напоминание." in text(4, 4)
+    # No reminders configured: the only alert is not called a reminder.
+    only = text(1, 1)
+    assert only.startswith(ALERT_FIRST_LINE) and "напоминание" not in only
+    assert "Повторять это сообщение не будем." in only
 
 
 async def test_acknowledgement_stops_realerts_and_is_stored(app: BotHarness) -> None:
@@ -292,7 +324,8 @@ async def test_forged_presses_are_refused_and_audited(app: BotHarness) -> None:
     for user in (mentor, parent):
         query = await user.press_forged(f"cn:ack:{concern_id}", user.last().message_id)
         answer = app.fake.callback_answer(query)
-        assert answer is not None and "недоступно" in answer["text"]
+        # Whole, within a callback answer's 200 characters: it says where to turn instead.
+        assert answer is not None and answer["text"] == REFUSED
     # A curator may take a concern on but not change the family's level.
     query = await curator.press_forged(f"cn:crisis:{concern_id}", curator.last().message_id)
     answer = app.fake.callback_answer(query)
@@ -324,7 +357,7 @@ async def test_forged_presses_are_refused_and_audited(app: BotHarness) -> None:
     # Re-alerts go on: nobody with the right took it on.
     app.clock.advance(hours=1)
     await run_jobs(app)
-    assert people["admin"].last_text().startswith("🔔 Напоминание 2 из 4:")
+    assert people["admin"].last_text().startswith("🔔 Напоминание 1 из 3:")
 
 
 async def test_curator_of_another_family_may_not_acknowledge(app: BotHarness) -> None:

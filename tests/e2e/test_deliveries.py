@@ -28,7 +28,10 @@ from tests.harness import BotHarness
 
 MENTOR_ID = 2002
 HEADER = "Рассылка за последние 7 дней"
-NOT_ALLOWED = "Извините, для вашей роли это недоступно."
+NOT_ALLOWED = (
+    "Извините, для вашей роли это недоступно. Что вы можете здесь сделать — подскажет /help, "
+    "а с остальным поможет координатор."
+)
 
 
 async def test_failed_deliveries_are_listed_with_their_reasons(app: BotHarness) -> None:

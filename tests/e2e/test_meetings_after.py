@@ -52,7 +52,7 @@ WORDS = {
             "• Overall: 9.0\n",
         ],
         "total": "Total: 34.0 of 40 ⚠️",
-        "under": "Totals under 36: 1",
+        "under": "Totals under 36 (a signal): 1 of 2",
         "place_was": "Place: Зал 2 &lt;второй этаж&gt; (was Центр «Семья»).",
         "correct": "✏️ Correct who came",
         "correct_title": "Correct who came.",
@@ -85,7 +85,7 @@ WORDS = {
             "• В целом: 9.0\n",
         ],
         "total": "Итого: 34.0 из 40 ⚠️",
-        "under": "Итогов ниже 36: 1",
+        "under": "Итог ниже 36 (сигнал): 1 из 2",
         "place_was": "Зал 2 &lt;второй этаж&gt;",
         "correct": "✏️ Исправить, кто пришёл",
         "correct_title": "Исправим, кто пришёл.",
@@ -319,6 +319,52 @@ async def test_held_attendance_and_the_srs_summary(app: BotHarness, lang: str) -
     app.fake.assert_no_violations()
 
 
+AWAITING = {
+    "en": {
+        "upcoming": "⏳ Waiting for «who came»: 1 — under «🗂 Past and cancelled».",
+        "past": "⏳ Waiting for «who came»: 1. They are at the top of the list: open one and "
+        "tap «✅ Held: who came?».",
+        "to_past": "🗂 Past and cancelled",
+    },
+    "ru": {
+        "upcoming": "⏳ Ждут отметки «кто пришёл»: 1 — в разделе «🗂 Прошедшие и отменённые».",
+        "past": "⏳ Ждут отметки «кто пришёл»: 1. Они в начале списка: откройте встречу и "
+        "нажмите «✅ Прошла: кто пришёл?».",
+        "to_past": "🗂 Прошедшие и отменённые",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_a_started_meeting_waits_for_who_came_at_the_top(app: BotHarness, lang: str) -> None:
+    words = AWAITING[lang]
+    admin, _users, _rows, meeting_id = await planned(app, lang)
+    # A later meeting, cancelled: by date it would come first among the past ones.
+    later = await _meeting(
+        app, await _family_id(app, meeting_id), "later", START + timedelta(days=7)
+    )
+    boss = await app.actor(ADMIN_ID)
+    async with app.sessionmaker.begin() as session:
+        assert await meetings.cancel(session, boss, later, app.clock.now())
+    app.clock.set(STARTED_2H)
+    await admin.send_command("meetings")
+    assert words["upcoming"] in admin.last_text()
+    await admin.press(words["to_past"])
+    assert words["past"] in admin.last_text()
+    buttons = admin.last().button_texts()
+    assert buttons[0].startswith("⏳ 24.11.2026 17:00 · Маша")
+    assert buttons[1].startswith("❌ 01.12.2026 17:00 · Маша")
+    # Marked held: it takes its place by date, and nothing waits any more.
+    async with app.sessionmaker.begin() as session:
+        await srs.mark_held(session, boss, meeting_id, [], app.clock.now())
+    await admin.send_command("meetings")
+    assert "⏳" not in admin.last_text()
+    await admin.press(words["to_past"])
+    assert "⏳" not in admin.last_text()
+    assert [b[:2] for b in admin.last().button_texts()[:2]] == ["❌ ", "24"]
+    app.fake.assert_no_violations()
+
+
 async def _family_id(app: BotHarness, meeting_id: int) -> int:
     async with app.sessionmaker() as session:
         meeting = await session.get(Meeting, meeting_id)
@@ -409,7 +455,9 @@ async def test_a_full_held_board_with_html_stays_within_limits(app: BotHarness, 
     assert len(board) <= 4096
     assert "&lt;" not in board and "(<b>Ивановы</b> & " in board  # escaped, shown as typed
     assert "<Маша>&" in board and ("30 of 30" in board or "30 из 30" in board)
-    assert ("Totals under 36: 30" in board) or ("Итогов ниже 36: 30" in board)
+    assert ("Totals under 36 (a signal): 30 of 30" in board) or (
+        "Итог ниже 36 (сигнал): 30 из 30" in board
+    )
     app.fake.assert_no_violations()
 
 

@@ -194,9 +194,12 @@ async def test_typical_network_invited_by_links_except_the_unapproved(app: BotHa
         await admin.press(f"✅ {name}")
         await admin.press("🔗 Invite")
         caption = photos(admin)[-1]
-        assert f"for {name.split()[0]}" in caption
+        # The caption speaks to the person it goes on to; the coordinator is told what to do.
+        assert caption.startswith(f"{name.split()[0]}, you are invited to a network meeting.")
         tokens.append(re.search(r"\?start=(\S+)", caption).group(1))  # type: ignore[union-attr]
-        assert f"The personal link for {name} is above." in admin.last_text()
+        assert f"{name}: the personal link is above. Forward the picture to them" in (
+            admin.last_text()
+        )
         assert "🔁 Invite again" in admin.last().button_texts()
     assert len(set(tokens)) == 7
     await admin.press("⬅️ To the meeting")
@@ -361,7 +364,17 @@ async def test_html_and_long_values_everywhere_stay_within_limits(
     assert "<i>&</i> " + "ж" * 100 in admin.last_text()
     await admin.press({"en": "🔁 Invite again", "ru": "🔁 Пригласить снова"}[language])
     caption = photos(admin)[-1]
-    assert len(caption) <= 1024 and "<b>01</b>" in caption
+    assert len(caption) <= 1024
+    invited = {
+        "en": "<b>01</b>, you are invited to a network meeting. Open the link or scan the code",
+        "ru": "<b>01</b>, приглашаем вас на сетевую встречу. Откройте ссылку или наведите камеру",
+    }
+    assert caption.startswith(invited[language])  # no «для: <name>»
+    told = {
+        "en": ": the personal link is above. Forward the picture to them",
+        "ru": ": личная ссылка — выше. Перешлите картинку этому человеку",
+    }
+    assert told[language] in admin.last_text()
     app.fake.assert_no_violations()
 
 

@@ -46,6 +46,9 @@ WORDS = {
         "more": "… и ещё",
         "time": "15:00 (местное время: Europe/Moscow, UTC+3)",
         "duration": "1 ч 30 мин",
+        # As a person would write it: no «назвал(а)», no «для него (неё)».
+        "why": "Вы — среди тех, кого Маша считает близкими людьми. Приглашаем вас на сетевую "
+        "встречу: те, кто рядом с ребёнком, соберутся вместе и подумают, как помочь.",
     },
     "en": {
         "first": "📩 An invitation to a meeting",
@@ -66,6 +69,8 @@ WORDS = {
         "more": "… and",
         "time": "15:00 (local time: Europe/Moscow, UTC+3)",
         "duration": "1 h 30 min",
+        "why": "You are one of the people Маша holds dear. We invite you to a network meeting: "
+        "the people close to the child come together to think about how to help.",
     },
 }
 
@@ -201,6 +206,7 @@ async def test_link_consent_invitation_answer_and_comment(app: BotHarness, langu
     for hidden in ("Сидоров", "Кузнецова", "Петрова", FAMILY):
         assert hidden not in text, hidden
     assert "Анна" not in text  # not listed among the others: it is them
+    assert words["why"] in text and "(а)" not in text
     assert user.last().button_texts()[:4] == [
         words["yes"],
         words["no"],
@@ -227,7 +233,8 @@ async def test_link_consent_invitation_answer_and_comment(app: BotHarness, langu
     # /start leads back to the meeting: «My meetings» in the menu.
     await user.send_start()
     await user.press(words["my"])
-    await user.press(next(b for b in user.last().button_texts() if "Маша" in b))
+    assert "30.11 15:00 · Маша" in user.last().button_texts()  # no «встреча ради:»
+    await user.press("30.11 15:00 · Маша")
     assert user.last_text().splitlines()[0] == words["first"]
     app.fake.assert_no_violations()
 

@@ -29,6 +29,10 @@ MENTOR_ID = 2002
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FLOOD_WINDOW = 3.0  # the fake's per-chat window: a person asks for one chart after another
 CHART_BUTTON_EN = "Visits per month"  # the review dialog's button for the "visits" chart
+REFUSED = (
+    "Извините, для вашей роли это недоступно. Что вы можете здесь сделать — подскажет /help, "
+    "а с остальным поможет координатор."
+)
 
 
 def request_for(app: BotHarness, actor: Actor, locale: str, period: Period) -> FileRequest:
@@ -155,11 +159,11 @@ async def test_a_mentor_gets_neither(app: BotHarness) -> None:
     actor = await app.actor(MENTOR_ID)
     await report_handlers.start_report(request_for(app, actor, "ru", NOVEMBER))
     await app.settle()
-    assert mentor.last_text() == "Извините, для вашей роли это недоступно."
+    assert mentor.last_text() == REFUSED
     app.clock.advance(FLOOD_WINDOW)
     await report_handlers.start_chart(request_for(app, actor, "ru", NOVEMBER), "visits")
     await app.settle()
-    assert mentor.last_text() == "Извините, для вашей роли это недоступно."
+    assert mentor.last_text() == REFUSED
     assert not [m for m in mentor.messages() if m.kind in ("document", "photo")]
     assert [a for a, _d in await audit_actions(app)] == ["access.denied"] * 2
 

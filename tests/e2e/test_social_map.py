@@ -136,7 +136,10 @@ async def test_map_is_for_coordinators_only(app: BotHarness) -> None:
     token = await app.invitation(ADMIN_ID, Role.MENTOR, family)
     mentor = await app.joined(2002, token, language_code="en")
     await mentor.send_command("map")
-    assert mentor.last_text() == "Sorry, this is not available for your role."
+    assert mentor.last_text() == (
+        "Sorry, this is not available for your role. /help shows what you can do here; "
+        "for anything else, please ask your coordinator."
+    )
 
 
 async def test_in_russian_with_forged_buttons_ignored(app: BotHarness) -> None:

@@ -57,7 +57,7 @@ async def test_stats_in_russian_all_sections_period_and_scope(app: BotHarness) -
     assert "Все семьи" in text and "Проведено встреч: 2" in text
     assert "Семей со встречей: 2 из 5 (40 %)" in text
     assert "Приглашено: 6 из 7 (86 %)" in text and "Согласились прийти: 3 из 6 (50 %)" in text
-    assert "Средний итог: 36,0 из 40" in text and "Итог ниже 36: 1 из 3 (33 %)" in text
+    assert "Средний итог: 36,0 из 40" in text and "Итог ниже 36 (сигнал): 1 из 3 (33 %)" in text
     assert "🔹 Встречи" in admin.last().button_texts()
 
     await admin.press("Семьи")

@@ -162,6 +162,32 @@ async def test_each_chart_is_a_png(session: AsyncSession, chart: Chart, locale: 
         assert picture.title[0] in "ВSСА"  # translated: Визиты, SRS, Сдача, Активные
 
 
+async def test_srs_threshold_is_named_as_in_stats(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = await build(session)
+    labels: list[str] = []
+
+    def render_srs(*args: object) -> bytes:
+        labels.append(str(args[-1]))
+        return b""
+
+    monkeypatch.setattr(charts, "render_srs", render_srs)
+    for locale in ("ru", "en"):
+        t = Translator(I18N, locale)
+        await charts.draw(
+            session,
+            w.boss,
+            Chart.SRS,
+            QUARTER,
+            Scope(),
+            content=CONTENT,
+            locale=locale,
+            gettext=t.gettext,
+        )
+    assert labels == ["Ниже 36 — сигнал", "Under 36: a signal"]
+
+
 async def test_no_data_is_no_picture(session: AsyncSession) -> None:
     w = await build(session)
     empty = Period(date(2024, 1, 1), date(2024, 12, 31), MSK)

@@ -19,6 +19,7 @@ from bot.db.models import (
     CaseRecord,
     HomeworkAnswer,
     HomeworkWeek,
+    Meeting,
     PlanTask,
     Role,
     SocialMap,
@@ -310,6 +311,34 @@ async def test_english_headers_labels_and_local_dates(
     ]
 
 
+async def test_nothing_given_is_an_empty_cell_never_an_empty_string(
+    engine: AsyncEngine, session: AsyncSession, tmp_path: Path
+) -> None:
+    boss = await _built(session)
+    # Texts left empty (as retention leaves a meeting's place and facilitators) and visits
+    # where no help or method was chosen (the known rows have those already).
+    meeting = await session.scalar(select(Meeting).order_by(Meeting.id).limit(1))
+    assert meeting is not None
+    meeting.place, meeting.facilitators = "", "   "
+    await session.commit()
+    for locale in ("ru", "en"):
+        summary = await _export(engine, boss, tmp_path, locale)
+        sheets = _rows(summary.path)
+        empty = [
+            (title, number, index)
+            for title, rows in sheets.items()
+            for number, row in enumerate(rows, start=1)
+            for index, value in enumerate(row)
+            if isinstance(value, str) and not value.strip()
+        ]
+        assert empty == [], locale
+    visits = sheets["Visits"]
+    help_given = visits[0].index("Help given")
+    assert visits[0][help_given - 1] == "Methods"
+    assert {row[help_given] for row in visits[1:]} == {None}  # no help recorded: no value
+    assert {row[help_given - 1] for row in visits[1:]} == {None}
+
+
 async def test_an_empty_period_gives_headers_only(
     engine: AsyncEngine, session: AsyncSession, tmp_path: Path
 ) -> None:
@@ -385,6 +414,7 @@ def test_the_writer_keeps_values_and_positions(tmp_path: Path) -> None:
         [
             ["<b>&</b>", None, "  spaced ", 1.5],
             ["=SUM(A1)", "tab\there\x01", date(2026, 1, 2), datetime(2026, 1, 2, 13, 30)],
+            ["", "  ", "\x01", None],  # nothing to read: empty cells, never empty strings
         ]
     )
     book.closed(stream)
@@ -394,5 +424,6 @@ def test_the_writer_keeps_values_and_positions(tmp_path: Path) -> None:
     rows = [[c.value for c in row] for row in ws.iter_rows()]
     assert rows[1] == ["<b>&</b>", None, "  spaced ", 1.5]
     assert rows[2] == ["=SUM(A1)", "tab\there", datetime(2026, 1, 2), datetime(2026, 1, 2, 13, 30)]
-    assert ws["A3"].data_type == "s" and ws["A1"].font.b and ws.auto_filter.ref == "A1:D3"
+    assert rows[3] == [None, None, None, None]
+    assert ws["A3"].data_type == "s" and ws["A1"].font.b and ws.auto_filter.ref == "A1:D4"
     assert ws["D3"].number_format == "DD.MM.YYYY HH:MM"

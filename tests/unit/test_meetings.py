@@ -299,6 +299,39 @@ async def test_board_list_and_cancel(session: AsyncSession) -> None:
     await raises("meeting_not_planned", meetings.invite(session, boss, row.id, NOW, ttl=TTL))
 
 
+async def test_started_meetings_wait_for_who_came_first_in_the_past_list(
+    session: AsyncSession,
+) -> None:
+    boss, family_id = await setup(session)
+
+    async def plan(day: int, key: str) -> int:
+        starts = datetime(2026, 12, day, 17, 0)
+        made = await meetings.create(
+            session, boss, family_id, draft(starts_local=starts), draft_key=key, now=NOW
+        )
+        return made.id
+
+    first, cancelled, second = await plan(1, "w1"), await plan(5, "w2"), await plan(20, "w3")
+    assert await meetings.cancel(session, boss, cancelled, NOW)
+    assert await meetings.awaiting_count(session, boss, NOW) == 0
+    later = datetime(2026, 12, 25, 7, 0, tzinfo=UTC)  # both planned ones have started
+    assert await meetings.awaiting_count(session, boss, later) == 2
+    rows, total = await meetings.page(session, boss, later, past=True, offset=0, limit=10)
+    # Waiting for «who came» first (latest first), then the cancelled one, though it is later.
+    assert total == 3 and [r.id for r in rows] == [second, first, cancelled]
+    assert [r.awaiting for r in rows] == [True, True, False]
+    # Pages cut across the two parts without losing or repeating a meeting.
+    for size in (1, 2):
+        seen = []
+        for offset in range(0, 3, size):
+            part, _ = await meetings.page(
+                session, boss, later, past=True, offset=offset, limit=size
+            )
+            seen += [r.id for r in part]
+        assert seen == [second, first, cancelled], size
+    assert await meetings.page(session, boss, later, past=False, offset=0, limit=10) == ([], 0)
+
+
 async def _three_invited(
     session: AsyncSession, boss: Actor, meeting_id: int
 ) -> list[tuple[Actor, int]]:

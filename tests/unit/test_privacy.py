@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import bot.notifications  # noqa: F401  (registers the message kinds)
 from bot.db.models import (
     AuditEntry,
     CaseRecord,
@@ -32,6 +33,8 @@ from bot.db.models import (
     SrsResponse,
     Visit,
 )
+from bot.delivery.render import registry
+from bot.i18n import Translator, create_i18n
 from bot.services import privacy, stats
 from bot.services.access import Actor
 from bot.services.outbox import Recipient, enqueue
@@ -206,10 +209,13 @@ async def test_withdrawal_blanks_everything_and_keeps_the_figures(session: Async
     assert [(r.status, r.params) for r in own] == [("cancelled", {})]
     [notice] = [r for r in rows if r.purpose == privacy.WITHDRAWN_PURPOSE]
     assert notice.person_id == boss.person_id  # F1 has no curator: the coordinator
+    family = await session.get(Family, p.family_id)
+    assert family is not None
     assert notice.params == {
         "person_id": anna.id,
         "roles": ["parent", "participant"],
         "family_ids": [p.family_id],
+        "family_names": [[p.family_id, family.name]],  # the staff see the family's name
     }
     audit = await session.scalar(select(AuditEntry).where(AuditEntry.action == "consent.withdraw"))
     assert audit is not None and audit.actor_telegram_id == -anna.id
@@ -359,6 +365,40 @@ async def test_retention_anonymises_old_closed_families_once(session: AsyncSessi
     assert not list(await session.scalars(select(OutboxMessage)))
 
     assert (await privacy.anonymise_closed_batch(session, NOW, 5))[0] == 0  # idempotent
+
+
+async def test_retention_drops_the_family_name_from_a_withdrawal_notice(
+    session: AsyncSession,
+) -> None:
+    await make_person(session, 1, Role.COORDINATOR, now=NOW)
+    old = await _closed_family(session, "Старые <&>", NOW - timedelta(days=6 * 365))
+    other = await _closed_family(session, "Открытые", None)
+    parent = await make_person(session, 700, Role.PARENT, now=NOW)
+    session.add(Consent(person_id=parent.person_id, text_version="v", locale="ru", accepted_at=NOW))
+    await _link(session, old, parent, "parent")
+    await _link(session, other, parent, "parent")
+    await session.flush()
+    await privacy.withdraw(session, parent, NOW)
+    notice = await session.scalar(
+        select(OutboxMessage).where(OutboxMessage.purpose == privacy.WITHDRAWN_PURPOSE)
+    )
+    assert notice is not None
+    assert notice.params["family_names"] == [[old, "Старые <&>"], [other, "Открытые"]]
+    t = Translator(create_i18n("ru"), "ru")
+    text = registry.render(privacy.WITHDRAWN_KIND, notice.params, t).text
+    assert text.splitlines()[0] == "Родитель отозвал согласие."  # a lock screen names nobody
+    assert "Семья: Старые &lt;&amp;&gt;, Открытые" in text
+    assert "Личные данные родителя удалены, показатели семьи сохранены." in text
+
+    await privacy.anonymise_closed_batch(session, NOW, 5)
+    await session.flush()
+    session.expunge_all()
+    notice = await session.get(OutboxMessage, notice.id)
+    assert notice is not None
+    assert notice.params["family_names"] == [[other, "Открытые"]]
+    assert "Старые" not in str(notice.params)
+    text = registry.render(privacy.WITHDRAWN_KIND, notice.params, t).text
+    assert f"Семья: #{old}, Открытые" in text
 
 
 async def test_retention_runs_in_batches(session: AsyncSession) -> None:

@@ -46,7 +46,7 @@ NOVEMBER_EN: list[tuple[Any, ...]] = [
     ("Recipients' satisfaction (SRS)", None, None),
     ("SRS responses", 3, None),
     ("Mean SRS total (0–40)", 36.0, None),
-    ("Share of totals 36 or more", pytest.approx(2 / 3), "2 of 3"),
+    ("Totals under 36 (a signal)", pytest.approx(1 / 3), "1 of 3"),
     ("Patronage visits", None, None),
     ("Visits", 5, None),
     ("Families visited", 3, None),
@@ -150,6 +150,8 @@ async def test_labels_in_russian(session: AsyncSession) -> None:
     assert labels["Задачи планов со сроком в периоде"][1] == 7
     assert labels["Из них просрочено"][1:] == (1, "в работе: 4")
     assert labels["С итоговой встречей"][1:] == (1, "1 из 2")
+    # The SRS figure is framed as in /stats: the signal's share, with its base.
+    assert labels["Итог ниже 36 (сигнал)"][1:] == (pytest.approx(1 / 3), "1 из 3")
 
 
 async def test_an_empty_period_gives_zeros(session: AsyncSession) -> None:

@@ -63,9 +63,10 @@ def test_meetings_numbers_have_their_base() -> None:
     assert "Came to the held meetings: 3 of 5 (60 %)" in en
     assert "• Relationship: 9.3" in en and "• Goals: 8.7" in en
     assert "Mean total: 36.0 of 40" in en
-    assert "Totals under 36: 1 of 3 (33 %)" in en
+    assert "Totals under 36 (a signal): 1 of 3 (33 %)" in en
     ru = text.meetings_text(MEETINGS, translator("ru"), "ru", label, ITEMS)
     assert "2 из 5 (40 %)" in ru and "9,3" in ru and "36,0 из 40" in ru
+    assert "Итог ниже 36 (сигнал): 1 из 3 (33 %)" in ru
 
 
 def test_families_mentors_programmes() -> None:

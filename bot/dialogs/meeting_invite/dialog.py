@@ -121,9 +121,11 @@ def invitation_text(view: InvitationView, _: Gettext, *, timezone: str) -> str:
         # Neutral first line: it is what a lock screen shows.
         _("📩 <b>An invitation to a meeting</b>"),
         "",
+        # Written as a person would say it: no «(а)» or «него (неё)»; the child's name stays in
+        # the nominative (Russian names are not declined by the bot).
         _(
-            "{child} named you among the people who matter to them. You are invited to a "
-            "network meeting: the people close to {child} meet to think together about how to help."
+            "You are one of the people {child} holds dear. We invite you to a network meeting: "
+            "the people close to the child come together to think about how to help."
         ).format(child=_e(view.child_name)),
         "",
         _("<b>The situation</b>"),
@@ -210,7 +212,8 @@ async def get_list(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
     rows = await meetings.my_invitations(c.session, c.require_actor(), c.now())
     items = [
         (
-            _("{date} {time} · for {child}").format(
+            # The list is «Your meetings»: the child's name says which one, no label needed.
+            "{date} {time} · {child}".format(
                 date=start.strftime("%d.%m"), time=start.strftime("%H:%M"), child=child
             ),
             str(participant_id),

@@ -141,7 +141,12 @@ def srs_summary_text(summary: Summary, srs: Srs, locale: str, _: Gettext) -> str
         + (" ⚠️" if summary.total_mean < CONCERN_TOTAL else "")
     )
     lines.append(
-        _("Totals under {limit}: {count}").format(limit=CONCERN_TOTAL, count=summary.under_concern)
+        _("Totals under {threshold} (a signal): {share}").format(
+            threshold=CONCERN_TOTAL,
+            share=_("{part} of {whole}").format(
+                part=summary.under_concern, whole=summary.responses
+            ),
+        )
     )
     return "\n".join(lines)
 

@@ -105,13 +105,16 @@ async def get_list(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
     c = ctx(dialog_manager)
     past = bool(dialog_manager.dialog_data.get("past"))
     page = await current_page(dialog_manager, LIST_SCROLL)
+    actor = c.require_actor()
     rows, total = await meetings.page(
-        c.session, c.require_actor(), c.now(), past=past, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+        c.session, actor, c.now(), past=past, offset=page * PAGE_SIZE, limit=PAGE_SIZE
     )
+    # Started but not marked held: first in the past list, and named in both views.
+    awaiting = await meetings.awaiting_count(c.session, actor, c.now())
     items = [
         (
             "{mark}{when} · {child} · {family} · {accepted}".format(
-                mark="❌ " if row.status == "cancelled" else "",
+                mark="❌ " if row.status == "cancelled" else "⏳ " if row.awaiting else "",
                 when=_when(row.starts_at, row.timezone),
                 child=shorten(row.child_name, 20),
                 family=shorten(row.family_name, 24),
@@ -121,7 +124,13 @@ async def get_list(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
         )
         for row in rows
     ]
-    return {"items": items, "total": total, "past": past, **page_data(page, total)}
+    return {
+        "items": items,
+        "total": total,
+        "past": past,
+        "awaiting": awaiting,
+        **page_data(page, total),
+    }
 
 
 async def on_toggle_past(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
@@ -519,9 +528,11 @@ async def on_invite(callback: CallbackQuery, _b: Button, manager: DialogManager)
     await c.session.commit()
     me = await c.bot.me()
     link = f"https://t.me/{me.username}?start={invited.token}"
+    # The picture goes on to the person as it is: its caption speaks to them; what to do with
+    # it is told to the coordinator below.
     caption = _(
-        "Invitation to the network meeting for {name}. Forward this picture or the link to "
-        "the person, or show the code on your phone.\n{link}\nThe link works once."
+        "{name}, you are invited to a network meeting. Open the link or scan the code to see "
+        "the invitation:\n{link}\nThe link works once."
     ).format(name=meetings.first_name(shorten(line.name, 80)), link=link)
     await c.bot.send_photo(
         chat_id=callback.from_user.id,
@@ -529,9 +540,10 @@ async def on_invite(callback: CallbackQuery, _b: Button, manager: DialogManager)
         caption=caption,
         parse_mode=None,
     )
-    manager.dialog_data[NOTICE] = _("The personal link for {name} is above.").format(
-        name=shorten(line.name, 80)
-    )
+    manager.dialog_data[NOTICE] = _(
+        "{name}: the personal link is above. Forward the picture to them, or show the code on "
+        "your phone."
+    ).format(name=shorten(line.name, 80))
     await manager.switch_to(MeetingsSG.participant, show_mode=ShowMode.SEND)
 
 
@@ -886,6 +898,15 @@ def create_meetings_dialog() -> Dialog:
         Window(
             T("<b>Upcoming network meetings</b>: {total}", when=lambda d, *_: not d["past"]),
             T("<b>Past and cancelled meetings</b>: {total}", when="past"),
+            T(
+                "⏳ Waiting for «who came»: {awaiting}. They are at the top of the list: open "
+                "one and tap «✅ Held: who came?».",
+                when=lambda d, *_: d["past"] and d["awaiting"],
+            ),
+            T(
+                "⏳ Waiting for «who came»: {awaiting} — under «🗂 Past and cancelled».",
+                when=lambda d, *_: not d["past"] and d["awaiting"],
+            ),
             T("(page {page_no} of {pages})", when=lambda d, *_: d["pages"] > 1),
             T("No meetings here yet.", when=lambda d, *_: not d["total"]),
             T("Tap a meeting to open its board.", when="total"),

@@ -14,6 +14,7 @@ from bot.dialogs.meetings.board import esc, shorten, visible_length
 from bot.labels import CASE_STAGES
 from bot.roles_text import N_
 from bot.services.stats import (
+    CONCERN_TOTAL,
     FamiliesFigures,
     MeetingsFigures,
     MentorsFigures,
@@ -139,7 +140,9 @@ def meetings_text(
             )
         )
         lines.append(
-            _("Totals under 36: {share}").format(share=of(f.srs_under_concern, f.srs_responses, _))
+            _("Totals under {threshold} (a signal): {share}").format(
+                threshold=CONCERN_TOTAL, share=of(f.srs_under_concern, f.srs_responses, _)
+            )
         )
     if f.maps_compared and f.supportive_change_mean is not None:
         change = f.supportive_change_mean
