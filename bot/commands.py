@@ -30,10 +30,28 @@ async def publish_default_commands(bot: Bot, i18n: I18n) -> None:
     await bot.set_my_commands(_translated(STRANGER_COMMANDS, i18n, i18n.default_locale), scope)
 
 
+# The languages a chat's own list is set in: none, only the chat scope itself (one list in the
+# person's chosen language, whatever their app's language). What `forget_person_commands` removes.
+CHAT_LIST_LANGUAGES: tuple[str | None, ...] = (None,)
+
+
 async def publish_person_commands(bot: Bot, i18n: I18n, person: Person, locale: str) -> None:
     """Chat scope wins over language scopes, so the list follows the user's own language choice."""
     commands = _translated(commands_for(r.role for r in person.roles), i18n, locale)
     try:
-        await bot.set_my_commands(commands, BotCommandScopeChat(chat_id=person.telegram_id))
+        for language in CHAT_LIST_LANGUAGES:
+            await bot.set_my_commands(
+                commands, BotCommandScopeChat(chat_id=person.telegram_id), language
+            )
     except TelegramAPIError as exc:  # a menu that did not update must not break the flow
         log.warning("setMyCommands failed for person %s: %s", person.id, type(exc).__name__)
+
+
+async def forget_person_commands(bot: Bot, chat_id: int) -> None:
+    """The chat's own lists go (consent withdrawn, no role left): the newcomer's list of the
+    default scope, in their app's language, shows again."""
+    try:
+        for language in CHAT_LIST_LANGUAGES:
+            await bot.delete_my_commands(BotCommandScopeChat(chat_id=chat_id), language)
+    except TelegramAPIError as exc:  # a menu that did not update must not break the flow
+        log.warning("deleteMyCommands failed for a chat: %s", type(exc).__name__)

@@ -9,7 +9,7 @@ from typing import Any
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import ExceptionTypeFilter
-from aiogram.types import ErrorEvent
+from aiogram.types import ErrorEvent, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, ShowMode, StartMode
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import texts
 from bot.clock import Clock
 from bot.dialogs.menu.states import MenuSG
+from bot.dialogs.retired import RetiredMessages, deletable
 from bot.i18n import locale_for
 from bot.roles_text import N_
 from bot.services import audit
@@ -52,15 +53,35 @@ async def _tell(bot: Bot, event: ErrorEvent, text: str) -> None:
 
 
 async def on_stale_dialog(
-    event: ErrorEvent, bot: Bot, dialog_manager: DialogManager, actor: Actor | None = None
+    event: ErrorEvent,
+    bot: Bot,
+    dialog_manager: DialogManager,
+    retired_messages: RetiredMessages,
+    clock: Clock,
+    actor: Actor | None = None,
 ) -> None:
     log.info("stale dialog button in update %s", event.update.update_id)
     await _tell(bot, event, _(texts.STALE_BUTTON))
-    if actor is not None:
-        # The message with the stale buttons goes away and a fresh menu takes its place.
-        await dialog_manager.start(
-            MenuSG.main, mode=StartMode.RESET_STACK, show_mode=ShowMode.DELETE_AND_SEND
-        )
+    if actor is None:
+        return
+    show_mode = ShowMode.DELETE_AND_SEND
+    query = event.update.callback_query
+    if query is not None:
+        message = query.message
+        if not isinstance(message, Message):
+            return  # inaccessible (deleted, or too old to be shown): the notice is all
+        if await retired_messages.contains(bot.id, message.chat.id, message.message_id):
+            # A second tap on a message the first one already took away: the fresh menu is
+            # there below, and Telegram would refuse to delete or strip the message again.
+            return
+        if not deletable(message.date, clock.now()):
+            # Too old to delete (Telegram refuses after 48 hours): the message itself turns into
+            # the menu, once; a second tap on it gets the notice like any retired message.
+            await retired_messages.add(bot.id, message.chat.id, message.message_id)
+            show_mode = ShowMode.EDIT
+    # The message with the stale buttons goes away (deleted once: bot/dialogs/retired.py) and a
+    # fresh menu takes its place.
+    await dialog_manager.start(MenuSG.main, mode=StartMode.RESET_STACK, show_mode=show_mode)
 
 
 async def on_access_denied(

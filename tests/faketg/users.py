@@ -147,6 +147,66 @@ class FakeUser:
 
         Without message_id, the newest bot message whose keyboard has such a button is used.
         """
+        message, data = self._find_button(text_or_data, message_id)
+        return await self._callback(message, data)
+
+    async def press_twice(
+        self, text_or_data: str, message_id: int | None = None
+    ) -> tuple[str, str]:
+        """A quick double tap: the client sends both callback queries before the bot has
+        answered the first, so both carry the message as it was at the tap (even if the first
+        one's handling deletes or edits it). The bot gets them one after the other, as it
+        would with its updates of one person serialised. Returns both query ids."""
+        message, data = self._find_button(text_or_data, message_id)
+        first = self._prepare_callback(message, data)
+        second = self._prepare_callback(message, data)
+        await self.fake.send_raw_update(first)
+        await self.fake.send_raw_update(second)
+        return first["callback_query"]["id"], second["callback_query"]["id"]
+
+    async def press_on_copy(
+        self, copy: StoredMessage, text_or_data: str, *, inaccessible: bool = False
+    ) -> str:
+        """Tap a button of a message as the client still shows it (`copy`, taken earlier with
+        `copy.deepcopy(user.last())`), though the bot has changed or deleted it since.
+
+        The query carries the message as Telegram holds it now; a deleted one as it was when
+        the tap left the client (a tap sent just before the deletion reached it), or, with
+        `inaccessible`, as an InaccessibleMessage (chat, id, date 0).
+        """
+        matches = [
+            b
+            for b in copy.buttons()
+            if b["text"] == text_or_data or b.get("callback_data") == text_or_data
+        ]
+        if len(matches) != 1 or "callback_data" not in matches[0]:
+            raise AssertionError(
+                f"the copy of message {copy.message_id} has no single callback button "
+                f"{text_or_data!r}: {copy.button_texts()}"
+            )
+        current = self.fake.message(self.chat_id, copy.message_id)
+        update = self._prepare_callback(current or copy, matches[0]["callback_data"])
+        if current is None and inaccessible:
+            update["callback_query"]["message"] = {
+                "chat": self.chat_api(),
+                "message_id": copy.message_id,
+                "date": 0,
+            }
+        await self.fake.send_raw_update(update)
+        return str(update["callback_query"]["id"])
+
+    async def delete_message(self, message_id: int) -> None:
+        """The user deletes a message in the private chat (for both sides, as clients may)."""
+        message = self.fake.message(self.chat_id, message_id)
+        if message is None:
+            raise AssertionError(f"no message {message_id} visible to {self!r}")
+        self.fake._remove(message, by_bot=False)
+
+    def commands(self) -> list[str]:
+        """The command list this user's chat shows (/ menu), resolved as Telegram does."""
+        return self.fake.visible_commands(self.chat_id, self.language_code)
+
+    def _find_button(self, text_or_data: str, message_id: int | None) -> tuple[StoredMessage, str]:
         candidates = (
             [self._bot_message(message_id)]
             if message_id is not None
@@ -170,7 +230,7 @@ class FakeUser:
                 raise AssertionError(
                     f"button {button['text']!r} is not a callback button: {button}"
                 )
-            return await self._callback(message, button["callback_data"])
+            return message, button["callback_data"]
         available = {m.message_id: m.button_texts() for m in candidates if m.buttons()}
         raise AssertionError(
             f"no inline button {text_or_data!r} for {self!r}; buttons by message id: "
@@ -250,21 +310,23 @@ class FakeUser:
         return message
 
     async def _callback(self, message: StoredMessage, data: str) -> str:
+        update = self._prepare_callback(message, data)
+        await self.fake.send_raw_update(update)
+        return str(update["callback_query"]["id"])
+
+    def _prepare_callback(self, message: StoredMessage, data: str) -> dict[str, Any]:
         if self.fake.is_blocked(self.id):
             raise AssertionError(f"{self!r} blocked the bot; call unblock() first")
         state = self.fake.issue_callback(message, data)
-        await self.fake.send_raw_update(
-            {
-                "callback_query": {
-                    "id": state.query_id,
-                    "from": self.user_api(),
-                    "message": self.fake.message_api(message),
-                    "chat_instance": f"{(self.id * 2654435761) % 10**19}",
-                    "data": data,
-                }
+        return {
+            "callback_query": {
+                "id": state.query_id,
+                "from": self.user_api(),
+                "message": self.fake.message_api(message),
+                "chat_instance": f"{(self.id * 2654435761) % 10**19}",
+                "data": data,
             }
-        )
-        return state.query_id
+        }
 
     def _bot_message(self, message_id: int) -> StoredMessage:
         message = self.fake.message(self.chat_id, message_id)

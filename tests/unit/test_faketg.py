@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -26,6 +27,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.methods import SendMessage
 from aiogram.types import (
     BotCommand,
+    BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
     BufferedInputFile,
     CallbackQuery,
@@ -631,6 +633,82 @@ async def test_set_my_commands_rules(fake: FakeTelegram, bot: Bot) -> None:
         )
     with pytest.raises(TelegramBadRequest, match="language_code"):
         await bot.set_my_commands([BotCommand(command="a", description="b")], language_code="rus")
+
+
+async def test_a_chat_sees_the_commands_of_the_narrowest_scope_set(
+    fake: FakeTelegram, bot: Bot
+) -> None:
+    """Telegram's order for a private chat: the chat with the user's language, the chat, all
+    private chats with the language, all private chats, default with the language, default."""
+    user = fake.user(42, language_code="en")
+    other = fake.user(43, language_code="ru")
+
+    def one(name: str) -> list[BotCommand]:
+        return [BotCommand(command=name, description=name)]
+
+    assert user.commands() == []
+    await bot.set_my_commands(one("default"))
+    await bot.set_my_commands(one("default_en"), language_code="en")
+    assert (user.commands(), other.commands()) == (["default_en"], ["default"])
+    await bot.set_my_commands(one("private"), BotCommandScopeAllPrivateChats())
+    assert (user.commands(), other.commands()) == (["private"], ["private"])
+    await bot.set_my_commands(one("private_en"), BotCommandScopeAllPrivateChats(), "en")
+    assert (user.commands(), other.commands()) == (["private_en"], ["private"])
+    await bot.set_my_commands(one("chat"), BotCommandScopeChat(chat_id=42))
+    assert (user.commands(), other.commands()) == (["chat"], ["private"])
+    await bot.set_my_commands(one("chat_en"), BotCommandScopeChat(chat_id=42), "en")
+    assert user.commands() == ["chat_en"]
+    await bot.delete_my_commands(BotCommandScopeChat(chat_id=42), "en")
+    assert user.commands() == ["chat"]
+    await bot.delete_my_commands(BotCommandScopeChat(chat_id=42))
+    assert user.commands() == ["private_en"]
+    fake.assert_no_violations()
+
+
+async def test_a_second_deletion_by_the_bot_is_a_violation(fake: FakeTelegram, bot: Bot) -> None:
+    user = await started_user(fake)
+    sent = await bot.send_message(user.id, "one")
+    await bot.delete_message(user.id, sent.message_id)
+    with pytest.raises(TelegramBadRequest, match="message to delete not found"):
+        await bot.delete_message(user.id, sent.message_id)
+    with pytest.raises(TelegramBadRequest, match="message to edit not found"):
+        await bot.edit_message_text("x", chat_id=user.id, message_id=sent.message_id)
+    assert len(fake.violations) == 2
+    fake.violations.clear()
+    # One the person deleted in their app is a runtime condition the bot cannot foresee.
+    other = await bot.send_message(user.id, "two")
+    await user.delete_message(other.message_id)
+    with pytest.raises(TelegramBadRequest, match="message to delete not found"):
+        await bot.delete_message(user.id, other.message_id)
+    fake.assert_no_violations()
+
+
+async def test_press_twice_and_a_copy_carry_the_message_as_it_was(
+    fake: FakeTelegram, bot: Bot
+) -> None:
+    received: list[dict[str, Any]] = []
+
+    async def collect(update: dict[str, Any]) -> None:
+        received.append(update)
+        if len(received) == 1:  # the first tap's handling deletes the message
+            await bot.delete_message(user.id, update["callback_query"]["message"]["message_id"])
+
+    user = await started_user(fake)
+    sent = await bot.send_message(
+        user.id, "q", reply_markup=keyboard(InlineKeyboardButton(text="A", callback_data="a"))
+    )
+    kept = fake.message(user.id, sent.message_id)
+    assert kept is not None
+    copy = dataclasses.replace(kept)
+    fake.deliver = collect
+    await user.press_twice("A")
+    assert [u["callback_query"]["message"]["text"] for u in received] == ["q", "q"]
+    await user.press_on_copy(copy, "A")
+    assert received[-1]["callback_query"]["message"]["text"] == "q"
+    await user.press_on_copy(copy, "A", inaccessible=True)
+    assert received[-1]["callback_query"]["message"]["date"] == 0
+    for update in received:
+        load_spec().validate_object(update, "Update")
 
 
 async def test_files_round_trip(fake: FakeTelegram, bot: Bot) -> None:

@@ -16,9 +16,11 @@ from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.kbd import Button, SwitchTo
 
+from bot.commands import forget_person_commands
 from bot.delivery.retry import with_retry_after
 from bot.dialogs.context import ctx
 from bot.dialogs.mydata.states import MyDataSG
+from bot.dialogs.retired import RetiredMessages
 from bot.dialogs.widgets import Dialog, Html, T, Window, to_menu
 from bot.roles_text import N_, ROLE_NAMES, role_names
 from bot.services import privacy
@@ -106,6 +108,8 @@ async def on_withdraw(callback: CallbackQuery, _b: Button, manager: DialogManage
     manager.middleware_data["person"] = None
     manager.middleware_data["actor"] = None
     await _forget_conversation(manager)
+    # No role is left: the chat's own command list goes, the newcomer's list shows again.
+    await forget_person_commands(c.bot, callback.from_user.id)
     text = _(
         "Your consent is withdrawn. Your name, your answers and comments were removed from the "
         "bot; only anonymous counts stay. Your coordinator has been told.\n\n"
@@ -130,6 +134,9 @@ async def _forget_conversation(manager: DialogManager) -> None:
     state: FSMContext | None = manager.middleware_data.get("state")
     if state is not None:
         await state.clear()
+    retired: RetiredMessages = manager.middleware_data["retired_messages"]
+    chat = manager.middleware_data["event_chat"]
+    await retired.forget(manager.middleware_data["bot"].id, chat.id)
 
 
 def create_mydata_dialog() -> Dialog:
