@@ -15,7 +15,13 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.delivery.render import Outgoing, Translator, message_kind
 from bot.programmes_content import Programme, Week, active_programmes
-from bot.services.homework import DONE_KIND, INVITE_KIND, REMINDER_KIND, WEEK_KIND
+from bot.services.homework import (
+    DONE_KIND,
+    INVITE_KIND,
+    QUESTIONNAIRE_REMINDER_KIND,
+    REMINDER_KIND,
+    WEEK_KIND,
+)
 from bot.services.homework_review import COPY_KIND, DIGEST_KIND, FEEDBACK_KIND
 
 # Callback data of the buttons under these messages; bot/handlers/homework.py answers them.
@@ -71,12 +77,16 @@ def render_week(params: dict[str, Any], t: Translator) -> str:
     if week is None:
         return "\n\n".join([head, t.gettext("This week's texts are being updated.")])
     questions = "\n".join(f"• {_e(q)}" for q in week.questions.get(locale))
+    # Headings are translated outside the f-strings: extraction does not look inside them.
+    talk_over = t.gettext("Questions to talk over together")
+    task = t.gettext("Task of the week")
+    practice = t.gettext("To try in everyday life")
     parts = [
         f"{head}\n<b>{_e(week.topic.get(locale))}</b>",
         _e(week.greeting.get(locale)),
-        f"<b>{t.gettext('Questions to talk over together')}</b>\n{questions}",
-        f"<b>{t.gettext('Task of the week')}</b>\n{_e(week.homework.get(locale))}",
-        f"<b>{t.gettext('To try in everyday life')}</b>\n{_e(week.practice.get(locale))}",
+        f"<b>{talk_over}</b>\n{questions}",
+        f"<b>{task}</b>\n{_e(week.homework.get(locale))}",
+        f"<b>{practice}</b>\n{_e(week.practice.get(locale))}",
         t.gettext(
             "Please answer by {due}: with text, a voice message, photos or a document, "
             "in one or several messages. Tap «Answer» to begin."
@@ -140,12 +150,34 @@ def questionnaire_invite(params: dict[str, Any], t: Translator) -> Outgoing:
             "👋 Welcome to the programme «{programme}»! Before the first week, a short "
             "questionnaire about your family: a few statements, about two minutes."
         ).format(programme=title)
-    marker = "x" if exit_phase else "e"
-    button = InlineKeyboardButton(
+    return Outgoing(text=text, reply_markup=_keyboard([questionnaire_button(t, params)]))
+
+
+def questionnaire_button(t: Translator, params: dict[str, Any]) -> InlineKeyboardButton:
+    marker = "x" if params["phase"] == "exit" else "e"
+    return InlineKeyboardButton(
         text=t.gettext("📝 Start the questionnaire"),
         callback_data=f"{QUESTIONNAIRE_PREFIX}{marker}:{int(params['enrollment_id'])}",
     )
-    return Outgoing(text=text, reply_markup=_keyboard([button]))
+
+
+@message_kind(QUESTIONNAIRE_REMINDER_KIND)
+def questionnaire_reminder(params: dict[str, Any], t: Translator) -> Outgoing:
+    """Once, two days after the invitation, while the family has not answered."""
+    title = _e(programme_title(params["programme"], t.locale))
+    if params["phase"] == "exit":
+        text = t.gettext(
+            "🌿 A gentle reminder: the last short questionnaire of the programme «{programme}» "
+            "is still open. About two minutes, whenever it suits you: it shows what has "
+            "changed for your family."
+        ).format(programme=title)
+    else:
+        text = t.gettext(
+            "🌿 A gentle reminder: the short questionnaire of the programme «{programme}» is "
+            "still open. About two minutes, whenever it suits you; there are no right or wrong "
+            "answers."
+        ).format(programme=title)
+    return Outgoing(text=text, reply_markup=_keyboard([questionnaire_button(t, params)]))
 
 
 @message_kind(DIGEST_KIND)

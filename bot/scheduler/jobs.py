@@ -76,6 +76,16 @@ async def run_homework_reminders(
         return await homework.enqueue_reminders(session, clock.now())
 
 
+async def run_questionnaire_reminders(
+    sessionmaker: Sessionmaker, clock: Clock, settings: Settings
+) -> int:
+    """One reminder of a questionnaire left unanswered two days, at the family's daytime."""
+    async with sessionmaker.begin() as session:
+        return await homework.enqueue_questionnaire_reminders(
+            session, clock.now(), settings.quiet_hours_start, settings.quiet_hours_end
+        )
+
+
 async def run_homework_digest(sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> int:
     """Mentors' digest of hand-ins, once per period."""
     async with sessionmaker.begin() as session:
@@ -149,6 +159,7 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec(run_weekly_digest, 300.0),
     JobSpec(run_homework_release, 30.0),
     JobSpec(run_homework_reminders, 120.0),
+    JobSpec(run_questionnaire_reminders, 300.0),
     JobSpec(run_homework_digest, 60.0),
     JobSpec(run_meeting_reminders, 120.0),
     JobSpec(run_meeting_decisions, 120.0),

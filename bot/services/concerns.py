@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,6 +65,41 @@ async def alert_for_visit(
     """The first alert of a visit's concern, queued with the visit itself: no wait for the job."""
     concern_id = await concerns_repo.id_for_visit(session, visit_id)
     return concern_id is not None and await alert(session, concern_id, now, settings)
+
+
+class SavedConcern(StrEnum):
+    """What happened to a visit's child-safety concern when the visit was saved (its mentor is
+    told in these words, not in a promise of an alert that does not go out)."""
+
+    NONE = "none"  # no concern, none before
+    ALERTED = "alerted"  # an alert leaves now
+    KEPT = "kept"  # alerted before; the changed note is kept (and in any reminder still due)
+    TAKEN_ON = "taken_on"  # a coordinator is on it already; the changed note is kept
+    REMOVED = "removed"  # no longer a concern: no more reminders of it
+    REMOVED_TAKEN_ON = "removed_taken_on"  # removed, but someone had taken it on
+
+
+async def after_visit_saved(
+    session: AsyncSession,
+    visit_id: int,
+    *,
+    concern: bool,
+    had_concern: bool,
+    now: datetime,
+    settings: Settings,
+) -> SavedConcern:
+    """After a visit is saved (new or edited): the first alert of a new concern, and what the
+    mentor should be told. `had_concern`: the visit had one when the edit began."""
+    if concern and await alert_for_visit(session, visit_id, now, settings):
+        return SavedConcern.ALERTED
+    taken_on = await concerns_repo.taken_on_for_visit(session, visit_id)
+    if taken_on is None:
+        return SavedConcern.NONE
+    if concern:
+        return SavedConcern.TAKEN_ON if taken_on else SavedConcern.KEPT
+    if not had_concern:
+        return SavedConcern.NONE
+    return SavedConcern.REMOVED_TAKEN_ON if taken_on else SavedConcern.REMOVED
 
 
 async def alert(session: AsyncSession, concern_id: int, now: datetime, settings: Settings) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,7 @@ from bot.services import outbox
 from bot.services.access import Action, Actor, authorize
 from bot.services.errors import DomainError
 from bot.services.programmes import next_release_at
+from bot.services.quiet_hours import in_quiet_hours
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +54,23 @@ REMINDER_PURPOSE = "homework_reminder"  # occurrence r1 (at the due time) or r2 
 SNOOZE_PURPOSE = "homework_snooze"  # "remind me tomorrow"; occurrence: the day
 DONE_PURPOSE = "homework_done"  # to the other parents: the week is handed in
 INVITE_PURPOSE = "questionnaire_invite"  # occurrence: entry or exit
+# One reminder of a questionnaire left unanswered; occurrence: entry or exit (the scan relies on
+# the outbox key ending with it).
+QUESTIONNAIRE_REMINDER_PURPOSE = "questionnaire_reminder"
 
 WEEK_KIND = "homework_week"
 REMINDER_KIND = "homework_reminder"
 DONE_KIND = "homework_done"
 INVITE_KIND = "questionnaire_invite"
+QUESTIONNAIRE_REMINDER_KIND = "questionnaire_reminder"
 
 REMINDER_PURPOSES = (REMINDER_PURPOSE, SNOOZE_PURPOSE)
 SECOND_REMINDER_AFTER = timedelta(days=2)
 LATE_GRACE = timedelta(days=1)  # answers after the next release are taken for one more day
 ON_TIME = timedelta(hours=1)  # a release this late still counts as at its slot
 RELEASE_BATCH = 500
+QUESTIONNAIRE_REMINDER_AFTER = timedelta(days=2)  # after the invitation
+QUESTIONNAIRE_REMINDER_UNTIL = timedelta(days=7)  # a late scan (the bot was down) no later
 RATING_MIN, RATING_MAX = 1, 10
 COMMENT_MAX_CHARS = 1000
 ANSWER_TEXT_MAX_CHARS = 4096
@@ -156,6 +163,60 @@ async def invite_to_questionnaire(
         object_type=OBJECT_ENROLLMENT,
         object_id=enrollment.id,
         occurrence=phase.value,
+    )
+
+
+async def enqueue_questionnaire_reminders(
+    session: AsyncSession, now: datetime, quiet_start: time, quiet_end: time
+) -> int:
+    """One gentle reminder of a questionnaire the family has not answered, two days after the
+    invitation, at the family's daytime: a family whose night it is now is reminded by a run in
+    its morning. The entry one only until week 1 is handed in (then it no longer describes the
+    start); none while paused, after a stop or once the family's case is closed. Each parent's
+    row is keyed (never twice, whatever the restarts); answering or stopping cancels it.
+    Returns how many rows were queued."""
+    due = await homework_repo.questionnaires_to_remind(
+        session,
+        purpose=QUESTIONNAIRE_REMINDER_PURPOSE,
+        invited_after=now - QUESTIONNAIRE_REMINDER_UNTIL,
+        invited_by=now - QUESTIONNAIRE_REMINDER_AFTER,
+    )
+    daytime = [
+        (enrollment, family, phase)
+        for enrollment, family, phase in due
+        if not in_quiet_hours(
+            now.astimezone(_zone(family)).time().replace(tzinfo=None), quiet_start, quiet_end
+        )
+    ]
+    if not daytime:
+        return 0
+    parents = await homework_repo.members(
+        session, {family.id for _, family, _ in daytime}, FamilyLinkKind.PARENT
+    )
+    queued = 0
+    for enrollment, family, phase in daytime:
+        queued += await notify_members(
+            session,
+            parents.get(family.id, []),
+            purpose=QUESTIONNAIRE_REMINDER_PURPOSE,
+            kind=QUESTIONNAIRE_REMINDER_KIND,
+            params={
+                "enrollment_id": enrollment.id,
+                "programme": enrollment.programme_code,
+                "phase": phase,
+            },
+            now=now,
+            object_type=OBJECT_ENROLLMENT,
+            object_id=enrollment.id,
+            occurrence=phase,
+        )
+    return queued
+
+
+async def cancel_questionnaire_reminders(session: AsyncSession, enrollment_id: int) -> int:
+    """A reminder still queued is not wanted any more (answered, paused or stopped)."""
+    return await outbox_keys.cancel_queued(
+        session, OBJECT_ENROLLMENT, enrollment_id, [QUESTIONNAIRE_REMINDER_PURPOSE]
     )
 
 

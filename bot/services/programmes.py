@@ -260,12 +260,14 @@ async def _change(
 
 
 async def _cancel_reminders(session: AsyncSession, enrollment_id: int) -> None:
-    """A paused or stopped programme sends no more homework reminders, queued ones included."""
+    """A paused or stopped programme sends no more homework or questionnaire reminders,
+    queued ones included."""
     # Imported here: homework builds on this module's schedule.
     from bot.db.repositories.homework import cancel_queued_for_enrollment
-    from bot.services.homework import REMINDER_PURPOSES
+    from bot.services.homework import REMINDER_PURPOSES, cancel_questionnaire_reminders
 
     await cancel_queued_for_enrollment(session, enrollment_id, REMINDER_PURPOSES)
+    await cancel_questionnaire_reminders(session, enrollment_id)
 
 
 async def pause(session: AsyncSession, actor: Actor, family_id: int, now: datetime) -> bool:

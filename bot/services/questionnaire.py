@@ -21,6 +21,7 @@ from bot.programmes_content import Questionnaire
 from bot.services import audit
 from bot.services.access import Action, Actor, authorize
 from bot.services.errors import DomainError
+from bot.services.homework import cancel_questionnaire_reminders
 
 NOTE_MAX_CHARS = 500
 CURRENT = (EnrollmentStatus.ACTIVE.value, EnrollmentStatus.PAUSED.value)
@@ -120,6 +121,7 @@ async def save(
         enrollment.entry_total = total
     else:
         enrollment.exit_total = total
+    await cancel_questionnaire_reminders(session, enrollment_id)
     return Saved(True, total)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import Content, VisitsFile
 from bot.db.models import Family, Role, Visit
+from bot.db.repositories import concerns as concerns_repo
 from bot.db.repositories import families as families_repo
 from bot.db.repositories import visits as visits_repo
 from bot.services import audit
@@ -268,15 +269,20 @@ async def update_visit(
         today=local_today(now, family.timezone),
         vocabulary=vocabulary or _default_vocabulary(),
     )
+    had_concern = visit.concern
     for name, value in _fields(clean).items():
         setattr(visit, name, value)
     visit.updated_at = now
     visit.updated_by_id = actor.person_id
     await session.flush()
     if visit.concern:
-        await visits_repo.add_concern_once(
+        added = await visits_repo.add_concern_once(
             session, visit_id=visit.id, family_id=visit.family_id, now=now
         )
+        if not added and not had_concern:  # removed earlier, back now: alerts resume
+            await concerns_repo.set_alerts_for_visit(session, visit.id, now)
+    elif had_concern:  # removed: nobody is reminded of it any more (unless taken on already)
+        await concerns_repo.set_alerts_for_visit(session, visit.id, None)
     if audited:
         await audit.record(
             session, actor, "visit.edit", now, object_type="visit", object_id=visit.id

@@ -81,7 +81,7 @@ async def test_progress_shows_weeks_totals_and_opens_a_handed_in_week_in_english
     assert "Week 2 of 10" in card
     assert "✅ Week 1: handed in late · rating 8/10" in card
     assert "⏳ Week 2: open, due 03.12 10:0" in card
-    assert "📝 Questionnaire: 20 at the start, 25 at the end" in card
+    assert "📝 Questionnaire at the start: 20; at the end: 25" in card
     assert "🌱 Completed with positive dynamics: yes" in card
     buttons = mentor.last().button_texts()
     assert "📖 Week 1" in buttons and "📖 Week 2" not in buttons
@@ -107,7 +107,7 @@ async def test_coordinator_overrides_the_result_with_a_note(app: BotHarness) -> 
     await open_progress(admin, "Ивановы")
     card = admin.last_text()
     assert "⏳ Неделя 1: открыта, срок 26.11 10:0" in card
-    assert "📝 Анкета: — в начале, — в конце" in card
+    assert "📝 Анкета в начале: не заполнена; в конце: после последней недели" in card
     assert "🌱 Положительная динамика: пока неизвестно (нужны обе анкеты)" in card
 
     await admin.press("🏁 Итог")

@@ -161,3 +161,27 @@ async def acknowledger_name(session: AsyncSession, concern: SafetyConcern) -> st
 
 async def id_for_visit(session: AsyncSession, visit_id: int) -> int | None:
     return await session.scalar(select(SafetyConcern.id).where(SafetyConcern.visit_id == visit_id))
+
+
+async def taken_on_for_visit(session: AsyncSession, visit_id: int) -> bool | None:
+    """Whether the visit's concern was taken on; None when the visit never had one."""
+    acknowledged = await session.execute(
+        select(SafetyConcern.acknowledged_at).where(SafetyConcern.visit_id == visit_id)
+    )
+    row = acknowledged.one_or_none()
+    return None if row is None else row[0] is not None
+
+
+async def set_alerts_for_visit(
+    session: AsyncSession, visit_id: int, next_alert_at: datetime | None
+) -> None:
+    """Stop (None) or resume the alerts of a visit's concern nobody has taken on yet; resuming
+    touches only stopped alerts (a running schedule keeps its time)."""
+    query = update(SafetyConcern).where(
+        SafetyConcern.visit_id == visit_id, SafetyConcern.acknowledged_at.is_(None)
+    )
+    if next_alert_at is not None:
+        query = query.where(SafetyConcern.next_alert_at.is_(None))
+    await session.execute(
+        query.values(next_alert_at=next_alert_at).execution_options(synchronize_session=False)
+    )

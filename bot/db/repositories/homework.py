@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -249,3 +250,63 @@ async def parent_families(session: AsyncSession, person_id: int) -> list[Family]
         .order_by(Family.id)
     )
     return list(rows)
+
+
+async def questionnaires_to_remind(
+    session: AsyncSession,
+    *,
+    purpose: str,
+    invited_after: datetime,
+    invited_by: datetime,
+) -> list[tuple[Enrollment, Family, str]]:
+    """Enrollments of open families whose questionnaire invitation went out between the two
+    moments and is still unanswered, with no reminder about it queued yet: (enrollment, family,
+    phase). The entry one while the programme runs and week 1 is not handed in; the exit one
+    once it is completed. A reminder's outbox key ends with the phase (`dedup_key`)."""
+
+    def not_reminded(phase: str) -> Any:
+        return ~(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.object_type == "enrollment",
+                OutboxMessage.object_id == Enrollment.id,
+                OutboxMessage.purpose == purpose,
+                OutboxMessage.dedup_key.endswith(f":{phase}"),
+            )
+            .exists()
+        )
+
+    week_one_done = (
+        select(HomeworkWeek.id)
+        .where(
+            HomeworkWeek.enrollment_id == Enrollment.id,
+            HomeworkWeek.week_number == 1,
+            HomeworkWeek.done_at.is_not(None),
+        )
+        .exists()
+    )
+    entry = and_(
+        Enrollment.status == EnrollmentStatus.ACTIVE.value,
+        Enrollment.entry_total.is_(None),
+        Enrollment.created_at > invited_after,
+        Enrollment.created_at <= invited_by,
+        ~week_one_done,
+        not_reminded("entry"),
+    )
+    exit_ = and_(
+        Enrollment.status == EnrollmentStatus.COMPLETED.value,
+        Enrollment.exit_total.is_(None),
+        Enrollment.completed_at > invited_after,
+        Enrollment.completed_at <= invited_by,
+        not_reminded("exit"),
+    )
+    rows = await session.execute(
+        select(Enrollment, Family)
+        .join(Family, Family.id == Enrollment.family_id)
+        .where(Family.closed_at.is_(None), or_(entry, exit_))
+        .order_by(Enrollment.id)
+    )
+    return [
+        (enrollment, family, "exit" if enrollment.status == EnrollmentStatus.COMPLETED else "entry")
+        for enrollment, family in rows
+    ]

@@ -89,6 +89,10 @@ async def get_detail(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str,
         c.session, actor, int(dialog_manager.dialog_data.get(VISIT_ID, 0)), now=c.now()
     )
     mine = row.visit.mentor_id == actor.person_id
+    can_change = visits.can_change(
+        actor, row.visit, now=c.now(), edit_hours=c.settings.visit_edit_hours
+    )
+    notice = dialog_manager.dialog_data.pop(NOTICE, "")
     return {
         "details": visit_text(
             draft_of(row.visit),
@@ -97,14 +101,15 @@ async def get_detail(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str,
             locale=c.locale,
             mentor_name=None if mine else (row.mentor_name or "—"),
         ),
-        "can_change": visits.can_change(
-            actor, row.visit, now=c.now(), edit_hours=c.settings.visit_edit_hours
-        ),
+        "can_change": can_change,
         "author_window": visits.in_author_window(
             actor, row.visit, now=c.now(), edit_hours=c.settings.visit_edit_hours
         ),
+        # The author's window has closed: say so (and who can still correct it) instead of
+        # the buttons silently going; a refused press's notice already says it.
+        "window_passed": mine and not can_change and not notice,
         "has_voice": bool(row.visit.notes_voice_file_id),
-        "notice": dialog_manager.dialog_data.pop(NOTICE, ""),
+        "notice": notice,
         "edit_hours": c.settings.visit_edit_hours,
     }
 
@@ -203,6 +208,11 @@ def create_myvisits_dialog() -> Dialog:
             T(
                 "You can change or delete the visit within {edit_hours} hours of recording it.",
                 when="author_window",
+            ),
+            T(
+                "The {edit_hours} hours for changes have passed: a coordinator can correct "
+                "the visit.",
+                when="window_passed",
             ),
             Button(T("🎤 Play the voice note"), id="voice", on_click=on_voice, when="has_voice"),
             Row(

@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, Cancel, Row, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 
 from bot.db.models import Enrollment, EnrollmentStatus, Role
 from bot.dialogs.context import ctx
@@ -116,6 +116,15 @@ async def on_family(_c: CallbackQuery, _w: Any, manager: DialogManager, item: st
     await manager.switch_to(ProgrammesSG.overview)
 
 
+async def on_back_from_overview(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    # Opened from a family card: back to the card; from /programmes: back to its list.
+    data = manager.start_data
+    if isinstance(data, dict) and isinstance(data.get(FAMILY_ID), int):
+        await manager.done()
+        return
+    await manager.switch_to(ProgrammesSG.families)
+
+
 # --- the overview ---------------------------------------------------------------------------
 
 
@@ -133,14 +142,26 @@ def _week_line(w: WeekProgress, e: Enrollment, now: datetime, zone: ZoneInfo) ->
     return _("▫️ Week {number}: not handed in").format(number=w.number)
 
 
-def _total(value: int | None) -> str:
-    return "—" if value is None else str(value)
+def _entry_total(e: Enrollment) -> str:
+    # The entry questionnaire is sent on enrolment: no total means nobody answered it.
+    return _("not filled in") if e.entry_total is None else str(e.entry_total)
+
+
+def _exit_total(e: Enrollment) -> str:
+    # The exit one is sent when the programme is completed, and never after a stop.
+    if e.exit_total is not None:
+        return str(e.exit_total)
+    if e.status == EnrollmentStatus.COMPLETED:
+        return _("not filled in")
+    if e.status == EnrollmentStatus.STOPPED:
+        return "—"
+    return _("after the last week")
 
 
 def _result_lines(e: Enrollment) -> str:
     lines = [
-        _("📝 Questionnaire: {entry} at the start, {exit} at the end").format(
-            entry=_total(e.entry_total), exit=_total(e.exit_total)
+        _("📝 Questionnaire at the start: {entry}; at the end: {exit}").format(
+            entry=_entry_total(e), exit=_exit_total(e)
         )
     ]
     positive = e.positive_dynamics
@@ -545,7 +566,7 @@ def create_programmes_dialog() -> Dialog:
             ),
             choices("review_week", "review_weeks", on_review_week, width=3),
             Button(T("🏁 Result"), id="result", on_click=on_open_result, when="can_result"),
-            Cancel(BACK),
+            Button(BACK, id="overview_back", on_click=on_back_from_overview),
             to_menu(),
             state=ProgrammesSG.overview,
             getter=get_overview,

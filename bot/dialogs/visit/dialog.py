@@ -41,6 +41,7 @@ from bot.dialogs.widgets import (
 )
 from bot.roles_text import N_
 from bot.services import concerns, visits
+from bot.services.concerns import SavedConcern
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.visits import OLD_DATE_DAYS, VisitDraft, local_today
 
@@ -52,6 +53,7 @@ DATE, PENDING_DATE, NEXT_DATE = "date", "pending_date", "next_date"
 FORMAT, DURATION, METHODS, HELP, SITUATION = "format", "duration", "methods", "help", "situation"
 CONCERN, CONCERN_TEXT, NOTES, VOICE = "concern", "concern_text", "notes", "voice"
 TO_SUMMARY, SAVED_ID = "to_summary", "saved_id"
+CONCERN_BEFORE, CONCERN_NOTE = "concern_before", "concern_note"  # editing: had one; on saving
 
 SAVE_ERRORS = {
     "visit_date_future": N_("The visit date is in the future: please choose another day."),
@@ -62,6 +64,28 @@ SAVE_ERRORS = {
         "The time for changes has passed. Please ask your coordinator to correct the visit."
     ),
     "family_closed": N_("This family's case has been closed, so visits are no longer recorded."),
+}
+
+# After «Save»: what happens to the child-safety concern (SavedConcern), in these words.
+CONCERN_NOTES = {
+    SavedConcern.ALERTED.value: N_(
+        "The coordinators will get your note about the child's safety right away."
+    ),
+    SavedConcern.KEPT.value: N_(
+        "The coordinators have already had your note about the child's safety; the changed "
+        "note is kept with the visit."
+    ),
+    SavedConcern.TAKEN_ON.value: N_(
+        "A coordinator is already looking into this concern; the changed note is kept with "
+        "the visit."
+    ),
+    SavedConcern.REMOVED.value: N_(
+        "The note about the child's safety is removed: the coordinators will not be reminded "
+        "of it any more."
+    ),
+    SavedConcern.REMOVED_TAKEN_ON.value: N_(
+        "A coordinator has already taken this concern on: if it no longer stands, please tell them."
+    ),
 }
 
 STEPS = (  # (label, state) for «Edit»: the step to change
@@ -173,6 +197,7 @@ async def on_start(start_data: Any, manager: DialogManager) -> None:
                 SITUATION: draft.situation,
                 CONCERN: draft.concern,
                 CONCERN_TEXT: draft.concern_text,
+                CONCERN_BEFORE: draft.concern,
                 NOTES: draft.notes_text,
                 VOICE: draft.notes_voice_file_id,
                 NEXT_DATE: draft.next_visit_date.isoformat() if draft.next_visit_date else None,
@@ -491,15 +516,23 @@ async def on_save(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None
     except DomainError as error:
         show_input_error(manager, _(SAVE_ERRORS.get(error.code, texts.CHANGED_MEANWHILE)))
         return
-    if visit.concern:
-        await concerns.alert_for_visit(c.session, visit.id, c.now(), c.settings)
+    saved_concern = await concerns.after_visit_saved(
+        c.session,
+        visit.id,
+        concern=visit.concern,
+        had_concern=bool(data.get(VISIT_ID)) and bool(data.get(CONCERN_BEFORE)),
+        now=c.now(),
+        settings=c.settings,
+    )
+    data[CONCERN_NOTE] = saved_concern.value
     data[SAVED_ID] = visit.id
     await manager.switch_to(VisitSG.saved)
 
 
 async def get_saved(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     data = dialog_manager.dialog_data
-    return {"edited": bool(data.get(VISIT_ID)), "concern": bool(data.get(CONCERN))}
+    note = CONCERN_NOTES.get(data.get(CONCERN_NOTE) or "")
+    return {"edited": bool(data.get(VISIT_ID)), "concern_note": _(note) if note else ""}
 
 
 # --- windows --------------------------------------------------------------------------------
@@ -678,10 +711,7 @@ def create_visit_dialog() -> Dialog:
         Window(
             T("✅ The visit is saved. Thank you!", when=_not_editing),
             T("✅ The changes are saved.", when=_is_editing),
-            T(
-                "The coordinators will get your note about the child's safety right away.",
-                when="concern",
-            ),
+            T("{concern_note}", when="concern_note"),
             Start(
                 T("📝 Record another visit"),
                 id="again",
