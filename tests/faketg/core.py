@@ -30,6 +30,7 @@ from .limits import (
 )
 from .media import DOWNLOAD_MAX_BYTES, FileStore, StoredFile, media_api
 from .spec import Spec, SpecViolation, Upload, load_spec
+from .untranslated import english_speaking, untranslated
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -185,6 +186,7 @@ class FakeTelegram:
         webhook_attempts: int = 3,
         long_poll_cap: float = 30.0,
         not_modified_is_violation: bool = True,
+        untranslated_is_violation: bool = True,
     ) -> None:
         self.spec: Spec = load_spec()
         self.clock = clock
@@ -204,6 +206,10 @@ class FakeTelegram:
         # aiogram-dialog swallows "message is not modified", so a re-render of an unchanged
         # window is harmless to users; it is still a wasted call, hence a violation by default.
         self.not_modified_is_violation = not_modified_is_violation
+        # English catalog text in a Russian message (tests/faketg/untranslated.py): the bot
+        # still gets its answer, the test fails at assert_no_violations.
+        self.untranslated_is_violation = untranslated_is_violation
+        self._untranslated_seen: set[str] = set()
 
         self.deliver: Deliver | None = None
         self.calls: list[Call] = []
@@ -222,6 +228,10 @@ class FakeTelegram:
         self._started: set[int] = set()
         self._blocked: set[int] = set()
         self._messages: dict[int, dict[int, StoredMessage]] = {}
+        # Messages this bot deleted, per chat: asking to delete (or edit) one of them again is
+        # the bot's own mistake, which it could have avoided (a violation); a message the user
+        # deleted is a runtime condition the bot cannot foresee.
+        self._deleted_by_bot: dict[int, set[int]] = {}
         self._last_message_id: dict[int, int] = {}
         self._reply_keyboards: dict[int, dict[str, Any] | None] = {}
         self._callbacks: dict[str, CallbackState] = {}
@@ -297,11 +307,45 @@ class FakeTelegram:
         else:
             call.result = result
             body = {"ok": True, "result": result}
+            if self.untranslated_is_violation:
+                self._check_untranslated(call)
         self.calls.append(call)
         self._notify()
         if fault is not None:
             raise Disconnected(call.status, body)
         return call.status, body
+
+    def _check_untranslated(self, call: Call) -> None:
+        """Texts, captions, buttons and toasts the bot sent: English left in a Russian one."""
+        params, result = call.params, call.result
+        chat_id = call.chat_id
+        if call.method == "answerCallbackQuery":
+            query = self._callbacks.get(params["callback_query_id"])
+            chat_id = query.chat_id if query else None
+        user = self._users.get(chat_id) if isinstance(chat_id, int) else None
+        if user is not None and english_speaking(user.language_code):
+            return  # Russian data in their English messages is no evidence of a Russian one
+        texts: list[str | None] = []
+        if call.method == "copyMessage":  # the copied content is people's; the caption is ours
+            copy = self.message(int(call.chat_id or 0), result["message_id"])
+            texts.append(copy.caption if copy and "caption" in params else None)
+        elif isinstance(result, dict) and call.method != "forwardMessage":
+            texts += [result.get("text"), result.get("caption")]
+        markup = params.get("reply_markup") or {}
+        for row in markup.get("inline_keyboard") or markup.get("keyboard") or []:
+            texts += [b if isinstance(b, str) else b.get("text") for b in row]
+        if call.method == "answerCallbackQuery":
+            texts.append(params.get("text"))
+        if call.method == "setMyCommands":
+            texts += [command["description"] for command in params["commands"]]
+        for fragment in untranslated(texts):
+            if fragment not in self._untranslated_seen:
+                self._untranslated_seen.add(fragment)
+                shown = next(t for t in texts if t and fragment in t)
+                self.violations.append(
+                    f"{call.method}: untranslated English {fragment!r} in a Russian message "
+                    f"to chat {call.chat_id}: {shown[:300]!r}"
+                )
 
     async def _execute(self, call: Call) -> Any:
         method = call.method
@@ -372,6 +416,22 @@ class FakeTelegram:
     def reply_keyboard(self, chat_id: int) -> dict[str, Any] | None:
         """The reply keyboard the user currently sees in that chat, if any."""
         return self._reply_keyboards.get(chat_id)
+
+    def visible_commands(self, chat_id: int, language_code: str | None) -> list[str]:
+        """The command list a private chat shows, resolved as Telegram does: the first scope
+        with a list set wins, in this order — the chat with the user's language, the chat,
+        all private chats with the language, all private chats, default with the language,
+        default. Returns the commands' names."""
+        language = language_code or ""
+        chat_scope = _scope_key({"type": "chat", "chat_id": chat_id})
+        private = _scope_key({"type": "all_private_chats"})
+        default = _scope_key(None)
+        order = [(chat_scope, language), (chat_scope, ""), (private, language), (private, "")]
+        order += [(default, language), (default, "")]
+        for key in order:
+            if key in self.commands:
+                return [c["command"] for c in self.commands[key]]
+        return []
 
     def callback_answer(self, query_id: str) -> dict[str, Any] | None:
         """Parameters of answerCallbackQuery for that query (None while unanswered)."""
@@ -754,9 +814,12 @@ class FakeTelegram:
         chat_id = self._known_chat(params["chat_id"])
         message = self.message(chat_id, params["message_id"])
         if message is None:
-            raise bad_request("message to delete not found", violation=False)
+            raise bad_request(
+                "message to delete not found",
+                violation=self.deleted_by_bot(chat_id, params["message_id"]),
+            )
         self._check_deletable(message)
-        del self._messages[chat_id][message.message_id]
+        self._remove(message, by_bot=True)
         return True
 
     async def _delete_messages(self, params: dict[str, Any], call: Call) -> Any:
@@ -766,12 +829,24 @@ class FakeTelegram:
             raise bad_request("message_ids must list 1-100 messages")
         found = [m for i in ids if (m := self.message(chat_id, i)) is not None]
         if not found:
-            raise bad_request("message to delete not found", violation=False)
+            raise bad_request(
+                "message to delete not found",
+                violation=all(self.deleted_by_bot(chat_id, i) for i in ids),
+            )
         for message in found:
             self._check_deletable(message)
         for message in found:
-            del self._messages[chat_id][message.message_id]
+            self._remove(message, by_bot=True)
         return True
+
+    def deleted_by_bot(self, chat_id: int, message_id: int) -> bool:
+        """Whether this bot deleted that message (a second deletion is its own mistake)."""
+        return message_id in self._deleted_by_bot.get(chat_id, set())
+
+    def _remove(self, message: StoredMessage, *, by_bot: bool) -> None:
+        del self._messages[message.chat_id][message.message_id]
+        if by_bot:
+            self._deleted_by_bot.setdefault(message.chat_id, set()).add(message.message_id)
 
     def _check_deletable(self, message: StoredMessage) -> None:
         age = self.now_ts() - message.date
@@ -1039,7 +1114,10 @@ class FakeTelegram:
             raise TelegramError(403, "Forbidden: bot was blocked by the user")
         message = self.message(chat_id, params["message_id"])
         if message is None:
-            raise bad_request("message to edit not found", violation=False)
+            raise bad_request(
+                "message to edit not found",
+                violation=self.deleted_by_bot(chat_id, params["message_id"]),
+            )
         if not message.from_bot:
             raise bad_request("message can't be edited")
         return message
@@ -1114,4 +1192,7 @@ def _inline_or_none(markup: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _scope_key(scope: dict[str, Any] | None) -> str:
-    return json.dumps(scope or {"type": "default"}, sort_keys=True)
+    scope = dict(scope or {"type": "default"})
+    if isinstance(scope.get("chat_id"), str) and scope["chat_id"].lstrip("-").isdigit():
+        scope["chat_id"] = int(scope["chat_id"])  # "42" and 42 name the same chat
+    return json.dumps(scope, sort_keys=True)
