@@ -27,6 +27,7 @@ from bot.dialogs.homework.dialog import create_answer_dialog, create_progress_di
 from bot.dialogs.homework_review.dialog import create_homework_review_dialog
 from bot.dialogs.invitations.dialog import create_invitations_dialog
 from bot.dialogs.invite.dialog import create_invite_dialog
+from bot.dialogs.manager import ManagerFactory
 from bot.dialogs.meeting_invite.dialog import create_meeting_invite_dialog
 from bot.dialogs.meetings.dialog import create_meetings_dialog
 from bot.dialogs.meetings.new import create_meeting_new_dialog
@@ -36,6 +37,7 @@ from bot.dialogs.myvisits.dialog import create_myvisits_dialog
 from bot.dialogs.plan.dialog import create_plan_dialog
 from bot.dialogs.programmes.dialog import create_programmes_dialog
 from bot.dialogs.questionnaire.dialog import create_questionnaire_dialog
+from bot.dialogs.retired import OnceDeletingMessageManager, RetiredMessages
 from bot.dialogs.review.dialog import create_review_dialog
 from bot.dialogs.social_map.dialog import create_map_dialog
 from bot.dialogs.srs.dialog import create_srs_dialog
@@ -117,6 +119,7 @@ def create_dispatcher(
         i18n=i18n,
         background=BackgroundWork(),
         in_flight=InFlightUpdates(),
+        retired_messages=RetiredMessages(storage, clock),
     )
     # One update at a time per person, then db and person, on dp.update: aiogram-dialog's
     # background updates re-enter there too.
@@ -163,6 +166,12 @@ def create_dispatcher(
     )
     dp.include_routers(*get_fallback_routers())
     make_intent_ids_unique()
-    bg_factory = setup_dialogs(dp)
+    # A message is deleted at most once, a double tap on a stale button included.
+    bg_factory = setup_dialogs(
+        dp,
+        dialog_manager_factory=ManagerFactory(
+            message_manager=OnceDeletingMessageManager(dp["retired_messages"])
+        ),
+    )
     LocaleMiddleware(i18n).setup(dp)  # after setup_dialogs, as aiogram-dialog requires
     return dp, bg_factory

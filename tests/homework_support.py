@@ -131,3 +131,26 @@ async def outbox_rows(app: BotHarness, purpose: str) -> list[OutboxMessage]:
                 .order_by(OutboxMessage.id)
             )
         )
+
+
+QUESTIONNAIRE_STATEMENTS = 8
+QUESTIONNAIRE_RU_LABELS = {
+    1: "совсем не про нас",
+    2: "скорее не про нас",
+    3: "иногда",
+    4: "скорее про нас",
+    5: "точно про нас",
+}
+QUESTIONNAIRE_EN_LABELS = {
+    1: "not us at all",
+    2: "not really us",
+    3: "sometimes",
+    4: "mostly us",
+    5: "that's us",
+}
+
+
+async def answer_questionnaire(user: FakeUser, values: list[int], labels: dict[int, str]) -> None:
+    """Taps the questionnaire's scale button for each value in turn."""
+    for value in values:
+        await user.press(f"{value} · {labels[value]}")

@@ -16,12 +16,13 @@ from aiogram_dialog import ShowMode, StartMode
 from aiogram_dialog import Window as DialogWindow
 from aiogram_dialog.api.entities import Context
 from aiogram_dialog.api.internal.widgets import MarkupVariant, RawKeyboard
-from aiogram_dialog.api.protocols import DialogManager
+from aiogram_dialog.api.protocols import CancelEventProcessing, DialogManager
 from aiogram_dialog.widgets.common import WhenCondition
 from aiogram_dialog.widgets.kbd import Group, Multiselect, Select, Start
 from aiogram_dialog.widgets.markup.inline_keyboard import InlineKeyboardFactory
 from aiogram_dialog.widgets.text import Text
 
+from bot.roles_text import N_
 from bot.services.errors import DomainError
 
 
@@ -67,12 +68,35 @@ class CompactKeyboardFactory(InlineKeyboardFactory):
         return await super().render_markup(data, manager, [row for row in keyboard if row])
 
 
+UNHANDLED = "unhandled_message"  # dialog data: the hint shown once above the window
+
+# A message sent where the window has nothing that takes it (or takes another kind).
+TAP_A_BUTTON = N_(
+    "This step takes a tap on one of the buttons below, so your message was not saved. "
+    "/cancel leaves this screen."
+)
+NOT_THIS_KIND = N_(
+    "I cannot take this kind of message at this step, so it was not saved. Please send what "
+    "the step asks for, or /cancel to stop."
+)
+
+
 class Window(DialogWindow):
-    """aiogram-dialog's Window that never sends an empty keyboard row."""
+    """aiogram-dialog's Window that never sends an empty keyboard row, and shows above its text
+    why the person's last message was not taken (see Dialog._message_handler)."""
 
     def __init__(self, *widgets: Any, **kwargs: Any) -> None:
         kwargs.setdefault("markup_factory", CompactKeyboardFactory())
         super().__init__(*widgets, **kwargs)
+
+    async def render_text(self, data: dict[str, Any], manager: DialogManager) -> str:
+        text = await super().render_text(data, manager)
+        hint = manager.dialog_data.pop(UNHANDLED, None) if manager.has_context() else None
+        return f"⚠️ {html.escape(hint, quote=False)}\n\n{text}" if hint else text
+
+    @property
+    def takes_messages(self) -> bool:
+        return self.on_message is not None
 
 
 class Dialog(BaseDialog):
@@ -98,6 +122,44 @@ class Dialog(BaseDialog):
         ):
             return False
         return bool(super()._need_refresh(processed, old_context, dialog_manager))
+
+    async def _message_handler(self, message: Message, dialog_manager: DialogManager) -> None:
+        """No message vanishes: one that no widget of the window took (a window of buttons
+        only, or an input that refused its kind) is a parent's homework if it looks like one
+        (README: it goes to the open week), else the window comes again below it, saying why.
+        aiogram-dialog 2.6 would redraw the window and drop the message without a word."""
+        old_context = dialog_manager.current_context()
+        window = await self._current_window(dialog_manager)
+        try:
+            processed = await window.process_message(message, self, dialog_manager)
+        except CancelEventProcessing:
+            processed = False
+        if processed:
+            if self._need_refresh(processed, old_context, dialog_manager):
+                await dialog_manager.show()
+            return
+        await self._not_taken(message, window, dialog_manager)
+
+    async def _not_taken(self, message: Message, window: Any, manager: DialogManager) -> None:
+        from bot.dialogs.homework.dialog import take_loose_answer
+
+        takes_messages = getattr(window, "on_message", None) is not None
+        # A bare number on a screen of buttons is a slip for a button (a scale, a rating).
+        if not _looks_like_a_tap(message) and await take_loose_answer(message, manager):
+            return
+        hint = command_in_form(message) or gettext(
+            NOT_THIS_KIND if takes_messages else TAP_A_BUTTON
+        )
+        if manager.has_context():
+            manager.dialog_data[UNHANDLED] = hint
+            await manager.show(ShowMode.SEND)  # below their message, with the hint on top
+        else:
+            await message.answer(hint)
+
+
+def _looks_like_a_tap(message: Message) -> bool:
+    text = (message.text or "").strip()
+    return text.isdigit() and len(text) <= 2
 
 
 INPUT_ERROR = "input_error"

@@ -5,32 +5,18 @@ from __future__ import annotations
 
 from bot.db.models import EnrollmentStatus
 from tests.conftest import ADMIN_ID
-from tests.faketg import FakeUser
 from tests.harness import BotHarness
 from tests.homework_support import (
+    QUESTIONNAIRE_EN_LABELS,
+    QUESTIONNAIRE_RU_LABELS,
+    QUESTIONNAIRE_STATEMENTS,
+    answer_questionnaire,
     enrol_now,
     enrollment,
     family_with_people,
     release,
     send_now,
 )
-
-STATEMENTS = 8
-
-
-async def answer_all(user: FakeUser, values: list[int], labels: dict[int, str]) -> None:
-    for value in values:
-        await user.press(f"{value} · {labels[value]}")
-
-
-RU_LABELS = {
-    1: "совсем не про нас",
-    2: "скорее не про нас",
-    3: "иногда",
-    4: "скорее про нас",
-    5: "точно про нас",
-}
-EN_LABELS = {1: "not us at all", 2: "not really us", 3: "sometimes", 4: "mostly us", 5: "that's us"}
 
 
 async def test_entry_questionnaire_in_russian_and_the_second_parent(app: BotHarness) -> None:
@@ -43,18 +29,18 @@ async def test_entry_questionnaire_in_russian_and_the_second_parent(app: BotHarn
     assert "Как живёт наша семья" in mum.last_text()
     assert "Здесь нет правильных и неправильных ответов" in mum.last_text()
     await mum.press("Начать")
-    assert mum.last_text().startswith(f"1 из {STATEMENTS}")
+    assert mum.last_text().startswith(f"1 из {QUESTIONNAIRE_STATEMENTS}")
     assert "распорядок дня" in mum.last_text()
     assert mum.last().button_texts() == [
-        *(f"{v} · {RU_LABELS[v]}" for v in range(1, 6)),
+        *(f"{v} · {QUESTIONNAIRE_RU_LABELS[v]}" for v in range(1, 6)),
         "⬅️ Назад",
     ]
     await mum.press("4 · скорее про нас")
-    assert mum.last_text().startswith(f"2 из {STATEMENTS}")
+    assert mum.last_text().startswith(f"2 из {QUESTIONNAIRE_STATEMENTS}")
     await mum.press("⬅️ Назад")  # change the first answer
-    assert mum.last_text().startswith(f"1 из {STATEMENTS}")
+    assert mum.last_text().startswith(f"1 из {QUESTIONNAIRE_STATEMENTS}")
     values = [3, 4, 2, 3, 5, 4, 3, 2]
-    await answer_all(mum, values, RU_LABELS)
+    await answer_questionnaire(mum, values, QUESTIONNAIRE_RU_LABELS)
     thanks = mum.last_text()
     assert thanks.startswith("Спасибо! Ответы сохранены.")
     assert str(sum(values)) not in thanks  # no scores for parents
@@ -77,11 +63,11 @@ async def test_both_parents_at_once_one_response(app: BotHarness) -> None:
     for parent in (mum, dad):
         await parent.press("📝 Заполнить анкету")
         await parent.press("Начать")
-    await answer_all(mum, [5] * STATEMENTS, RU_LABELS)
+    await answer_questionnaire(mum, [5] * QUESTIONNAIRE_STATEMENTS, QUESTIONNAIRE_RU_LABELS)
     await dad.press("1 · совсем не про нас")  # the family's answer is in meanwhile
     assert dad.last_text() == "Ваша семья уже заполнила анкету. Спасибо!"
     e = await enrollment(app, enrollment_id)
-    assert e.entry_total == 5 * STATEMENTS
+    assert e.entry_total == 5 * QUESTIONNAIRE_STATEMENTS
     app.fake.assert_no_violations()
 
 
@@ -94,11 +80,11 @@ async def test_entry_questionnaire_in_english(app: BotHarness) -> None:
     await mum.press("📝 Start the questionnaire")
     assert "How our family is doing" in mum.last_text()
     await mum.press("Begin")
-    assert mum.last_text().startswith(f"1 of {STATEMENTS}")
+    assert mum.last_text().startswith(f"1 of {QUESTIONNAIRE_STATEMENTS}")
     assert "How true is this of your family now?" in mum.last_text()
-    await answer_all(mum, [2] * STATEMENTS, EN_LABELS)
+    await answer_questionnaire(mum, [2] * QUESTIONNAIRE_STATEMENTS, QUESTIONNAIRE_EN_LABELS)
     assert mum.last_text().startswith("Thank you! Your answers are saved.")
-    assert (await enrollment(app, enrollment_id)).entry_total == 2 * STATEMENTS
+    assert (await enrollment(app, enrollment_id)).entry_total == 2 * QUESTIONNAIRE_STATEMENTS
     app.fake.assert_no_violations()
 
 
@@ -110,7 +96,7 @@ async def test_exit_questionnaire_after_the_last_week(app: BotHarness) -> None:
     [mum] = fam.parents
     await mum.press("📝 Заполнить анкету")
     await mum.press("Начать")
-    await answer_all(mum, [2] * STATEMENTS, RU_LABELS)
+    await answer_questionnaire(mum, [2] * QUESTIONNAIRE_STATEMENTS, QUESTIONNAIRE_RU_LABELS)
     app.clock.advance(60)
     for _ in range(9):  # eight weeks, then the slot that finishes the programme
         await release(app)
@@ -123,10 +109,13 @@ async def test_exit_questionnaire_after_the_last_week(app: BotHarness) -> None:
     assert "Вы прошли всю программу «Семейный помощник»" in mum.last_text()
     await mum.press("📝 Заполнить анкету")
     await mum.press("Начать")
-    await answer_all(mum, [4] * STATEMENTS, RU_LABELS)
+    await answer_questionnaire(mum, [4] * QUESTIONNAIRE_STATEMENTS, QUESTIONNAIRE_RU_LABELS)
     assert mum.last_text().startswith("Спасибо! Ответы сохранены.")
     e = await enrollment(app, enrollment_id)
-    assert (e.entry_total, e.exit_total) == (2 * STATEMENTS, 4 * STATEMENTS)
+    assert (e.entry_total, e.exit_total) == (
+        2 * QUESTIONNAIRE_STATEMENTS,
+        4 * QUESTIONNAIRE_STATEMENTS,
+    )
     # The entry questionnaire is closed now.
     query = await mum.press_forged(f"qn:e:{enrollment_id}", mum.last().message_id)
     answer = app.fake.callback_answer(query)

@@ -21,6 +21,7 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 
 from bot.dialogs.context import Ctx, ctx
+from bot.dialogs.manager import LEAVES_A_MESSAGE
 from bot.dialogs.meetings.board import item_label, shorten
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
 from bot.dialogs.review import text
@@ -186,7 +187,7 @@ async def _period_chosen(manager: DialogManager, period: Period) -> None:
         request = await _file_request(manager)
         starter = export_files.start_export if mode is Mode.EXPORT else report_files.start_report
         await starter(request)
-        await manager.done()  # the file job tells the coordinator itself
+        await manager.done(LEAVES_A_MESSAGE)  # the file job tells the coordinator itself
 
 
 async def _file_request(manager: DialogManager) -> FileRequest:
