@@ -5,6 +5,7 @@
     .venv/bin/python bench/stats.py --backend postgresql     # BENCH_DATABASE_URL or bench_stats
     .venv/bin/python bench/stats.py --explain                # each /stats query: time and plan
     .venv/bin/python bench/stats.py --revision 0006          # before the /stats indexes (0007)
+    .venv/bin/python bench/stats.py --skip-stats --writer both  # /export with each XLSX writer
 
 Builds the database once (bench/stats_data.py: 10,000 families, 200 mentors, 1,000,000 visits,
 200,000 homework answers, 20,000 meetings with 160,000 participants, ~47,000 plan tasks at scale
@@ -13,7 +14,8 @@ reach a cached database. Then times, as a coordinator through bot/services/stats
 section for this year and the previous year, scoped to all families, one mentor and one category
 (median and p95 over --runs runs, and the CPU time of this process: on SQLite that is the queries'
 own cost even when other work shares the machine), then /report and /export of this year (the
-export in a child process, for its peak memory).
+export in a child process, for its peak memory; --writer both exports the year once with each
+XLSX writer, one child each, in the same run).
 Targets: each /stats section under 200 ms median on SQLite; the export of a year under 30 s and
 300 MB.
 """
@@ -61,6 +63,9 @@ COORDINATOR = Actor(COORDINATOR_ID, COORDINATOR_TG, frozenset({"coordinator"}))
 MARKER = "bench_stats_built_v2"
 SCOPE_MENTOR = 3  # ~45 families (bench/stats_data.py: family id % 200 == 1, none % 10 == 0)
 SCOPE_CATEGORY = "sop"
+# The XLSX writers /export can be timed with: ours (bot/services/xlsx.py), which the bot uses,
+# and XlsxWriter's constant_memory mode behind the same interface (bench/xlsxwriter_book.py).
+WRITERS = {"ours": "bot.services.xlsx", "xlsxwriter": "bench.xlsxwriter_book"}
 
 
 def database_url(backend: str, scale: float) -> str:
@@ -279,17 +284,24 @@ async def run_report(engine: AsyncEngine) -> float | None:
     return time.perf_counter() - started
 
 
-async def run_export(engine: AsyncEngine) -> float | None:
+async def run_export(
+    engine: AsyncEngine, writer: str = "ours"
+) -> tuple[float, float, float] | None:
     """/export of this year, all families, as the handler writes it (bot/services/export.py):
-    the XLSX file on disk, and its audit row."""
+    the XLSX file on disk, and its audit row. Its time, this process's CPU time over it (the
+    export's own cost even on a busy machine) and the file's size in MB."""
     try:
         from bot.services import export
     except ImportError:
         return None
+    import importlib
+
     from bot.content import Content
 
-    out = DATA_DIR / "export-bench.xlsx"
-    started = time.perf_counter()
+    # The service writes through whichever writer class its module name points at.
+    export.XlsxWriter = importlib.import_module(WRITERS[writer]).XlsxWriter  # type: ignore[misc]
+    out = DATA_DIR / f"export-bench-{writer}.xlsx"
+    started, started_cpu = time.perf_counter(), time.process_time()
     summary = await export.write_workbook(
         create_sessionmaker(engine),
         COORDINATOR,
@@ -300,15 +312,24 @@ async def run_export(engine: AsyncEngine) -> float | None:
         path=out,
         now=NOW,
     )
-    spent = time.perf_counter() - started
+    spent, cpu = time.perf_counter() - started, time.process_time() - started_cpu
+    size_mb = out.stat().st_size / 2**20
     rows = ", ".join(f"{sheet} {count:,}" for sheet, count in summary.rows.items())
-    print(f"rows: {rows}; file {out.stat().st_size / 2**20:.1f} MB", file=sys.stderr)
-    return spent
+    print(f"rows: {rows}; file {size_mb:.1f} MB", file=sys.stderr)
+    return spent, cpu, size_mb
 
 
-def export_in_child(url: str) -> tuple[float, float] | None:
-    """The export in a fresh interpreter: its time and its own peak RSS in MB."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--export-child", url]
+def export_in_child(url: str, writer: str) -> tuple[float, float, float, float] | None:
+    """The export in a fresh interpreter: its time, its CPU time, its own peak RSS in MB and
+    the file's MB."""
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--export-child",
+        url,
+        "--writer",
+        writer,
+    ]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     spent = time.perf_counter() - started
@@ -318,19 +339,23 @@ def export_in_child(url: str) -> tuple[float, float] | None:
         print(done.stdout, done.stderr, sep="\n")
         raise RuntimeError("the export child failed")
     # The child's own peak, which it reports itself (see bench/proc.py for why).
-    inner, peak_mb = map(float, done.stdout.strip().splitlines()[-1].split())
+    inner, cpu, peak_mb, size_mb = map(float, done.stdout.strip().splitlines()[-1].split())
     print(f"  {done.stderr.strip().splitlines()[-1]}")
-    print(f"  (child process wall time {spent:.1f} s, the export itself {inner:.1f} s)")
-    return inner, peak_mb
+    print(
+        f"  (child process wall time {spent:.1f} s, the export itself {inner:.1f} s,"
+        f" CPU {cpu:.1f} s)"
+    )
+    return inner, cpu, peak_mb, size_mb
 
 
-async def _export_child(url: str) -> int:
+async def _export_child(url: str, writer: str) -> int:
     engine = create_engine(url)
-    spent = await run_export(engine)
+    exported = await run_export(engine, writer)
     await engine.dispose()
-    if spent is None:
+    if exported is None:
         return 3
-    print(spent, peak_rss_mb())
+    spent, cpu, size_mb = exported
+    print(spent, cpu, peak_rss_mb(), size_mb)
     return 0
 
 
@@ -350,9 +375,11 @@ async def run(args: argparse.Namespace) -> int:
         await explain(engine, url, only)
         await engine.dispose()
         return 0
-    print(f"/stats sections, {args.runs} runs each after a warm-up:")
-    figures = await measure_stats(engine, args.runs, only)
     met = True
+    figures: list[Figure] = []
+    if not args.skip_stats:
+        print(f"/stats sections, {args.runs} runs each after a warm-up:")
+        figures = await measure_stats(engine, args.runs, only)
     if figures:
         worst = max(figures, key=lambda f: f.median_ms)
         verdict = ""
@@ -372,17 +399,21 @@ async def run(args: argparse.Namespace) -> int:
         else:
             print(f"/report of this year: {spent:.2f} s")
         await engine.dispose()
-        exported = export_in_child(url)
-        if exported is None:
-            print("/export: not measured (no entry point in bot/services/export.py yet)")
-        else:
-            seconds, peak_mb = exported
+        writers = list(WRITERS) if args.writer == "both" else [args.writer]
+        for writer in writers:
+            exported = export_in_child(url, writer)
+            if exported is None:
+                print("/export: not measured (no entry point in bot/services/export.py yet)")
+                break
+            seconds, cpu, peak_mb, size_mb = exported
             ok = seconds < EXPORT_TARGET_S and peak_mb < EXPORT_TARGET_MB
             met = met and ok
             print(
-                f"/export of this year: {seconds:.1f} s, peak RSS {peak_mb:.0f} MB; target under"
+                f"/export of this year, writer {writer}: {seconds:.1f} s (CPU {cpu:.1f} s),"
+                f" peak RSS {peak_mb:.0f} MB, file {size_mb:.1f} MB; target under"
                 f" {EXPORT_TARGET_S:.0f} s and {EXPORT_TARGET_MB:.0f} MB —",
                 "met" if ok else "NOT MET",
+                flush=True,
             )
     await engine.dispose()
     return 0 if met else 1
@@ -398,10 +429,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--section", action="append", help="time only this section (repeatable)")
     parser.add_argument("--revision", help="time at this older migration (before its indexes)")
     parser.add_argument("--skip-files", action="store_true", help="no /report and /export")
+    parser.add_argument("--skip-stats", action="store_true", help="no /stats sections")
+    parser.add_argument(
+        "--writer",
+        choices=(*WRITERS, "both"),
+        default="ours",
+        help="the XLSX writer /export is timed with (both: one child each, in the same run)",
+    )
     parser.add_argument("--export-child", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.export_child:
-        return asyncio.run(_export_child(args.export_child))
+        return asyncio.run(_export_child(args.export_child, args.writer))
     return asyncio.run(run(args))
 
 
