@@ -21,14 +21,13 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StorageKey
 from sqlalchemy import bindparam, delete, event, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock, SystemClock
 from bot.db.current import current_session
 from bot.db.models import FsmRecord
+from bot.db.upsert import dialect_insert
 
 StateType = str | State | None
 # (state, data as JSON text): text, so a caller changing a returned dict never changes the cache.
@@ -53,8 +52,7 @@ class SqlStorage(BaseStorage):
             FsmRecord.key == bindparam("key")
         )
         self._delete = delete(FsmRecord).where(FsmRecord.key == bindparam("key"))
-        insert = pg_insert if self._dialect == "postgresql" else sqlite_insert
-        upsert = insert(FsmRecord)
+        upsert = dialect_insert(self._dialect)(FsmRecord)
         self._upsert = upsert.on_conflict_do_update(
             index_elements=[FsmRecord.key],
             set_={name: upsert.excluded[name] for name in ("state", "data", "updated_at")},

@@ -51,12 +51,6 @@ class CloseReason(StrEnum):
     OTHER = "other"
 
 
-class VisitFormat(StrEnum):
-    HOME = "home"
-    ELSEWHERE = "elsewhere"
-    CALL = "call"
-
-
 class EnrollmentStatus(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"

@@ -60,9 +60,6 @@ class KindRegistry:
             raise ValueError(f"message kind {name!r} is already registered")
         self._renderers[name] = renderer
 
-    def unregister(self, name: str) -> None:
-        self._renderers.pop(name, None)
-
     def get(self, name: str) -> Renderer | None:
         return self._renderers.get(name)
 

@@ -25,7 +25,7 @@ import os
 import socket
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
@@ -42,13 +42,14 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.types import Message
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.db.models import OutboxMessage, OutboxStatus, Person
+from bot.db.models import OutboxStatus
+from bot.db.repositories import outbox as outbox_repo
+from bot.db.repositories import people as people_repo
+from bot.db.repositories.outbox import Claimed as _Row
 from bot.delivery.ratelimit import Deferred, RateLimiter, Reservation
 from bot.delivery.render import KindRegistry, Outgoing, TranslatorFactory, UnknownKind
 from bot.delivery.render import registry as default_registry
@@ -57,7 +58,7 @@ from bot.services.quiet_hours import next_allowed_time
 
 log = logging.getLogger(__name__)
 
-ERROR_MAX_LENGTH = 255  # OutboxMessage.last_error
+ERROR_MAX_LENGTH = 255  # the outbox's last_error
 INTERRUPTED = "interrupted: outcome unknown"
 UNKNOWN_KIND = "unknown kind"
 CHAT_NOT_FOUND = "chat not found"
@@ -84,20 +85,6 @@ class DeliveryStats:
     failed: int = 0
     recovered_claims: int = 0
     interrupted: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class _Row:
-    id: int
-    person_id: int
-    chat_id: int
-    kind: str
-    params: dict[str, Any]
-    family_facing: bool
-    attempts: int
 
 
 @dataclass(frozen=True)
@@ -140,10 +127,6 @@ def _transient_reason(exc: BaseException) -> str:
         return f"{SERVER_ERROR}: {exc.message}"
     detail = exc.message if isinstance(exc, TelegramAPIError) else type(exc).__name__
     return f"{NETWORK_ERROR}: {detail}"
-
-
-def _rowcount(result: Any) -> int:
-    return result.rowcount if isinstance(result, CursorResult) else 0
 
 
 class OutboxSender:
@@ -240,101 +223,42 @@ class OutboxSender:
             await self._clock.sleep(max(wait, 0.001))
         return total
 
-    async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
-        while not stop.is_set():
-            try:
-                claimed = await self.run_once()
-            except Exception:
-                log.exception("outbox round failed")
-                claimed = 0
-            if not claimed and not stop.is_set():
-                await self._clock.sleep(idle_seconds)
-
     async def next_due(self) -> datetime | None:
         async with self._sessionmaker() as session:
-            due: datetime | None = await session.scalar(
-                select(func.min(OutboxMessage.due_at)).where(OutboxMessage.status == _S.PENDING)
-            )
-        return due
+            return await outbox_repo.next_due(session)
 
     # ------------------------------------------------------------------ claiming
 
     async def _recover(self, now: datetime) -> None:
-        expired = or_(OutboxMessage.lease_until < now, OutboxMessage.lease_until.is_(None))
         async with self._sessionmaker() as session, session.begin():
-            released = await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.status == _S.CLAIMED, expired)
-                .values(status=_S.PENDING, claimed_by=None, lease_until=None)
-                .execution_options(synchronize_session=False)
+            released, interrupted = await outbox_repo.recover_expired(
+                session, now, interrupted_error=INTERRUPTED
             )
-            # A request may have reached Telegram before the worker died: never resend.
-            interrupted = await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.status == _S.SENDING, expired)
-                .values(status=_S.FAILED, last_error=INTERRUPTED, lease_until=None)
-                .execution_options(synchronize_session=False)
-            )
-        if count := _rowcount(released):
+        if count := released:
             self.stats.recovered_claims += count
             log.warning("outbox: %d expired claims handed back", count)
-        if count := _rowcount(interrupted):
+        if count := interrupted:
             self.stats.interrupted += count
             self.stats.failed += count
             log.warning("outbox: %d interrupted sends marked failed", count)
 
     async def _claim(self, now: datetime) -> list[_Row]:
         async with self._sessionmaker() as session, session.begin():
-            # PostgreSQL: SKIP LOCKED keeps replicas off each other's rows. SQLite: compiles
-            # away; the conditional update below still makes a double claim impossible.
-            ids = list(
-                (
-                    await session.scalars(
-                        select(OutboxMessage.id)
-                        .where(OutboxMessage.status == _S.PENDING, OutboxMessage.due_at <= now)
-                        .order_by(OutboxMessage.due_at, OutboxMessage.id)
-                        .limit(self._settings.delivery_batch_size)
-                        .with_for_update(skip_locked=True)
-                    )
-                ).all()
+            return await outbox_repo.claim(
+                session,
+                now=now,
+                worker_id=self.worker_id,
+                lease_until=now + self._lease,
+                limit=self._settings.delivery_batch_size,
             )
-            if not ids:
-                return []
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == _S.PENDING)
-                .values(status=_S.CLAIMED, claimed_by=self.worker_id, lease_until=now + self._lease)
-                .execution_options(synchronize_session=False)
-            )
-            result = await session.execute(
-                select(
-                    OutboxMessage.id,
-                    OutboxMessage.person_id,
-                    OutboxMessage.chat_id,
-                    OutboxMessage.kind,
-                    OutboxMessage.params,
-                    OutboxMessage.family_facing,
-                    OutboxMessage.attempts,
-                )
-                .where(
-                    OutboxMessage.id.in_(ids),
-                    OutboxMessage.status == _S.CLAIMED,
-                    OutboxMessage.claimed_by == self.worker_id,
-                )
-                .order_by(OutboxMessage.due_at, OutboxMessage.id)
-            )
-            return [_Row(*tuple(record)) for record in result.all()]
 
     async def _load_people(self, person_ids: set[int]) -> dict[int, _Recipient]:
         async with self._sessionmaker() as session:
-            result = await session.execute(
-                select(Person.id, Person.locale, Person.timezone, Person.blocked_at).where(
-                    Person.id.in_(person_ids)
-                )
-            )
             return {
-                pid: _Recipient(locale, timezone, blocked_at is not None)
-                for pid, locale, timezone, blocked_at in result.all()
+                pid: _Recipient(locale, timezone, blocked)
+                for pid, locale, timezone, blocked in await people_repo.delivery_profiles(
+                    session, person_ids
+                )
             }
 
     # ------------------------------------------------------------------ per-row decisions
@@ -491,29 +415,20 @@ class OutboxSender:
     async def _on_forbidden(self, row: _Row, exc: TelegramForbiddenError) -> None:
         now = self._clock.now()
         async with self._sessionmaker() as session, session.begin():
-            await session.execute(
-                update(Person)
-                .where(Person.id == row.person_id, Person.blocked_at.is_(None))
-                .values(blocked_at=now)
-                .execution_options(synchronize_session=False)
+            await people_repo.mark_blocked_by_id(session, row.person_id, now)
+            this = await outbox_repo.mark(
+                session,
+                row.id,
+                worker_id=self.worker_id,
+                expect=(_S.SENDING,),
+                status=_S.BLOCKED,
+                last_error=_clip(exc.message),
+                lease_until=None,
             )
-            this = await session.execute(
-                self._cas(row.id, (_S.SENDING,)).values(
-                    status=_S.BLOCKED, last_error=_clip(exc.message), lease_until=None
-                )
+            others = await outbox_repo.block_queue(
+                session, row.person_id, except_id=row.id, error=RECIPIENT_BLOCKED
             )
-            # Claimed rows too: another worker's mark-sending then finds them settled.
-            others = await session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.person_id == row.person_id,
-                    OutboxMessage.id != row.id,
-                    OutboxMessage.status.in_((_S.PENDING, _S.CLAIMED)),
-                )
-                .values(status=_S.BLOCKED, last_error=RECIPIENT_BLOCKED, lease_until=None)
-                .execution_options(synchronize_session=False)
-            )
-        count = _rowcount(this) + _rowcount(others)
+        count = int(this) + others
         self.stats.blocked += count
         log.info(
             "outbox %d: person %d blocked the bot, %d rows blocked", row.id, row.person_id, count
@@ -521,21 +436,11 @@ class OutboxSender:
 
     # ------------------------------------------------------------------ transitions
 
-    def _cas(self, row_id: int, expect: Sequence[str]) -> Any:
-        return (
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == row_id,
-                OutboxMessage.status.in_(tuple(expect)),
-                OutboxMessage.claimed_by == self.worker_id,
-            )
-            .execution_options(synchronize_session=False)
-        )
-
     async def _apply(self, row_id: int, expect: Sequence[str], **values: Any) -> bool:
         async with self._sessionmaker() as session, session.begin():
-            result = await session.execute(self._cas(row_id, expect).values(**values))
-        return _rowcount(result) == 1
+            return await outbox_repo.mark(
+                session, row_id, worker_id=self.worker_id, expect=expect, **values
+            )
 
     async def _mark_sending(self, row: _Row) -> bool:
         return await self._apply(

@@ -8,15 +8,15 @@ from aiogram.types import ChatMemberUpdated
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.db.repositories import people as people_repo
+from bot.services import people
 
 
 async def on_blocked(event: ChatMemberUpdated, session: AsyncSession, clock: Clock) -> None:
-    await people_repo.set_blocked(session, event.from_user.id, clock.now())
+    await people.set_blocked(session, event.from_user.id, clock.now())
 
 
 async def on_unblocked(event: ChatMemberUpdated, session: AsyncSession) -> None:
-    await people_repo.set_blocked(session, event.from_user.id, None)
+    await people.set_blocked(session, event.from_user.id, None)
 
 
 def create_router() -> Router:

@@ -24,7 +24,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -34,17 +33,16 @@ from bot.db.models import (
     CloseReason,
     Family,
     FamilyLinkKind,
-    Meeting,
     MeetingDecision,
-    MeetingStatus,
     Person,
     PlanTask,
     PlanTaskStatus,
     Role,
     Visit,
 )
+from bot.db.repositories import case_plans as plans_repo
 from bot.db.repositories import families as families_repo
-from bot.db.repositories import outbox_keys
+from bot.db.repositories import outbox as outbox_repo
 from bot.db.repositories import people as people_repo
 from bot.services import audit, families, outbox
 from bot.services.access import FAMILY_STAFF, Action, Actor, authorize
@@ -62,7 +60,7 @@ REMIND_BEFORE_DAYS = 3
 # A late run (the bot was down) still sends what fell due within this window, not older.
 LATE_GRACE = timedelta(days=3)
 
-OPEN_STATUSES = (PlanTaskStatus.PLANNED.value, PlanTaskStatus.IN_PROGRESS.value)
+OPEN_STATUSES = plans_repo.OPEN_STATUSES  # planned, in progress
 OPEN_STAGES = (
     CaseStage.INTAKE,
     CaseStage.PLAN_APPROVED,
@@ -148,16 +146,7 @@ async def tasks(
         await audit.record(
             session, actor, "plan.view", now, object_type="family", object_id=family_id
         )
-    rows = await session.scalars(
-        select(PlanTask)
-        .where(PlanTask.family_id == family_id)
-        .order_by(
-            case((PlanTask.status.in_(OPEN_STATUSES), 0), else_=1),
-            PlanTask.due_date,
-            PlanTask.id,
-        )
-    )
-    return list(rows)
+    return await plans_repo.tasks_of_family(session, family_id)
 
 
 async def get_task(session: AsyncSession, actor: Actor | None, task_id: int) -> PlanTask:
@@ -213,10 +202,7 @@ async def add_task(
     family = await _open_family(session, actor, family_id)
     title = _clean(draft.title, TITLE_MAX, "task_title", required=True)
     _check_due(draft.due_date, family_today(family, now))
-    count = await session.scalar(
-        select(func.count(PlanTask.id)).where(PlanTask.family_id == family_id)
-    )
-    if (count or 0) >= MAX_TASKS:
+    if await plans_repo.count_of_family(session, family_id) >= MAX_TASKS:
         raise DomainError("task_too_many")
     responsible_id, responsible_text = await _responsible(
         session, family_id, draft.responsible_id, draft.responsible_text
@@ -295,7 +281,7 @@ async def set_responsible(
         session, task.family_id, person_id, text
     )
     # Queued reminders were for the previous one.
-    await outbox_keys.cancel_queued(session, OBJECT_TASK, task.id, [SOON_PURPOSE, OVERDUE_PURPOSE])
+    await outbox_repo.cancel_queued(session, OBJECT_TASK, task.id, [SOON_PURPOSE, OVERDUE_PURPOSE])
     await audit.record(
         session, actor, "plan.task_responsible", now, object_type=OBJECT_TASK, object_id=task.id
     )
@@ -320,7 +306,7 @@ async def set_status(
     task.status_note = why if status is PlanTaskStatus.NOT_DONE else None
     task.status_at = now
     if status.value not in OPEN_STATUSES:
-        await outbox_keys.cancel_queued(
+        await outbox_repo.cancel_queued(
             session, OBJECT_TASK, task.id, [SOON_PURPOSE, OVERDUE_PURPOSE]
         )
     await audit.record(
@@ -346,45 +332,13 @@ class Source:
     in_plan: bool
 
 
-async def _existing_source(
-    session: AsyncSession, family_id: int, source_type: str, source_id: int
-) -> PlanTask | None:
-    found: PlanTask | None = await session.scalar(
-        select(PlanTask).where(
-            PlanTask.family_id == family_id,
-            PlanTask.source_type == source_type,
-            PlanTask.source_id == source_id,
-        )
-    )
-    return found
-
-
-async def _imported(session: AsyncSession, family_id: int, source_type: str) -> set[int]:
-    rows = await session.scalars(
-        select(PlanTask.source_id).where(
-            PlanTask.family_id == family_id, PlanTask.source_type == source_type
-        )
-    )
-    return {row for row in rows if row is not None}
-
-
 async def visit_sources(
     session: AsyncSession, actor: Actor, family_id: int, limit: int = 8
 ) -> list[Source]:
     """The family's latest visits that have notes, newest first."""
     await require_plan(session, actor, family_id)
-    rows = await session.scalars(
-        select(Visit)
-        .where(
-            Visit.family_id == family_id,
-            Visit.deleted_at.is_(None),
-            Visit.notes_text.is_not(None),
-            Visit.notes_text != "",
-        )
-        .order_by(Visit.visit_date.desc(), Visit.id.desc())
-        .limit(limit)
-    )
-    taken = await _imported(session, family_id, SOURCE_VISIT)
+    rows = await plans_repo.visits_with_notes(session, family_id, limit)
+    taken = await plans_repo.source_ids(session, family_id, SOURCE_VISIT)
     return [Source(v.id, v.visit_date, v.notes_text or "", v.id in taken) for v in rows]
 
 
@@ -393,18 +347,8 @@ async def decision_sources(
 ) -> list[Source]:
     """Open decisions of the family's network meetings (not cancelled), soonest first."""
     await require_plan(session, actor, family_id)
-    rows = await session.scalars(
-        select(MeetingDecision)
-        .join(Meeting, Meeting.id == MeetingDecision.meeting_id)
-        .where(
-            Meeting.family_id == family_id,
-            Meeting.status != MeetingStatus.CANCELLED.value,
-            MeetingDecision.done_at.is_(None),
-        )
-        .order_by(MeetingDecision.due_date, MeetingDecision.id)
-        .limit(limit)
-    )
-    taken = await _imported(session, family_id, SOURCE_DECISION)
+    rows = await plans_repo.open_decisions(session, family_id, limit)
+    taken = await plans_repo.source_ids(session, family_id, SOURCE_DECISION)
     return [Source(d.id, d.due_date, f"{d.what} — {d.who}", d.id in taken) for d in rows]
 
 
@@ -421,13 +365,10 @@ async def _add_from(
     fields: dict[str, Any],
     now: datetime,
 ) -> tuple[PlanTask, bool]:
-    existing = await _existing_source(session, family.id, *source)
+    existing = await plans_repo.by_source(session, family.id, *source)
     if existing is not None:
         return existing, False
-    count = await session.scalar(
-        select(func.count(PlanTask.id)).where(PlanTask.family_id == family.id)
-    )
-    if (count or 0) >= MAX_TASKS:
+    if await plans_repo.count_of_family(session, family.id) >= MAX_TASKS:
         raise DomainError("task_too_many")
     task = PlanTask(
         family_id=family.id,
@@ -492,13 +433,7 @@ async def add_from_decision(
     """A network meeting's decision as a task: what → the task, who → responsible (as written),
     by when → the deadline (today if it has passed). (task, created?)"""
     family = await _open_family(session, actor, family_id)
-    row = (
-        await session.execute(
-            select(MeetingDecision, Meeting.family_id)
-            .join(Meeting, Meeting.id == MeetingDecision.meeting_id)
-            .where(MeetingDecision.id == decision_id)
-        )
-    ).first()
+    row = await plans_repo.decision_with_family(session, decision_id)
     if row is None or row[1] != family.id:
         raise DomainError("task_source_not_found")
     decision: MeetingDecision = row[0]
@@ -522,8 +457,7 @@ async def add_from_decision(
 async def person_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    rows = await session.execute(select(Person.id, Person.display_name).where(Person.id.in_(ids)))
-    return {person_id: name for person_id, name in rows}
+    return await plans_repo.display_names(session, ids)
 
 
 @dataclass(frozen=True)
@@ -552,13 +486,7 @@ async def families_page(
     if rows:
         # Overdue by each family's own calendar (deadlines are its dates), not by UTC's.
         today = {f.id: family_today(f, now) for f in rows}
-        found = await session.execute(
-            select(PlanTask.family_id, PlanTask.due_date, func.count(PlanTask.id))
-            .where(PlanTask.family_id.in_(list(counts)))
-            .where(PlanTask.status.in_(OPEN_STATUSES))
-            .group_by(PlanTask.family_id, PlanTask.due_date)
-        )
-        for family_id, due, n in found:
+        for family_id, due, n in await plans_repo.open_counts_by_due(session, counts):
             counts[family_id][0] += n
             if due < today[family_id]:
                 counts[family_id][1] += n
@@ -577,9 +505,7 @@ class CaseState:
 
 async def case_state(session: AsyncSession, family: Family) -> CaseState:
     """The stage (callers check access first): "closed" whenever the family is closed."""
-    record: CaseRecord | None = await session.scalar(
-        select(CaseRecord).where(CaseRecord.family_id == family.id)
-    )
+    record = await plans_repo.case_record(session, family.id)
     stage = CaseStage(record.stage) if record else CaseStage.INTAKE
     if family.closed_at is not None:
         stage = CaseStage.CLOSED
@@ -593,9 +519,7 @@ async def case_state(session: AsyncSession, family: Family) -> CaseState:
 
 
 async def _record(session: AsyncSession, family_id: int, now: datetime) -> CaseRecord:
-    record: CaseRecord | None = await session.scalar(
-        select(CaseRecord).where(CaseRecord.family_id == family_id)
-    )
+    record = await plans_repo.case_record(session, family_id)
     if record is None:
         record = CaseRecord(family_id=family_id, stage=CaseStage.INTAKE.value, stage_at=now)
         session.add(record)
@@ -714,16 +638,10 @@ def _moment_ok(moment: datetime, now: datetime, created_at: datetime) -> bool:
 async def enqueue_due(session: AsyncSession, now: datetime, settings: Settings) -> int:
     """Queue the before-the-deadline and overdue reminders whose moment has come."""
     utc_today = now.date()
-    rows = await session.execute(
-        select(PlanTask, Family.name)
-        .join(Family, Family.id == PlanTask.family_id)
-        .where(
-            PlanTask.status.in_(OPEN_STATUSES),
-            Family.closed_at.is_(None),
-            PlanTask.due_date <= utc_today + timedelta(days=REMIND_BEFORE_DAYS + 1),
-            PlanTask.due_date >= utc_today - LATE_GRACE - timedelta(days=2),
-        )
-        .order_by(PlanTask.id)
+    rows = await plans_repo.open_due_between(
+        session,
+        earliest=utc_today - LATE_GRACE - timedelta(days=2),
+        latest=utc_today + timedelta(days=REMIND_BEFORE_DAYS + 1),
     )
     queued = 0
     linked_cache: dict[int, list[tuple[str, Person]]] = {}
@@ -770,21 +688,4 @@ async def overdue(
 ) -> tuple[int, list[tuple[str, str, date]]]:
     """Open tasks of open families past their deadline: (count, the first `limit` as
     (family name, task, deadline), oldest deadline first)."""
-    condition = (
-        PlanTask.status.in_(OPEN_STATUSES),
-        PlanTask.due_date < today,
-        Family.closed_at.is_(None),
-    )
-    total = await session.scalar(
-        select(func.count(PlanTask.id))
-        .join(Family, Family.id == PlanTask.family_id)
-        .where(*condition)
-    )
-    rows = await session.execute(
-        select(Family.name, PlanTask.title, PlanTask.due_date)
-        .join(Family, Family.id == PlanTask.family_id)
-        .where(*condition)
-        .order_by(PlanTask.due_date, PlanTask.id)
-        .limit(limit)
-    )
-    return int(total or 0), [(name, title, due) for name, title, due in rows]
+    return await plans_repo.overdue(session, today, limit)

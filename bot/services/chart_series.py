@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Meeting, MeetingStatus, Person, SrsResponse, Visit
+from bot.db.queries import charts as queries
 from bot.services import stats
 from bot.services.access import Action, Actor, authorize
 from bot.services.stats import Period, Scope, WeekHandIn
@@ -61,36 +60,9 @@ async def visits_by_month(
     session: AsyncSession, actor: Actor, period: Period, scope: Scope
 ) -> VisitsSeries:
     await authorize(session, actor, Action.STATS_VIEW)
-    live = and_(
-        Visit.deleted_at.is_(None),
-        Visit.visit_date >= period.start,
-        Visit.visit_date <= period.end,
-        scope.limit(Visit.family_id),
-    )
-    visits = func.count().label("visits")
-    leaders = (
-        await session.execute(
-            select(Person.id, Person.display_name, visits)
-            .select_from(Visit)
-            .join(Person, Person.id == Visit.mentor_id)
-            .where(live)
-            .group_by(Person.id, Person.display_name)
-            .order_by(visits.desc(), Person.id)
-            .limit(TOP_MENTORS)
-        )
-    ).all()
-    # Grouped over a subquery: PostgreSQL would not match a GROUP BY expression whose bound
-    # parameters are numbered apart from the SELECT's.
-    monthly = (
-        select(stats.month_of(session, Visit.visit_date).label("month"), Visit.mentor_id)
-        .where(live)
-        .subquery()
-    )
-    grouped = await session.execute(
-        select(monthly.c.month, monthly.c.mentor_id, func.count()).group_by(
-            monthly.c.month, monthly.c.mentor_id
-        )
-    )
+    w = stats.window(period, scope)
+    leaders = await queries.top_mentors_by_visits(session, w, limit=TOP_MENTORS)
+    grouped = await queries.visits_by_month_and_mentor(session, w)
     months = months_of(period)
     column = {m: i for i, m in enumerate(months)}
     counts: dict[int | None, list[int]] = {
@@ -113,24 +85,8 @@ async def srs_by_month(
 ) -> SrsSeries:
     """SRS of the period's held meetings, by the month the meeting took place (local time)."""
     await authorize(session, actor, Action.STATS_VIEW)
-    begin, finish = period.utc_bounds()
-    month = stats.month_of(session, Meeting.starts_at, period.utc_offset()).label("month")
-    responses = (
-        select(month, SrsResponse.total)
-        .join(Meeting, Meeting.id == SrsResponse.meeting_id)
-        .where(
-            Meeting.starts_at >= begin,
-            Meeting.starts_at < finish,
-            Meeting.status == MeetingStatus.HELD.value,
-            scope.limit(Meeting.family_id),
-        )
-        .subquery()
-    )
-    rows = await session.execute(
-        select(responses.c.month, func.count(), func.avg(responses.c.total))
-        .group_by(responses.c.month)
-        .order_by(responses.c.month)
-    )
+    w = stats.window(period, scope)
+    rows = await queries.srs_by_month(session, w, period.utc_offset())
     return SrsSeries([SrsMonth(str(m), int(n), float(mean)) for m, n, mean in rows])
 
 

@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import OutboxStatus
-from bot.db.repositories import deliveries as deliveries_repo
+from bot.db.repositories import outbox as outbox_repo
 from bot.services import audit
 from bot.services.access import Action, Actor, authorize
 
@@ -82,7 +82,7 @@ async def overview(session: AsyncSession, actor: Actor | None, now: datetime) ->
     """Counts of the last 7 days (by when the message was queued) and the latest failures."""
     await authorize(session, actor, Action.DELIVERIES_VIEW)
     since = now - WINDOW
-    counts = await deliveries_repo.counts_since(session, since)
+    counts = await outbox_repo.counts_since(session, since)
     pending = sum(
         counts.get(status, 0)
         for status in (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING)
@@ -98,7 +98,7 @@ async def overview(session: AsyncSession, actor: Actor | None, now: datetime) ->
             detail=reason_of(last_error)[1],
         )
         for row_id, purpose, person_id, name, due_at, last_error in (
-            await deliveries_repo.latest_failed(session, since, LATEST)
+            await outbox_repo.latest_failed(session, since, LATEST)
         )
     ]
     result = DeliveryOverview(

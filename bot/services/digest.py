@@ -14,13 +14,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.db.models import Person, PersonRole, Role
+from bot.db.models import Role
 from bot.db.repositories import digest as digest_repo
-from bot.db.repositories import outbox_keys
+from bot.db.repositories import outbox as outbox_repo
+from bot.db.repositories import people as people_repo
 from bot.services import case_plans, outbox
 
 log = logging.getLogger(__name__)
@@ -135,12 +135,7 @@ async def enqueue_due(session: AsyncSession, now: datetime, settings: Settings) 
     Cheap when nothing is due: the digest is only built for coordinators who still lack this
     week's row, once per distinct local date.
     """
-    rows = await session.execute(
-        select(Person.id, Person.telegram_id, Person.timezone)
-        .join(PersonRole, PersonRole.person_id == Person.id)
-        .where(PersonRole.role == Role.COORDINATOR.value, Person.blocked_at.is_(None))
-        .order_by(Person.id)
-    )
+    rows = await people_repo.reachable_with_role(session, Role.COORDINATOR.value)
     due: list[tuple[str, int, int, date]] = []
     for person_id, telegram_id, timezone in rows:
         local = now.astimezone(_zone(timezone, settings))
@@ -151,7 +146,7 @@ async def enqueue_due(session: AsyncSession, now: datetime, settings: Settings) 
         due.append((key, person_id, telegram_id, local.date()))
     if not due:
         return 0
-    taken = await outbox_keys.existing_keys(session, [key for key, *_ in due])
+    taken = await outbox_repo.existing_keys(session, [key for key, *_ in due])
     built: dict[date, Digest] = {}
     queued = 0
     for key, person_id, telegram_id, today in due:

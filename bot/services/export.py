@@ -602,7 +602,7 @@ class SheetWriter:
 async def _write_sheet(
     session: AsyncSession, writer: SheetWriter, headers: list[str], query: Select[Any]
 ) -> None:
-    result = await session.stream(query.execution_options(yield_per=CHUNK))
+    result = await export_repo.stream_rows(session, query, CHUNK)
     started = False
     async for partition in result.partitions():
         await asyncio.to_thread(_convert_and_append, writer, headers, partition, started)

@@ -7,19 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import is_known_zone
-from bot.db.models import (
-    CloseReason,
-    Enrollment,
-    EnrollmentStatus,
-    Family,
-    FamilyLinkKind,
-    SupportLevel,
-)
+from bot.db.models import CloseReason, Family, FamilyLinkKind, SupportLevel
 from bot.db.repositories import families as families_repo
+from bot.db.repositories import programmes as programmes_repo
 from bot.services import audit
 from bot.services.access import FAMILY_STAFF, Action, Actor, authorize, is_allowed
 from bot.services.errors import DomainError
@@ -205,15 +198,7 @@ async def close_family(
     family.closed_note = note
     family.closed_by_id = actor.person_id
     # A closed case gets no more weekly homework: its running programme stops with it.
-    await session.execute(
-        update(Enrollment)
-        .where(
-            Enrollment.family_id == family_id,
-            Enrollment.status.in_([EnrollmentStatus.ACTIVE.value, EnrollmentStatus.PAUSED.value]),
-        )
-        .values(status=EnrollmentStatus.STOPPED.value, stopped_at=now, next_release_at=None)
-        .execution_options(synchronize_session=False)
-    )
+    await programmes_repo.stop_running(session, family_id, now)
     await session.flush()
     await audit.record(
         session,

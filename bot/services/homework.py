@@ -35,7 +35,7 @@ from bot.db.models import (
     QuestionnairePhase,
 )
 from bot.db.repositories import homework as homework_repo
-from bot.db.repositories import outbox_keys
+from bot.db.repositories import outbox as outbox_repo
 from bot.db.repositories.homework import Member
 from bot.programmes_content import Programme
 from bot.services import outbox
@@ -112,7 +112,7 @@ async def notify_members(
         m.person_id: outbox.dedup_key(m.person_id, purpose, object_type, object_id, occurrence)
         for m in wanted
     }
-    taken = await outbox_keys.existing_keys(session, keys.values()) if precheck else set()
+    taken = await outbox_repo.existing_keys(session, keys.values()) if precheck else set()
     queued = 0
     for member in wanted:
         if keys[member.person_id] in taken:
@@ -215,7 +215,7 @@ async def enqueue_questionnaire_reminders(
 
 async def cancel_questionnaire_reminders(session: AsyncSession, enrollment_id: int) -> int:
     """A reminder still queued is not wanted any more (answered, paused or stopped)."""
-    return await outbox_keys.cancel_queued(
+    return await outbox_repo.cancel_queued(
         session, OBJECT_ENROLLMENT, enrollment_id, [QUESTIONNAIRE_REMINDER_PURPOSE]
     )
 
@@ -329,22 +329,6 @@ async def _finish(
     enrollment.completed_at = now
     enrollment.next_release_at = None
     return await invite_to_questionnaire(session, enrollment, QuestionnairePhase.EXIT, now, parents)
-
-
-async def release_all_due(
-    session: AsyncSession, now: datetime, programmes: Mapping[str, Programme]
-) -> ReleaseResult:
-    """Batches until nothing is due (a slot of thousands of families)."""
-    total = ReleaseResult()
-    while True:
-        batch = await release_due(session, now, programmes)
-        total.weeks += batch.weeks
-        total.finished += batch.finished
-        total.messages += batch.messages
-        total.skipped += batch.skipped
-        total.examined += batch.examined
-        if batch.examined < RELEASE_BATCH:
-            return total
 
 
 # --- a parent's week -------------------------------------------------------------------------
@@ -498,7 +482,7 @@ async def hand_in(
     week.done_at = now
     week.done_by_id = actor.person_id
     week.late = now > week.due_at
-    await outbox_keys.cancel_queued(session, OBJECT_WEEK, week.id, REMINDER_PURPOSES)
+    await outbox_repo.cancel_queued(session, OBJECT_WEEK, week.id, REMINDER_PURPOSES)
     await notify_members(
         session,
         await parents_of(session, family.id),

@@ -104,6 +104,20 @@ async def list_open(
     return rows, total
 
 
+async def to_revoke(
+    session: AsyncSession, actor: Actor, invitation_id: int
+) -> tuple[Invitation, str | None] | None:
+    """An invitation the coordinator is about to revoke, with its family's name if it has one."""
+    await authorize(session, actor, Action.INVITATION_LIST)
+    invitation = await invitations_repo.by_id(session, invitation_id)
+    if invitation is None:
+        return None
+    family = (
+        await families_repo.by_id(session, invitation.family_id) if invitation.family_id else None
+    )
+    return invitation, family.name if family else None
+
+
 async def revoke(session: AsyncSession, actor: Actor, invitation_id: int, now: datetime) -> bool:
     await authorize(session, actor, Action.INVITATION_REVOKE, invitation_id)
     return await invitations_repo.revoke(session, invitation_id, now)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import Meeting, MeetingDecision, MeetingStatus, Person
-from bot.db.repositories import outbox_keys
+from bot.db.repositories import meeting_decisions as decisions_repo
+from bot.db.repositories import outbox as outbox_repo
 from bot.db.repositories import people as people_repo
 from bot.services import audit, outbox
 from bot.services.access import Action, Actor, authorize
@@ -94,10 +94,7 @@ async def add(
         raise DomainError("decision_due_past")
     if due_date > today + timedelta(days=DUE_AHEAD_DAYS):
         raise DomainError("decision_due_far")
-    count = await session.scalar(
-        select(func.count(MeetingDecision.id)).where(MeetingDecision.meeting_id == meeting.id)
-    )
-    if (count or 0) >= MAX_DECISIONS:
+    if await decisions_repo.count_of_meeting(session, meeting.id) >= MAX_DECISIONS:
         raise DomainError("decision_too_many")
     decision = MeetingDecision(
         meeting_id=meeting.id,
@@ -132,7 +129,7 @@ async def mark_done(
         return False
     decision.done_at = now
     # A reminder still queued for it (due in the coordinator's morning) is no longer needed.
-    await outbox_keys.cancel_queued(session, OBJECT_DECISION, decision.id, [DUE_PURPOSE])
+    await outbox_repo.cancel_queued(session, OBJECT_DECISION, decision.id, [DUE_PURPOSE])
     await audit.record(
         session,
         actor,
@@ -149,22 +146,12 @@ async def for_meeting(
 ) -> list[MeetingDecision]:
     """A meeting's decisions: open ones first, soonest due first."""
     await authorize(session, actor, Action.MEETING_MANAGE)
-    rows = await session.scalars(
-        select(MeetingDecision)
-        .where(MeetingDecision.meeting_id == meeting_id)
-        .order_by(
-            MeetingDecision.done_at.is_not(None), MeetingDecision.due_date, MeetingDecision.id
-        )
-    )
-    return list(rows)
+    return await decisions_repo.open_first(session, meeting_id)
 
 
 async def count_for_meeting(session: AsyncSession, actor: Actor, meeting_id: int) -> int:
     await authorize(session, actor, Action.MEETING_MANAGE)
-    found = await session.scalar(
-        select(func.count(MeetingDecision.id)).where(MeetingDecision.meeting_id == meeting_id)
-    )
-    return int(found or 0)
+    return await decisions_repo.count_of_meeting(session, meeting_id)
 
 
 # --- reminders -------------------------------------------------------------------------------
@@ -203,16 +190,10 @@ async def enqueue_due(session: AsyncSession, now: datetime, settings: Settings) 
     queued = 0
     # Zones span about a day either way; the exact moment is checked per coordinator.
     utc_today = now.date()
-    rows = await session.execute(
-        select(MeetingDecision, Meeting)
-        .join(Meeting, Meeting.id == MeetingDecision.meeting_id)
-        .where(
-            MeetingDecision.done_at.is_(None),
-            Meeting.status != MeetingStatus.CANCELLED.value,
-            MeetingDecision.due_date <= utc_today + timedelta(days=1),
-            MeetingDecision.due_date >= utc_today - LATE_GRACE - timedelta(days=1),
-        )
-        .order_by(MeetingDecision.id)
+    rows = await decisions_repo.open_due_between(
+        session,
+        earliest=utc_today - LATE_GRACE - timedelta(days=1),
+        latest=utc_today + timedelta(days=1),
     )
     for decision, meeting in rows:
         for person in await _coordinators(session, meeting, cache):
@@ -238,21 +219,14 @@ async def enqueue_due(session: AsyncSession, now: datetime, settings: Settings) 
             ):
                 queued += 1
     follow_up = timedelta(days=FOLLOW_UP_AFTER_DAYS)
-    held = await session.scalars(
-        select(Meeting)
-        .where(
-            Meeting.status == MeetingStatus.HELD.value,
-            Meeting.starts_at <= now - follow_up + timedelta(days=2),
-            Meeting.starts_at >= now - follow_up - LATE_GRACE - timedelta(days=2),
-        )
-        .order_by(Meeting.id)
+    held = await decisions_repo.held_between(
+        session,
+        earliest=now - follow_up - LATE_GRACE - timedelta(days=2),
+        latest=now - follow_up + timedelta(days=2),
     )
     for meeting in held:
         day = meeting_day(meeting) + follow_up
-        decisions = await session.scalars(
-            select(MeetingDecision).where(MeetingDecision.meeting_id == meeting.id)
-        )
-        listed = list(decisions)
+        listed = await decisions_repo.of_meeting(session, meeting.id)
         open_count = sum(1 for d in listed if d.done_at is None)
         for person in await _coordinators(session, meeting, cache):
             if not _due_now(day, person, now, settings):

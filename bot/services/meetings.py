@@ -29,8 +29,6 @@ from bot.db.models import (
     MeetingFormat,
     MeetingParticipant,
     MeetingStatus,
-    OutboxMessage,
-    OutboxStatus,
     Person,
     Relation,
     Role,
@@ -38,6 +36,7 @@ from bot.db.models import (
 )
 from bot.db.repositories import families as families_repo
 from bot.db.repositories import meetings as meetings_repo
+from bot.db.repositories import outbox as outbox_repo
 from bot.db.repositories import people as people_repo
 from bot.services import audit, outbox
 from bot.services.access import Action, Actor, authorize
@@ -652,7 +651,6 @@ async def my_invitations(
 CHANGE_PURPOSE = "meeting_changed"
 CHANGE_KIND = "meeting_changed"
 REPLACED = "replaced by a newer change notice"  # last_error of a notice folded into the next one
-QUEUED = (OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value)
 REMINDER_PURPOSE = "meeting_reminder"
 REMINDER_KIND = "meeting_reminder"
 REMINDERS = (("24h", timedelta(hours=24)), ("2h", timedelta(hours=2)))
@@ -711,41 +709,16 @@ async def _tell_invited(
     ids = [participant.id for participant, _person in invited]
     if not ids:
         return
-    about = (
-        OutboxMessage.purpose == CHANGE_PURPOSE,
-        OutboxMessage.object_type == OBJECT_PARTICIPANT,
-        OutboxMessage.object_id.in_(ids),
-    )
-    waiting: dict[int, list[tuple[int, dict[str, Any]]]] = {}
-    for row_id, participant_id, params in await session.execute(
-        select(OutboxMessage.id, OutboxMessage.object_id, OutboxMessage.params)
-        .where(*about, OutboxMessage.status.in_(QUEUED))
-        .order_by(OutboxMessage.id)
-    ):
-        waiting.setdefault(int(participant_id), []).append((int(row_id), dict(params or {})))
+    waiting = await outbox_repo.waiting_params(session, CHANGE_PURPOSE, OBJECT_PARTICIPANT, ids)
     # The newest row per participant makes the next key differ from every key before it, also
     # when two edits share a clock reading (tests; a manual clock).
-    latest = dict(
-        (
-            await session.execute(
-                select(OutboxMessage.object_id, func.max(OutboxMessage.id))
-                .where(*about)
-                .group_by(OutboxMessage.object_id)
-            )
-        ).all()
-    )
+    latest = await outbox_repo.latest_ids(session, CHANGE_PURPOSE, OBJECT_PARTICIPANT, ids)
     stamp = now.isoformat()
     for participant, person in invited:
         told: dict[str, list[Any]] = {}
         for row_id, params in waiting.get(participant.id, []):
             # Taken back only while no sender is sending it (a claimed row's send then fails).
-            taken = await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row_id, OutboxMessage.status.in_(QUEUED))
-                .values(status=OutboxStatus.CANCELLED.value, last_error=REPLACED, params={})
-                .execution_options(synchronize_session=False)
-            )
-            if getattr(taken, "rowcount", 0):
+            if await outbox_repo.cancel_rows(session, [row_id], reason=REPLACED, blank=True):
                 told = _merged(told, params.get("changes") or {})
         merged = _merged(told, changes)
         if not merged:

@@ -6,11 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import OutboxMessage, OutboxStatus
+from bot.db.repositories import outbox as outbox_repo
 
 
 @dataclass(frozen=True)
@@ -43,27 +41,17 @@ async def enqueue(
 
     Returns True when a new row was added.
     """
-    key = dedup_key(recipient.person_id, purpose, object_type, object_id, occurrence)
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
-        insert(OutboxMessage)
-        .values(
-            dedup_key=key,
-            person_id=recipient.person_id,
-            chat_id=recipient.chat_id,
-            purpose=purpose,
-            object_type=object_type,
-            object_id=object_id,
-            kind=kind,
-            params=params,
-            family_facing=family_facing,
-            status=OutboxStatus.PENDING,
-            due_at=due_at or now,
-            attempts=0,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=[OutboxMessage.dedup_key])
+    return await outbox_repo.insert_once(
+        session,
+        dedup_key=dedup_key(recipient.person_id, purpose, object_type, object_id, occurrence),
+        person_id=recipient.person_id,
+        chat_id=recipient.chat_id,
+        purpose=purpose,
+        kind=kind,
+        params=params,
+        due_at=due_at or now,
+        now=now,
+        object_type=object_type,
+        object_id=object_id,
+        family_facing=family_facing,
     )
-    result = await session.execute(stmt)
-    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -118,6 +118,12 @@ async def join_as_admin(
     return person
 
 
+async def set_blocked(session: AsyncSession, telegram_id: int, since: datetime | None) -> None:
+    """The person blocked the bot (since then) or unblocked it (None): the outbox stops or
+    resumes sending to them."""
+    await people_repo.set_blocked(session, telegram_id, since)
+
+
 async def set_locale(session: AsyncSession, person: Person, locale: str) -> None:
     person.locale = locale
     await session.flush()

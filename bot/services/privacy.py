@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import FamilyLinkKind, Person, Role
 from bot.db.repositories import families as families_repo
+from bot.db.repositories import outbox as outbox_repo
 from bot.db.repositories import people as people_repo
 from bot.db.repositories import privacy as privacy_repo
 from bot.services import (
@@ -301,30 +302,28 @@ async def _rewrite_quotes(session: AsyncSession, person_id: int) -> int:
             decisions[decision_id] = (new_what, new_who)
             changed += 1
     # A decision's reminder quotes what and who.
-    for row_id, _status, params in await privacy_repo.outbox_params(
+    for row_id, _status, params in await outbox_repo.with_params(
         session,
         purposes=[meeting_decisions.DUE_PURPOSE],
         object_type=meeting_decisions.OBJECT_DECISION,
         object_ids=list(decisions),
     ):
         what, who = decisions.get(int(params.get("decision_id") or 0), (BLANK, BLANK))
-        await privacy_repo.rewrite_outbox_params(
-            session, row_id, {**params, "what": what, "who": who}
-        )
+        await outbox_repo.rewrite_params(session, row_id, {**params, "what": what, "who": who})
         changed += 1
     changed += await _rewrite_plans_and_maps(session, person_id, words)
     # A concern alert names the mentor who recorded the visit; the alert itself must still go.
-    for row_id, _status, params in await privacy_repo.outbox_params(
+    for row_id, _status, params in await outbox_repo.with_params(
         session,
         purposes=[concerns.PURPOSE],
         object_type=concerns.OBJECT_TYPE,
         object_ids=await privacy_repo.concerns_from_visits_by(session, person_id),
     ):
         if params.get("mentor") not in (None, BLANK):
-            await privacy_repo.rewrite_outbox_params(session, row_id, {**params, "mentor": BLANK})
+            await outbox_repo.rewrite_params(session, row_id, {**params, "mentor": BLANK})
             changed += 1
     # The coordinators' weekly digest lists idle mentors by name.
-    for row_id, _status, params in await privacy_repo.outbox_params(
+    for row_id, _status, params in await outbox_repo.with_params(
         session, purposes=[digest.PURPOSE]
     ):
         items = params.get("mentors") or []
@@ -333,20 +332,18 @@ async def _rewrite_quotes(session: AsyncSession, person_id: int) -> int:
             for item in items
         ]
         if cleaned != items:
-            await privacy_repo.rewrite_outbox_params(
-                session, row_id, {**params, "mentors": cleaned}
-            )
+            await outbox_repo.rewrite_params(session, row_id, {**params, "mentors": cleaned})
             changed += 1
     # Copies of the media they handed in, queued to a mentor: not sent any more.
     answered = await privacy_repo.weeks_answered_by(session, person_id)
-    for row_id, _status, params in await privacy_repo.outbox_params(
+    for row_id, _status, params in await outbox_repo.with_params(
         session,
         purposes=[homework_review.COPY_PURPOSE],
         object_type=homework_review.OBJECT_WEEK,
         object_ids=list(answered),
     ):
         if any(params.get("file_id") in files for files in answered.values()):
-            await privacy_repo.rewrite_outbox_params(session, row_id, {}, cancel=True)
+            await outbox_repo.rewrite_params(session, row_id, {}, cancel=True)
             changed += 1
     return changed
 
@@ -358,7 +355,7 @@ async def _rewrite_change_notices(
     became: the same words go as in the meeting (the note is never quoted). A notice left with
     nothing to say is cancelled."""
     changed = 0
-    for row_id, _status, params in await privacy_repo.outbox_params(
+    for row_id, _status, params in await outbox_repo.with_params(
         session, purposes=[CHANGE_PURPOSE]
     ):
         meeting_id = int(params.get("meeting_id") or 0)
@@ -374,7 +371,7 @@ async def _rewrite_change_notices(
             if pair[0] != pair[1]:
                 cleaned[name] = pair
         if cleaned != changes:
-            await privacy_repo.rewrite_outbox_params(
+            await outbox_repo.rewrite_params(
                 session, row_id, {**params, "changes": cleaned}, cancel=not cleaned
             )
             changed += 1
@@ -409,7 +406,7 @@ async def _rewrite_plans_and_maps(session: AsyncSession, person_id: int, words: 
         if (new := scrub(name, words)) != name:
             await privacy_repo.set_map_person_name(session, row_id, new)
             changed += 1
-    for row_id, _status, params in await privacy_repo.outbox_params(
+    for row_id, _status, params in await outbox_repo.with_params(
         session,
         purposes=[case_plans.SOON_PURPOSE, case_plans.OVERDUE_PURPOSE],
         object_type=case_plans.OBJECT_TASK,
@@ -417,7 +414,7 @@ async def _rewrite_plans_and_maps(session: AsyncSession, person_id: int, words: 
     ):
         title = str(params.get("title") or "")
         if (new := scrub(title, words)) != title:
-            await privacy_repo.rewrite_outbox_params(session, row_id, {**params, "title": new})
+            await outbox_repo.rewrite_params(session, row_id, {**params, "title": new})
             changed += 1
     return changed
 
@@ -559,15 +556,13 @@ async def _forget_families(session: AsyncSession, family_ids: list[int]) -> int:
     changed = 0
     if not gone:
         return 0
-    for row_id, _status, params in await privacy_repo.outbox_params(
+    for row_id, _status, params in await outbox_repo.with_params(
         session, purposes=[WITHDRAWN_PURPOSE]
     ):
         names = params.get("family_names") or []
         kept = [item for item in names if int(item[0]) not in gone]
         if kept != names:
-            await privacy_repo.rewrite_outbox_params(
-                session, row_id, {**params, "family_names": kept}
-            )
+            await outbox_repo.rewrite_params(session, row_id, {**params, "family_names": kept})
             changed += 1
     return changed
 
@@ -595,8 +590,8 @@ async def blank_settled_outbox_batch(
     The caller commits each batch and passes `last_id` on, so a run reads each row once; on
     PostgreSQL a second replica skips the rows this one holds."""
     cutoff = now - timedelta(days=keep_days)
-    ids = await privacy_repo.settled_with_params(session, cutoff, after_id, limit)
-    blanked = await privacy_repo.blank_outbox_params(session, ids)
+    ids = await outbox_repo.settled_with_params(session, cutoff, after_id, limit)
+    blanked = await outbox_repo.blank_params(session, ids)
     if blanked:
         log.info("outbox: parameters of %s settled messages dropped", blanked)
     return OutboxBlanking(len(ids), blanked, ids[-1] if ids else after_id)

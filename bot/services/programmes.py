@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Enrollment, EnrollmentStatus, Family, HomeworkWeek, QuestionnairePhase
+from bot.db.models import Enrollment, EnrollmentStatus, Family, QuestionnairePhase
 from bot.db.repositories import families as families_repo
+from bot.db.repositories import homework as homework_repo
+from bot.db.repositories import programmes as programmes_repo
 from bot.programmes_content import Programme
 from bot.services import audit
 from bot.services.access import Action, Actor, authorize, is_allowed
@@ -91,24 +92,14 @@ async def _family(session: AsyncSession, family_id: int) -> Family:
 
 
 async def _current(session: AsyncSession, family_id: int) -> Enrollment | None:
-    return await session.scalar(
-        select(Enrollment)
-        .where(Enrollment.family_id == family_id, Enrollment.status.in_(CURRENT))
-        .order_by(Enrollment.id.desc())
-        .limit(1)
-    )
+    return await programmes_repo.current(session, family_id)
 
 
 async def _latest(session: AsyncSession, family_id: int) -> Enrollment | None:
     current = await _current(session, family_id)
     if current is not None:
         return current
-    return await session.scalar(
-        select(Enrollment)
-        .where(Enrollment.family_id == family_id)
-        .order_by(Enrollment.id.desc())
-        .limit(1)
-    )
+    return await programmes_repo.newest(session, family_id)
 
 
 @dataclass(frozen=True)
@@ -161,11 +152,7 @@ async def progress(
     if enrollment is None:
         return Progress(family, None, None, 0, 0, [], None, manage)
     programme = programmes.get(enrollment.programme_code)
-    rows = await session.scalars(
-        select(HomeworkWeek)
-        .where(HomeworkWeek.enrollment_id == enrollment.id)
-        .order_by(HomeworkWeek.week_number)
-    )
+    rows = await homework_repo.weeks_of(session, enrollment.id)
     weeks = [
         WeekProgress(
             week_id=w.id,

@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Enrollment, EnrollmentStatus, QuestionnairePhase, QuestionnaireResponse
+from bot.db.repositories import programmes as programmes_repo
+from bot.db.repositories import questionnaires as questionnaires_repo
 from bot.programmes_content import Questionnaire
 from bot.services import audit
 from bot.services.access import Action, Actor, authorize
@@ -29,22 +30,13 @@ CURRENT = (EnrollmentStatus.ACTIVE.value, EnrollmentStatus.PAUSED.value)
 
 async def latest_enrollment(session: AsyncSession, family_id: int) -> Enrollment | None:
     """The running enrollment, else the most recent one."""
-    rows = await session.scalars(
-        select(Enrollment).where(Enrollment.family_id == family_id).order_by(Enrollment.id.desc())
-    )
-    enrollments = list(rows)
+    enrollments = await programmes_repo.of_family(session, family_id)
     running = next((e for e in enrollments if e.status in CURRENT), None)
     return running or (enrollments[0] if enrollments else None)
 
 
 async def _answered(session: AsyncSession, enrollment_id: int, phase: QuestionnairePhase) -> bool:
-    found = await session.scalar(
-        select(QuestionnaireResponse.id).where(
-            QuestionnaireResponse.enrollment_id == enrollment_id,
-            QuestionnaireResponse.phase == phase.value,
-        )
-    )
-    return found is not None
+    return await questionnaires_repo.answered(session, enrollment_id, phase)
 
 
 def _open_phase(enrollment: Enrollment) -> QuestionnairePhase | None:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import Family
-from bot.db.repositories import outbox_keys
+from bot.db.repositories import outbox as outbox_repo
 from bot.db.repositories import reminders as reminders_repo
 from bot.db.repositories.reminders import MentorFamily
 from bot.services import outbox
@@ -100,9 +100,11 @@ def nudge_params(link: MentorFamily, day: date, zone: ZoneInfo) -> dict[str, Any
 
 async def enqueue_due(session: AsyncSession, now: datetime, settings: Settings) -> int:
     """Queue every mentor reminder due by now; returns how many new ones were queued."""
-    moot = await reminders_repo.moot_pending(session, [NUDGE_PURPOSE, SNOOZE_PURPOSE])
+    moot = await outbox_repo.moot_family_reminders(session, [NUDGE_PURPOSE, SNOOZE_PURPOSE])
     if moot:
-        await reminders_repo.cancel(session, moot)
+        await outbox_repo.cancel_rows(
+            session, moot, reason=outbox_repo.NO_LONGER_NEEDED, statuses=outbox_repo.PENDING
+        )
         log.info("cancelled %s queued reminders no longer needed", len(moot))
     queued = await _planned(session, now, settings)
     queued += await _idle(session, now, settings)
@@ -114,7 +116,7 @@ async def _enqueue_new(
 ) -> int:
     """Enqueue (key, enqueue kwargs) pairs whose key is not taken yet: a re-run costs one
     indexed lookup per candidate instead of an insert attempt."""
-    taken = await outbox_keys.existing_keys(session, [key for key, _ in items])
+    taken = await outbox_repo.existing_keys(session, [key for key, _ in items])
     queued = 0
     for key, kwargs in items:
         if key not in taken and await outbox.enqueue(session, now=now, **kwargs):

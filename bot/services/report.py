@@ -11,11 +11,11 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import Content
-from bot.db.models import Person, Visit
+from bot.db.models import Person
+from bot.db.queries import report as report_queries
 from bot.services import stats
 from bot.services.access import Action, Actor, authorize
 from bot.services.stats import CONCERN_TOTAL, Period, Scope
@@ -77,15 +77,7 @@ def _share(part: int, whole: int) -> float | None:
 
 async def families_visited(session: AsyncSession, period: Period, scope: Scope) -> int:
     """Families with at least one (not deleted) visit in the period: /stats does not count it."""
-    query = select(func.count(distinct(Visit.family_id))).where(
-        and_(
-            Visit.deleted_at.is_(None),
-            Visit.visit_date >= period.start,
-            Visit.visit_date <= period.end,
-            scope.limit(Visit.family_id),
-        )
-    )
-    return int((await session.scalar(query)) or 0)
+    return await report_queries.families_visited(session, stats.window(period, scope))
 
 
 async def build(

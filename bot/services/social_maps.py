@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -27,6 +26,7 @@ from bot.db.models import (
     TieNature,
 )
 from bot.db.repositories import families as families_repo
+from bot.db.repositories import social_maps as maps_repo
 from bot.services import audit
 from bot.services.access import Action, Actor, authorize
 from bot.services.errors import DomainError
@@ -92,34 +92,21 @@ async def _map(session: AsyncSession, map_id: int) -> SocialMap:
 
 
 async def _ties(session: AsyncSession, map_id: int) -> list[Tie]:
-    rows = await session.scalars(
-        select(SocialMapPerson)
-        .where(SocialMapPerson.map_id == map_id)
-        .order_by(SocialMapPerson.circle, SocialMapPerson.id)
-    )
+    rows = await maps_repo.people_of(session, map_id)
     return [Tie(p.key, p.name, p.relation, p.circle, p.nature, p.id) for p in rows]
 
 
 async def _latest(session: AsyncSession, family_id: int, key: str) -> SocialMap | None:
-    return await session.scalar(
-        select(SocialMap)
-        .where(SocialMap.family_id == family_id, SocialMap.child_key == key)
-        .order_by(SocialMap.taken_on.desc(), SocialMap.id.desc())
-        .limit(1)
-    )
+    return await maps_repo.latest(session, family_id, key)
 
 
 async def children(session: AsyncSession, actor: Actor, family_id: int) -> list[str]:
     """The children of a family that have a map or a meeting, by first name (latest spelling)."""
     await authorize(session, actor, Action.MEETING_MANAGE)
     names: dict[str, str] = {}
-    for (name,) in await session.execute(
-        select(Meeting.child_name).where(Meeting.family_id == family_id).order_by(Meeting.id)
-    ):
+    for name in await maps_repo.meeting_child_names(session, family_id):
         names[child_key(name)] = name
-    for (name,) in await session.execute(
-        select(SocialMap.child_name).where(SocialMap.family_id == family_id).order_by(SocialMap.id)
-    ):
+    for name in await maps_repo.map_child_names(session, family_id):
         names[child_key(name)] = name
     return sorted(names.values(), key=str.casefold)
 
@@ -129,14 +116,8 @@ async def snapshots(
 ) -> list[SnapshotRow]:
     """The child's snapshots, latest first, with how many people each has."""
     await authorize(session, actor, Action.MEETING_MANAGE)
-    rows = await session.execute(
-        select(SocialMap.id, SocialMap.taken_on, func.count(SocialMapPerson.id))
-        .outerjoin(SocialMapPerson, SocialMapPerson.map_id == SocialMap.id)
-        .where(SocialMap.family_id == family_id, SocialMap.child_key == child_key(child_name))
-        .group_by(SocialMap.id, SocialMap.taken_on)
-        .order_by(SocialMap.taken_on.desc(), SocialMap.id.desc())
-    )
-    return [SnapshotRow(map_id, taken_on, int(n or 0)) for map_id, taken_on, n in rows]
+    rows = await maps_repo.snapshot_rows(session, family_id, child_key(child_name))
+    return [SnapshotRow(map_id, taken_on, n) for map_id, taken_on, n in rows]
 
 
 async def snapshot(session: AsyncSession, actor: Actor, map_id: int, now: datetime) -> Snapshot:
@@ -225,10 +206,7 @@ async def add_person(
     await authorize(session, actor, Action.MEETING_MANAGE)
     found = await _map(session, map_id)
     relation, circle, nature = _valid(relation, circle, nature)
-    count = await session.scalar(
-        select(func.count(SocialMapPerson.id)).where(SocialMapPerson.map_id == found.id)
-    )
-    if (count or 0) >= MAX_PEOPLE:
+    if await maps_repo.people_count(session, found.id) >= MAX_PEOPLE:
         raise DomainError("map_full")
     person = SocialMapPerson(
         map_id=found.id,
@@ -279,12 +257,7 @@ async def change_person(
 async def remove_person(session: AsyncSession, actor: Actor, map_id: int, person_id: int) -> bool:
     """Take someone off this snapshot; False if they were not on it (a second tap)."""
     await authorize(session, actor, Action.MEETING_MANAGE)
-    result = await session.execute(
-        delete(SocialMapPerson).where(
-            SocialMapPerson.id == person_id, SocialMapPerson.map_id == map_id
-        )
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return await maps_repo.delete_person(session, map_id, person_id)
 
 
 # --- comparing two snapshots -----------------------------------------------------------------
@@ -361,17 +334,7 @@ async def previous_of(session: AsyncSession, actor: Actor, map_id: int) -> int |
     """The child's snapshot just before this one, to compare with."""
     await authorize(session, actor, Action.MEETING_MANAGE)
     found = await _map(session, map_id)
-    return await session.scalar(
-        select(SocialMap.id)
-        .where(
-            SocialMap.family_id == found.family_id,
-            SocialMap.child_key == found.child_key,
-            (SocialMap.taken_on < found.taken_on)
-            | ((SocialMap.taken_on == found.taken_on) & (SocialMap.id < found.id)),
-        )
-        .order_by(SocialMap.taken_on.desc(), SocialMap.id.desc())
-        .limit(1)
-    )
+    return await maps_repo.previous_id(session, found)
 
 
 # --- filling a meeting's list from the map -------------------------------------------------
@@ -383,11 +346,7 @@ async def _map_for_meeting(session: AsyncSession, meeting: Meeting) -> SocialMap
     found = await _latest(session, meeting.family_id, child_key(meeting.child_name))
     if found is not None:
         return found
-    keys = list(
-        await session.scalars(
-            select(SocialMap.child_key).where(SocialMap.family_id == meeting.family_id).distinct()
-        )
-    )
+    keys = await maps_repo.child_keys(session, meeting.family_id)
     return await _latest(session, meeting.family_id, keys[0]) if len(keys) == 1 else None
 
 
@@ -400,12 +359,7 @@ async def missing_from_meeting(session: AsyncSession, actor: Actor, meeting_id: 
     found = await _map_for_meeting(session, meeting)
     if found is None:
         return []
-    listed = {
-        child_key(name)
-        for name in await session.scalars(
-            select(MeetingParticipant.name).where(MeetingParticipant.meeting_id == meeting.id)
-        )
-    }
+    listed = {child_key(name) for name in await maps_repo.participant_names(session, meeting.id)}
     return [t for t in await _ties(session, found.id) if child_key(t.name) not in listed]
 
 
@@ -421,10 +375,8 @@ async def fill_meeting(
     if meeting.status != MeetingStatus.PLANNED:
         raise DomainError("meeting_not_planned")
     missing = await missing_from_meeting(session, actor, meeting_id)
-    listed = await session.scalar(
-        select(func.count(MeetingParticipant.id)).where(MeetingParticipant.meeting_id == meeting.id)
-    )
-    room = max(MAX_PARTICIPANTS - int(listed or 0), 0)
+    listed = await maps_repo.participant_count(session, meeting.id)
+    room = max(MAX_PARTICIPANTS - listed, 0)
     for tie in missing[:room]:
         session.add(
             MeetingParticipant(

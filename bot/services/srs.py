@@ -20,12 +20,10 @@ from bot.db.models import (
     Meeting,
     MeetingParticipant,
     MeetingStatus,
-    OutboxMessage,
-    OutboxStatus,
     Person,
     SrsResponse,
 )
-from bot.db.repositories import outbox_keys
+from bot.db.repositories import outbox as outbox_repo
 from bot.db.repositories import people as people_repo
 from bot.services import audit, outbox
 from bot.services.access import Action, Actor, authorize
@@ -135,34 +133,26 @@ async def _requeue_survey(
     )
     if answered is not None:
         return False
-    cancelled = list(
-        await session.scalars(
-            select(OutboxMessage).where(
-                OutboxMessage.object_type == OBJECT_PARTICIPANT,
-                OutboxMessage.object_id == participant.id,
-                OutboxMessage.purpose == SURVEY_PURPOSE,
-                OutboxMessage.person_id == participant.person_id,
-                OutboxMessage.status == OutboxStatus.CANCELLED.value,
-                # Cancelled by an earlier correction (outbox_keys.cancel_queued), not because
-                # consent was withdrawn.
-                OutboxMessage.last_error == outbox_keys.NO_LONGER_NEEDED,
-            )
-        )
+    cancelled = await outbox_repo.cancelled_as_moot(
+        session,
+        object_type=OBJECT_PARTICIPANT,
+        object_id=participant.id,
+        purpose=SURVEY_PURPOSE,
+        person_id=participant.person_id,
     )
     remind_key = outbox.dedup_key(
         participant.person_id, SURVEY_PURPOSE, OBJECT_PARTICIPANT, participant.id, "remind"
     )
     asked = False
-    for row in cancelled:
-        reminder = row.dedup_key == remind_key
+    for row_id, key in cancelled:
+        reminder = key == remind_key
         # The parameters again: a row settled OUTBOX_KEEP_DAYS ago has had them blanked.
-        row.params = {"participant_id": participant.id, "reminder": reminder}
-        row.attempts = 0
-        row.status = OutboxStatus.PENDING.value
-        row.due_at = now + REMIND_AFTER if reminder else now
-        row.claimed_by = None
-        row.lease_until = None
-        row.last_error = None
+        await outbox_repo.requeue(
+            session,
+            row_id,
+            params={"participant_id": participant.id, "reminder": reminder},
+            due_at=now + REMIND_AFTER if reminder else now,
+        )
         asked = asked or not reminder
     return asked
 
@@ -202,7 +192,7 @@ async def correct_attendance(
             surveys += int(queued or requeued)
         else:
             removed += 1
-            cancelled += await outbox_keys.cancel_queued(
+            cancelled += await outbox_repo.cancel_queued(
                 session, OBJECT_PARTICIPANT, participant.id, [SURVEY_PURPOSE]
             )
     result = Correction(
@@ -290,7 +280,7 @@ async def submit(
             await session.flush()
     except IntegrityError:
         return False
-    await outbox_keys.cancel_queued(session, OBJECT_PARTICIPANT, participant.id, [SURVEY_PURPOSE])
+    await outbox_repo.cancel_queued(session, OBJECT_PARTICIPANT, participant.id, [SURVEY_PURPOSE])
     weak = weak_items(ordered)
     if total < CONCERN_TOTAL or weak:
         await _alert(session, meeting, participant, total, weak, now)

@@ -16,47 +16,12 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    ColumnElement,
-    Interval,
-    Select,
-    and_,
-    case,
-    distinct,
-    func,
-    literal,
-    literal_column,
-    or_,
-    select,
-)
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import (
-    CaseRecord,
-    CaseStage,
-    CloseReason,
-    Enrollment,
-    Family,
-    FamilyLink,
-    FamilyLinkKind,
-    HomeworkWeek,
-    Meeting,
-    MeetingParticipant,
-    MeetingStatus,
-    Person,
-    PersonRole,
-    PlanTask,
-    PlanTaskStatus,
-    Role,
-    SafetyConcern,
-    SocialMap,
-    SocialMapPerson,
-    SrsResponse,
-    TieNature,
-    Visit,
-)
+from bot.db.queries import stats as queries
 from bot.services.access import Action, Actor, authorize
-from bot.services.case_plans import OPEN_STAGES, OPEN_STATUSES, SOURCE_DECISION, SOURCE_VISIT
+from bot.services.case_plans import OPEN_STAGES, SOURCE_DECISION, SOURCE_VISIT
 
 CONCERN_TOTAL = 36  # an SRS total under this asks the facilitators to follow up
 MAX_RANGE_DAYS = 366 * 5 + 1  # a custom range of at most five years
@@ -160,19 +125,11 @@ class Scope:
     category: str | None = None
 
     def family_ids(self) -> Select[Any] | None:
-        if self.mentor_id is not None:
-            return select(FamilyLink.family_id).where(
-                FamilyLink.person_id == self.mentor_id,
-                FamilyLink.kind == FamilyLinkKind.MENTOR.value,
-            )
-        if self.category is not None:
-            return select(Family.id).where(Family.category == self.category)
-        return None
+        return queries.scope_family_ids(self.mentor_id, self.category)
 
     def limit(self, column: Any) -> ColumnElement[bool]:
         """`column` (a family id) within the scope; always true for all families."""
-        ids = self.family_ids()
-        return column.in_(ids) if ids is not None else literal_column("1") == 1
+        return queries.scope_limit(column, self.mentor_id, self.category)
 
 
 # --- sections ------------------------------------------------------------------------------
@@ -293,78 +250,26 @@ class PlansFigures:
         return not (self.due or self.added or self.closed or self.open_families)
 
 
-async def _scalar(session: AsyncSession, query: Select[Any]) -> int:
-    return int((await session.scalar(query)) or 0)
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
+def window(period: Period, scope: Scope) -> queries.Window:
+    """What the read models take: the period's UTC bounds and days, and the scope's ids."""
+    begin, finish = period.utc_bounds()
+    return queries.Window(begin, finish, period.start, period.end, scope.mentor_id, scope.category)
 
 
 async def meetings(
     session: AsyncSession, actor: Actor, period: Period, scope: Scope, srs_items: list[str]
 ) -> MeetingsFigures:
     await authorize(session, actor, Action.STATS_VIEW)
-    begin, finish = period.utc_bounds()
-    in_period = and_(
-        Meeting.starts_at >= begin, Meeting.starts_at < finish, scope.limit(Meeting.family_id)
+    w = window(period, scope)
+    held_count = await queries.meetings_held(session, w)
+    families_with = await queries.families_with_held_meetings(session, w)
+    by_category = await queries.held_families_by_category(session, w)
+    active = await queries.active_families(session, w)
+    participants, invited, answered, accepted = await queries.participants(session, w)
+    attended, attendance_base = await queries.attendance(session, w)
+    srs_row = await queries.srs_of_held_meetings(
+        session, w, srs_items=srs_items, concern_total=CONCERN_TOTAL
     )
-    held = and_(in_period, Meeting.status == MeetingStatus.HELD.value)
-    held_count = await _scalar(session, select(func.count()).select_from(Meeting).where(held))
-    held_families = select(Meeting.family_id).where(held).distinct()
-    families_with = await _scalar(
-        session, select(func.count()).select_from(held_families.subquery())
-    )
-    by_category = await _grouped(
-        session,
-        select(Family.category, func.count())
-        .where(Family.id.in_(held_families))
-        .group_by(Family.category),
-    )
-    active = await _scalar(
-        session, select(func.count()).select_from(Family).where(_active_family(period, scope))
-    )
-    listed = (
-        select(
-            func.count(),
-            func.count(MeetingParticipant.invited_at),
-            func.count(case((MeetingParticipant.invited_at.is_not(None), MeetingParticipant.rsvp))),
-            func.count(
-                case(
-                    (
-                        and_(
-                            MeetingParticipant.invited_at.is_not(None),
-                            MeetingParticipant.rsvp == "yes",
-                        ),
-                        1,
-                    )
-                )
-            ),
-        )
-        .join(Meeting, Meeting.id == MeetingParticipant.meeting_id)
-        .where(in_period, Meeting.status != MeetingStatus.CANCELLED.value)
-    )
-    participants, invited, answered, accepted = (await session.execute(listed)).one()
-    came = (
-        select(
-            func.count(case((MeetingParticipant.attended.is_(True), 1))),
-            func.count(MeetingParticipant.invited_at),
-        )
-        .join(Meeting, Meeting.id == MeetingParticipant.meeting_id)
-        .where(held)
-    )
-    attended, attendance_base = (await session.execute(came)).one()
-    srs_query = (
-        select(
-            func.count(),
-            func.avg(SrsResponse.total),
-            func.count(case((SrsResponse.total < CONCERN_TOTAL, 1))),
-            *(func.avg(SrsResponse.scores[code].as_integer()) for code in srs_items),
-        )
-        .join(Meeting, Meeting.id == SrsResponse.meeting_id)
-        .where(held)
-    )
-    srs_row = (await session.execute(srs_query)).one()
     responses = int(srs_row[0] or 0)
     maps_compared, supportive_change = await _supportive_change(session, period, scope)
     return MeetingsFigures(
@@ -396,102 +301,18 @@ async def _supportive_change(
 ) -> tuple[int, float | None]:
     """(children, mean change in supportive ties) between each child's first and last social-map
     snapshot dated in the period, over children with at least two such snapshots."""
-    supportive = (
-        select(SocialMapPerson.map_id, func.count().label("n"))
-        .where(SocialMapPerson.nature == TieNature.SUPPORTIVE.value)
-        .group_by(SocialMapPerson.map_id)
-        .subquery()
-    )
-    child = (SocialMap.family_id, SocialMap.child_key)
-    snapshots = (
-        select(
-            SocialMap.family_id,
-            SocialMap.child_key,
-            func.coalesce(supportive.c.n, 0).label("n"),
-            func.row_number()
-            .over(partition_by=child, order_by=(SocialMap.taken_on, SocialMap.id))
-            .label("first"),
-            func.row_number()
-            .over(partition_by=child, order_by=(SocialMap.taken_on.desc(), SocialMap.id.desc()))
-            .label("last"),
-            func.count().over(partition_by=child).label("taken"),
-        )
-        .outerjoin(supportive, supportive.c.map_id == SocialMap.id)
-        .where(
-            SocialMap.taken_on >= period.start,
-            SocialMap.taken_on <= period.end,
-            scope.limit(SocialMap.family_id),
-        )
-        .subquery()
-    )
-    per_child = (
-        select(
-            (
-                func.sum(case((snapshots.c["last"] == 1, snapshots.c.n), else_=0))
-                - func.sum(case((snapshots.c["first"] == 1, snapshots.c.n), else_=0))
-            ).label("change")
-        )
-        .where(snapshots.c.taken >= 2)
-        .group_by(snapshots.c.family_id, snapshots.c.child_key)
-        .subquery()
-    )
-    children, mean = (
-        await session.execute(select(func.count(), func.avg(per_child.c.change)))
-    ).one()
+    children, mean = await queries.supportive_change(session, window(period, scope))
     return int(children or 0), float(mean) if children else None
-
-
-def _active_family(period: Period, scope: Scope) -> ColumnElement[bool]:
-    """Registered before the period ended and not closed before it began."""
-    begin, finish = period.utc_bounds()
-    return and_(
-        Family.created_at < finish,
-        or_(Family.closed_at.is_(None), Family.closed_at >= begin),
-        scope.limit(Family.id),
-    )
-
-
-async def _grouped(session: AsyncSession, query: Select[str, int]) -> dict[str, int]:
-    rows = await session.execute(query)
-    return {str(key): int(count) for key, count in rows if key is not None}
 
 
 async def families(
     session: AsyncSession, actor: Actor, period: Period, scope: Scope
 ) -> FamiliesFigures:
     await authorize(session, actor, Action.STATS_VIEW)
-    begin, finish = period.utc_bounds()
-    active = _active_family(period, scope)
-    closed_in = and_(Family.closed_at >= begin, Family.closed_at < finish, scope.limit(Family.id))
-    improvement = Family.closed_reason == CloseReason.IMPROVEMENT.value
-    row = (
-        await session.execute(
-            select(
-                func.count(case((active, 1))),
-                func.count(case((and_(closed_in, improvement), 1))),
-                func.count(case((and_(closed_in, ~improvement), 1))),
-                func.count(
-                    case(
-                        (
-                            and_(
-                                Family.created_at >= begin,
-                                Family.created_at < finish,
-                                scope.limit(Family.id),
-                            ),
-                            1,
-                        )
-                    )
-                ),
-            )
-        )
-    ).one()
-    by_category = await _grouped(
-        session, select(Family.category, func.count()).where(active).group_by(Family.category)
-    )
-    by_level = await _grouped(
-        session,
-        select(Family.support_level, func.count()).where(active).group_by(Family.support_level),
-    )
+    w = window(period, scope)
+    row = await queries.family_counts(session, w)
+    by_category = await queries.active_families_by_category(session, w)
+    by_level = await queries.active_families_by_level(session, w)
     return FamiliesFigures(
         active=int(row[0]),
         by_category=by_category,
@@ -514,7 +335,7 @@ async def mentors(
     """`today` is the coordinator's local day: 'no visit in N days' counts back from it, or
     from the period's end when the period is over."""
     await authorize(session, actor, Action.STATS_VIEW)
-    begin, finish = period.utc_bounds()
+    w = window(period, scope)
     visits_total, board = await _visits_by_mentor(session, period, scope)
     top = sorted(board, key=lambda m: (-m.visits, m.mentor_id))[:TOP]
     top_ids = {m.mentor_id for m in top}
@@ -523,37 +344,11 @@ async def mentors(
     bottom = [m for m in bottom if m.mentor_id not in top_ids]
     cutoff_day = min(today, period.end)
     cutoff = cutoff_day - timedelta(days=no_visit_days)
-    open_at_cutoff = and_(
-        Family.created_at < finish,
-        or_(Family.closed_at.is_(None), Family.closed_at >= finish),
-        scope.limit(Family.id),
+    open_families, without = await queries.open_families_without_visit(
+        session, w, cutoff, cutoff_day
     )
-    recent_visit = (
-        select(Visit.id)
-        .where(
-            Visit.family_id == Family.id,
-            Visit.deleted_at.is_(None),
-            Visit.visit_date > cutoff,
-            Visit.visit_date <= cutoff_day,
-        )
-        .exists()
-    )
-    open_families, without = (
-        await session.execute(
-            select(func.count(), func.count(case((~recent_visit, 1)))).where(open_at_cutoff)
-        )
-    ).one()
-    raised_in = and_(
-        SafetyConcern.raised_at >= begin,
-        SafetyConcern.raised_at < finish,
-        scope.limit(SafetyConcern.family_id),
-    )
-    raised, acknowledged = (
-        await session.execute(
-            select(func.count(), func.count(SafetyConcern.acknowledged_at)).where(raised_in)
-        )
-    ).one()
-    median = await _median_ack_minutes(session, raised_in, int(acknowledged or 0))
+    raised, acknowledged = await queries.concerns(session, w)
+    median = await _median_ack_minutes(session, w, int(acknowledged or 0))
     return MentorsFigures(
         visits=visits_total,
         mentors=len(board),
@@ -573,117 +368,36 @@ async def _visits_by_mentor(
     session: AsyncSession, period: Period, scope: Scope
 ) -> tuple[int, list[MentorVisits]]:
     """(the period's live visits, every mentor in scope with their count). The visits are
-    counted in one grouped scan, one row per mentor: at 500,000 visits a year each scan costs
-    ~60 ms on SQLite, and counting them per list (top, bottom, totals) took four."""
-    live_in_period = and_(
-        Visit.deleted_at.is_(None),
-        Visit.visit_date >= period.start,
-        Visit.visit_date <= period.end,
-        scope.limit(Visit.family_id),
-    )
-    counts = {
-        mentor_id: int(count)
-        for mentor_id, count in await session.execute(
-            select(Visit.mentor_id, func.count()).where(live_in_period).group_by(Visit.mentor_id)
-        )
-    }
-    mentor_people = select(PersonRole.person_id).where(PersonRole.role == Role.MENTOR.value)
-    if scope.mentor_id is not None:
-        mentor_people = mentor_people.where(PersonRole.person_id == scope.mentor_id)
-    elif scope.category is not None:
-        mentor_people = mentor_people.where(
-            PersonRole.person_id.in_(
-                select(FamilyLink.person_id).where(
-                    FamilyLink.kind == FamilyLinkKind.MENTOR.value,
-                    scope.limit(FamilyLink.family_id),
-                )
-            )
-        )
-    people = await session.execute(
-        select(Person.id, Person.display_name).where(Person.id.in_(mentor_people))
-    )
-    board = [MentorVisits(int(i), str(name), counts.get(int(i), 0)) for i, name in people]
+    counted in one grouped scan, one row per mentor (see queries.visits_by_mentor)."""
+    counts = await queries.visits_by_mentor(session, window(period, scope))
+    people = await queries.mentor_names(session, window(period, scope))
+    board = [MentorVisits(int(i), str(name), counts.get(int(i), 0)) for i, name in people.items()]
     return sum(counts.values()), board
 
 
-def seconds_between(session: AsyncSession, later: Any, earlier: Any) -> ColumnElement[Any]:
-    if _dialect(session) == "sqlite":
-        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
-    return func.extract("epoch", later - earlier)
-
-
 async def _median_ack_minutes(
-    session: AsyncSession, raised_in: ColumnElement[bool], acknowledged: int
+    session: AsyncSession, w: queries.Window, acknowledged: int
 ) -> float | None:
     """The median of a sorted column: the middle one or two rows, picked by OFFSET in SQL."""
     if not acknowledged:
         return None
-    duration = seconds_between(session, SafetyConcern.acknowledged_at, SafetyConcern.raised_at)
-    middle = (
-        select(duration)
-        .where(raised_in, SafetyConcern.acknowledged_at.is_not(None))
-        .order_by(duration)
-        .offset((acknowledged - 1) // 2)
-        .limit(1 if acknowledged % 2 else 2)
+    values = await queries.ack_seconds_sorted(
+        session,
+        w,
+        offset=(acknowledged - 1) // 2,
+        limit=1 if acknowledged % 2 else 2,
     )
-    values = [float(v) for v in await session.scalars(middle)]
     return sum(values) / len(values) / 60.0
-
-
-def positive_dynamics() -> ColumnElement[bool]:
-    """SQL twin of Enrollment.positive_dynamics being true."""
-    return or_(
-        Enrollment.positive_override.is_(True),
-        and_(
-            Enrollment.positive_override.is_(None),
-            Enrollment.exit_total.is_not(None),
-            Enrollment.entry_total.is_not(None),
-            Enrollment.exit_total > Enrollment.entry_total,
-        ),
-    )
 
 
 async def programmes(
     session: AsyncSession, actor: Actor, period: Period, scope: Scope
 ) -> ProgrammesFigures:
     await authorize(session, actor, Action.STATS_VIEW)
-    begin, finish = period.utc_bounds()
-    in_scope = scope.limit(Enrollment.family_id)
-    completed_in = and_(Enrollment.completed_at >= begin, Enrollment.completed_at < finish)
-    active = and_(
-        Enrollment.created_at < finish,
-        or_(Enrollment.completed_at.is_(None), Enrollment.completed_at >= begin),
-        or_(Enrollment.stopped_at.is_(None), Enrollment.stopped_at >= begin),
-    )
-    row = (
-        await session.execute(
-            select(
-                func.count(
-                    case((and_(Enrollment.created_at >= begin, Enrollment.created_at < finish), 1))
-                ),
-                func.count(case((active, 1))),
-                func.count(case((completed_in, 1))),
-                func.count(case((and_(completed_in, positive_dynamics()), 1))),
-            ).where(in_scope)
-        )
-    ).one()
-    week_scope = HomeworkWeek.enrollment_id.in_(select(Enrollment.id).where(in_scope))
-    released_in = and_(
-        HomeworkWeek.released_at >= begin, HomeworkWeek.released_at < finish, week_scope
-    )
-    hand_in_rows = await session.execute(
-        select(HomeworkWeek.week_number, func.count(), func.count(HomeworkWeek.done_at))
-        .where(released_in)
-        .group_by(HomeworkWeek.week_number)
-        .order_by(HomeworkWeek.week_number)
-    )
-    rated = (
-        await session.execute(
-            select(func.count(HomeworkWeek.rating), func.avg(HomeworkWeek.rating)).where(
-                HomeworkWeek.done_at >= begin, HomeworkWeek.done_at < finish, week_scope
-            )
-        )
-    ).one()
+    w = window(period, scope)
+    row = await queries.enrolment_counts(session, w)
+    hand_in_rows = await queries.hand_in_by_week(session, w)
+    rated = await queries.ratings(session, w)
     return ProgrammesFigures(
         enrolled=int(row[0]),
         active=int(row[1]),
@@ -702,50 +416,16 @@ async def plans(
     period already over every open one is), and the stages "now" are shown only for a period
     that includes it. Deadlines are dates, compared with the period's days."""
     await authorize(session, actor, Action.STATS_VIEW)
-    begin, finish = period.utc_bounds()
-    is_open = PlanTask.status.in_(OPEN_STATUSES)
-    # A family closed before the period began left its open tasks behind: not the period's.
-    due = (
-        await session.execute(
-            select(
-                func.count(),
-                func.count(case((PlanTask.status == PlanTaskStatus.DONE.value, 1))),
-                func.count(case((PlanTask.status == PlanTaskStatus.NOT_DONE.value, 1))),
-                func.count(case((is_open, 1))),
-                func.count(case((and_(is_open, PlanTask.due_date < today), 1))),
-                func.count(distinct(PlanTask.family_id)),
-            )
-            .select_from(PlanTask)
-            .join(Family, Family.id == PlanTask.family_id)
-            .where(
-                PlanTask.due_date >= period.start,
-                PlanTask.due_date <= period.end,
-                _active_family(period, scope),
-            )
-        )
-    ).one()
-    added = (
-        await session.execute(
-            select(
-                func.count(),
-                func.count(case((PlanTask.source_type == SOURCE_VISIT, 1))),
-                func.count(case((PlanTask.source_type == SOURCE_DECISION, 1))),
-            ).where(
-                PlanTask.created_at >= begin,
-                PlanTask.created_at < finish,
-                scope.limit(PlanTask.family_id),
-            )
-        )
-    ).one()
-    closed = (
-        await session.execute(
-            select(func.count(), func.count(CaseRecord.final_meeting_date))
-            .select_from(Family)
-            .outerjoin(CaseRecord, CaseRecord.family_id == Family.id)
-            .where(Family.closed_at >= begin, Family.closed_at < finish, scope.limit(Family.id))
-        )
-    ).one()
-    stages = await _stages_now(session, scope) if period.start <= today <= period.end else None
+    w = window(period, scope)
+    due = await queries.tasks_due(session, w, today=today)
+    added = await queries.tasks_added(
+        session,
+        w,
+        from_visit=SOURCE_VISIT,
+        from_decision=SOURCE_DECISION,
+    )
+    closed = await queries.families_closed(session, w)
+    stages = await _stages_now(session, w) if period.start <= today <= period.end else None
     return PlansFigures(
         due=int(due[0] or 0),
         done=int(due[1] or 0),
@@ -762,43 +442,9 @@ async def plans(
     )
 
 
-async def _stages_now(session: AsyncSession, scope: Scope) -> dict[str, int]:
-    """Open families by case stage, by case_plans.case_state's rule: no case record is request
-    and diagnosis, and a reopened family's "closed" record is final monitoring. Grouped over a
-    subquery, as PostgreSQL refuses the CASE's parameters in both SELECT and GROUP BY."""
-    stage = case(
-        (CaseRecord.stage.is_(None), CaseStage.INTAKE.value),
-        (CaseRecord.stage == CaseStage.CLOSED.value, CaseStage.FINAL_MONITORING.value),
-        else_=CaseRecord.stage,
-    ).label("stage")
-    per_family = (
-        select(stage)
-        .select_from(Family)
-        .outerjoin(CaseRecord, CaseRecord.family_id == Family.id)
-        .where(Family.closed_at.is_(None), scope.limit(Family.id))
-        .subquery()
-    )
-    counts = await _grouped(
-        session, select(per_family.c.stage, func.count()).group_by(per_family.c.stage)
-    )
+async def _stages_now(session: AsyncSession, w: queries.Window) -> dict[str, int]:
+    """Open families by case stage (no case record: request and diagnosis; a reopened family's
+    "closed" record: final monitoring)."""
+    counts = await queries.open_families_by_stage(session, w)
     # Every open stage, in the case's order, so the snapshot reads as the path it is.
     return {s.value: counts.get(s.value, 0) for s in OPEN_STAGES}
-
-
-# --- for charts ----------------------------------------------------------------------------
-
-
-def month_of(session: AsyncSession, column: Any, offset: timedelta | None = None) -> Any:
-    """'YYYY-MM' of a date or (shifted to local time by `offset`) a UTC datetime column.
-
-    On PostgreSQL the datetime is first read as UTC wall time (to_char would otherwise use the
-    server session's zone) and the offset added as an INTERVAL. Group by it over a subquery:
-    PostgreSQL numbers the parameters of SELECT and GROUP BY apart and refuses the pair.
-    """
-    if _dialect(session) == "sqlite":
-        if offset is None:
-            return func.strftime("%Y-%m", column)
-        return func.strftime("%Y-%m", column, f"{int(offset.total_seconds())} seconds")
-    if offset is not None:
-        column = func.timezone("UTC", column) + literal(offset, Interval())
-    return func.to_char(column, "YYYY-MM")

@@ -9,9 +9,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bot.clock import ManualClock
 from bot.config import Settings
+from bot.db.engine import create_sessionmaker
 from bot.db.models import (
     AnswerKind,
     AuditEntry,
@@ -29,6 +31,7 @@ from bot.db.models import (
 )
 from bot.db.repositories import families as families_repo
 from bot.programmes_content import Programme, Questionnaire, load_programmes, load_questionnaire
+from bot.scheduler import jobs
 from bot.services import families, homework, homework_review, programmes, questionnaire
 from bot.services.access import Actor
 from bot.services.errors import AccessDenied, DomainError
@@ -114,7 +117,8 @@ async def world(
 async def release(
     session: AsyncSession, known: dict[str, Programme], at: datetime
 ) -> homework.ReleaseResult:
-    return await homework.release_all_due(session, at, known)
+    # One batch holds every family of these worlds (the job repeats it for a big slot).
+    return await homework.release_due(session, at, known)
 
 
 async def weeks_of(session: AsyncSession, w: World) -> list[HomeworkWeek]:
@@ -314,20 +318,30 @@ async def test_a_closed_family_is_stopped_not_released(
 
 
 async def test_one_run_releases_everything_due_past_closed_families(
-    session: AsyncSession, known: dict[str, Programme], monkeypatch: pytest.MonkeyPatch
+    session: AsyncSession,
+    engine: AsyncEngine,
+    settings: Settings,
+    known: dict[str, Programme],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The release job goes on batch after batch until nothing is due."""
     closed = await world(session, known)  # first in the release order
     open_ones = [await world(session, known) for _ in range(2)]
     family = await families_repo.by_id(session, closed.family_id)
     assert family is not None
     family.closed_at = NOW
+    await session.commit()
     # Batches of two instead of 500, so three families make more than one batch.
     batch = homework.release_due
     monkeypatch.setattr(homework, "RELEASE_BATCH", 2)
     monkeypatch.setattr(homework, "release_due", lambda s, now, p: batch(s, now, p, limit=2))
-    result = await release(session, known, SLOT)
+    monkeypatch.setattr(jobs, "active_programmes", lambda: known)
+    queued = await jobs.run_homework_release(
+        create_sessionmaker(engine), ManualClock(SLOT), settings
+    )
+    assert queued > 0
+    await session.refresh(closed.enrollment)
     assert closed.enrollment.status == EnrollmentStatus.STOPPED
-    assert result.weeks == 2
     for w in open_ones:
         assert len(await weeks_of(session, w)) == 1
 

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy.ext.asyncio import AsyncResult, AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.types import NullType
 
@@ -354,3 +355,10 @@ def social_maps(start: date, end: date, limit: Limit) -> Select[*tuple[Any, ...]
         .where(SocialMap.taken_on >= start, SocialMap.taken_on <= end, limit(SocialMap.family_id))
         .order_by(SocialMap.id, SocialMapPerson.circle, SocialMapPerson.id)
     )
+
+
+async def stream_rows(
+    session: AsyncSession, query: Select[Any], chunk: int
+) -> AsyncResult[*tuple[Any, ...]]:
+    """A sheet's rows streamed from the database `chunk` at a time (read by partitions)."""
+    return await session.stream(query.execution_options(yield_per=chunk))

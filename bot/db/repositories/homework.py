@@ -20,11 +20,9 @@ from bot.db.models import (
     HomeworkAnswer,
     HomeworkFeedback,
     HomeworkWeek,
-    OutboxMessage,
-    OutboxStatus,
     Person,
 )
-from bot.db.repositories.outbox_keys import NO_LONGER_NEEDED
+from bot.db.repositories import outbox as outbox_repo
 
 
 @dataclass(frozen=True)
@@ -169,18 +167,9 @@ async def cancel_queued_for_enrollment(
 ) -> int:
     """Cancel queued messages about any week of an enrollment (it was paused or stopped)."""
     weeks = select(HomeworkWeek.id).where(HomeworkWeek.enrollment_id == enrollment_id)
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.object_type == "homework_week",
-            OutboxMessage.object_id.in_(weeks.scalar_subquery()),
-            OutboxMessage.purpose.in_(list(purposes)),
-            OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value]),
-        )
-        .values(status=OutboxStatus.CANCELLED.value, last_error=NO_LONGER_NEEDED)
-        .execution_options(synchronize_session=False)
+    return await outbox_repo.cancel_queued(
+        session, "homework_week", weeks.scalar_subquery(), purposes
     )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 @dataclass(frozen=True)
@@ -265,16 +254,7 @@ async def questionnaires_to_remind(
     once it is completed. A reminder's outbox key ends with the phase (`dedup_key`)."""
 
     def not_reminded(phase: str) -> Any:
-        return ~(
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.object_type == "enrollment",
-                OutboxMessage.object_id == Enrollment.id,
-                OutboxMessage.purpose == purpose,
-                OutboxMessage.dedup_key.endswith(f":{phase}"),
-            )
-            .exists()
-        )
+        return ~outbox_repo.ever_queued("enrollment", Enrollment.id, purpose, f":{phase}")
 
     week_one_done = (
         select(HomeworkWeek.id)

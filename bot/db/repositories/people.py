@@ -30,6 +30,17 @@ async def with_role(session: AsyncSession, role: str) -> list[Person]:
     return list(rows)
 
 
+async def reachable_with_role(session: AsyncSession, role: str) -> list[tuple[int, int, str]]:
+    """(person id, telegram id, time zone) of everyone holding `role` and not blocked, by id."""
+    rows = await session.execute(
+        select(Person.id, Person.telegram_id, Person.timezone)
+        .join(PersonRole, PersonRole.person_id == Person.id)
+        .where(PersonRole.role == role, Person.blocked_at.is_(None))
+        .order_by(Person.id)
+    )
+    return [(person_id, telegram_id, timezone) for person_id, telegram_id, timezone in rows]
+
+
 async def add_role(session: AsyncSession, person: Person, role: str, now: datetime) -> bool:
     if any(r.role == role for r in person.roles):
         return False
@@ -64,4 +75,29 @@ async def family_links_of(session: AsyncSession, person_id: int) -> list[FamilyL
 async def set_blocked(session: AsyncSession, telegram_id: int, blocked_at: datetime | None) -> None:
     await session.execute(
         update(Person).where(Person.telegram_id == telegram_id).values(blocked_at=blocked_at)
+    )
+
+
+async def delivery_profiles(
+    session: AsyncSession, person_ids: set[int]
+) -> list[tuple[int, str | None, str, bool]]:
+    """(id, locale, timezone, blocked) of these people: what the sender renders and paces by."""
+    result = await session.execute(
+        select(Person.id, Person.locale, Person.timezone, Person.blocked_at).where(
+            Person.id.in_(person_ids)
+        )
+    )
+    return [
+        (pid, locale, timezone, blocked_at is not None)
+        for pid, locale, timezone, blocked_at in result.all()
+    ]
+
+
+async def mark_blocked_by_id(session: AsyncSession, person_id: int, now: datetime) -> None:
+    """The person blocked the bot (kept as first noticed when already marked)."""
+    await session.execute(
+        update(Person)
+        .where(Person.id == person_id, Person.blocked_at.is_(None))
+        .values(blocked_at=now)
+        .execution_options(synchronize_session=False)
     )

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, case, cast, delete, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -25,8 +25,6 @@ from bot.db.models import (
     Meeting,
     MeetingDecision,
     MeetingParticipant,
-    OutboxMessage,
-    OutboxStatus,
     Person,
     PersonRole,
     PlanTask,
@@ -36,17 +34,9 @@ from bot.db.models import (
     SrsResponse,
     Visit,
 )
+from bot.db.repositories import outbox as outbox_repo
 
 BLANK = "—"
-QUEUED = (OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value)
-# Settled rows: nothing will render them again, only their key (dedup) and status (/deliveries)
-# are read.
-SETTLED = (
-    OutboxStatus.SENT.value,
-    OutboxStatus.FAILED.value,
-    OutboxStatus.BLOCKED.value,
-    OutboxStatus.CANCELLED.value,
-)
 
 
 def _rows(result: Any) -> int:
@@ -181,24 +171,7 @@ async def cancel_and_blank_outbox(session: AsyncSession, person_id: int) -> int:
     """Their queued messages are cancelled (a claimed one too: the sender's compare-and-set
     then fails), and every row to them or quoting their name loses its parameters."""
     joined_by_them = select(Invitation.id).where(Invitation.used_by_id == person_id)
-    theirs = OutboxMessage.person_id == person_id
-    naming_them = (OutboxMessage.object_type == "invitation") & OutboxMessage.object_id.in_(
-        joined_by_them
-    )
-    cancelled = await _run(
-        session,
-        update(OutboxMessage)
-        .where(theirs | naming_them, OutboxMessage.status.in_(QUEUED))
-        .values(status=OutboxStatus.CANCELLED.value, last_error="consent withdrawn"),
-    )
-    await _run(session, update(OutboxMessage).where(theirs | naming_them).values(params={}))
-    return cancelled
-
-
-def _params_kept() -> Any:
-    """The row still holds parameters ({} once blanked). Compared as text: PostgreSQL's json
-    has no equality operator."""
-    return cast(OutboxMessage.params, Text) != "{}"
+    return await outbox_repo.cancel_and_blank_for(session, person_id, invitation_ids=joined_by_them)
 
 
 async def names_given(session: AsyncSession, person_id: int) -> tuple[str | None, list[str]]:
@@ -386,53 +359,6 @@ async def weeks_answered_by(session: AsyncSession, person_id: int) -> dict[int, 
     for week_id, file_id in rows.all():
         found.setdefault(int(week_id), set()).add(str(file_id))
     return found
-
-
-async def outbox_params(
-    session: AsyncSession,
-    *,
-    purposes: Collection[str],
-    object_type: str | None = None,
-    object_ids: Collection[int] | None = None,
-) -> list[tuple[int, str, dict[str, Any]]]:
-    """(id, status, params) of rows of these purposes (about these objects) that still hold
-    parameters, whatever their status."""
-    if object_ids is not None and not object_ids:
-        return []
-    query = select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.params).where(
-        OutboxMessage.purpose.in_(list(purposes)), _params_kept()
-    )
-    if object_type is not None:
-        query = query.where(OutboxMessage.object_type == object_type)
-    if object_ids is not None:
-        query = query.where(OutboxMessage.object_id.in_(list(object_ids)))
-    rows = await session.execute(query.order_by(OutboxMessage.id))
-    return [(int(i), str(status), dict(params or {})) for i, status, params in rows.all()]
-
-
-async def rewrite_outbox_params(
-    session: AsyncSession, row_id: int, params: dict[str, Any], *, cancel: bool = False
-) -> None:
-    """New parameters for one row. A queued row is cancelled (cancel) or, if a sender has
-    claimed it, handed back to the queue: that sender's compare-and-set then fails, and the
-    next claim renders the new parameters. A row being sent cannot be stopped."""
-    await _run(
-        session, update(OutboxMessage).where(OutboxMessage.id == row_id).values(params=params)
-    )
-    if cancel:
-        await _run(
-            session,
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, OutboxMessage.status.in_(QUEUED))
-            .values(status=OutboxStatus.CANCELLED.value, last_error="consent withdrawn"),
-        )
-        return
-    await _run(
-        session,
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.CLAIMED.value)
-        .values(status=OutboxStatus.PENDING.value, claimed_by=None, lease_until=None),
-    )
 
 
 async def blank_what_they_wrote(session: AsyncSession, person_id: int) -> None:
@@ -682,44 +608,3 @@ async def without_active_ties(
         )
     )
     return sorted(int(x) for x in rows)
-
-
-# --- settled outbox rows -------------------------------------------------------------------------
-
-
-async def settled_with_params(
-    session: AsyncSession, cutoff: datetime, after_id: int, limit: int
-) -> list[int]:
-    """Settled rows (sent, failed, blocked, cancelled) before `cutoff` that still hold their
-    parameters, in id order after `after_id`; on PostgreSQL a second replica skips the rows
-    this one holds."""
-    postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
-    # SQLite would take the (status, due_at) index and sort all old rows for every batch; an
-    # expression on status makes it walk the primary key from the cursor, each row once a run.
-    status = OutboxMessage.status if postgres else OutboxMessage.status.concat("")
-    query = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.id > after_id,
-            status.in_(SETTLED),
-            func.coalesce(OutboxMessage.sent_at, OutboxMessage.due_at) < cutoff,
-            _params_kept(),
-        )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    )
-    if postgres:
-        query = query.with_for_update(skip_locked=True)
-    return [int(x) for x in await session.scalars(query)]
-
-
-async def blank_outbox_params(session: AsyncSession, ids: Collection[int]) -> int:
-    """Drop the parameters of these rows; key, purpose, object, status and times stay."""
-    if not ids:
-        return 0
-    return await _run(
-        session,
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.status.in_(SETTLED), _params_kept())
-        .values(params={}),
-    )

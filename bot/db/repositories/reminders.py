@@ -10,7 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -18,12 +18,9 @@ from bot.db.models import (
     Family,
     FamilyLink,
     FamilyLinkKind,
-    OutboxMessage,
-    OutboxStatus,
     Person,
     Visit,
 )
-from bot.db.repositories.outbox_keys import NO_LONGER_NEEDED
 
 
 @dataclass(frozen=True)
@@ -172,40 +169,4 @@ async def mentor_family(
     telegram_id, tz, name, assigned, last = row
     return MentorFamily(
         mentor_id, telegram_id, tz, family_id, name, assigned_at=assigned, last_visit=last
-    )
-
-
-async def moot_pending(session: AsyncSession, purposes: Collection[str]) -> list[int]:
-    """Pending reminders about a family that no longer need sending: the case was closed, the
-    mentor is no longer linked, or a visit was logged after the reminder was queued."""
-    visited = exists().where(
-        Visit.family_id == OutboxMessage.object_id,
-        Visit.recorded_at >= OutboxMessage.created_at,
-        Visit.deleted_at.is_(None),
-    )
-    linked = exists().where(
-        FamilyLink.family_id == OutboxMessage.object_id,
-        FamilyLink.person_id == OutboxMessage.person_id,
-        FamilyLink.kind == FamilyLinkKind.MENTOR.value,
-    )
-    closed = exists().where(Family.id == OutboxMessage.object_id, Family.closed_at.is_not(None))
-    rows = await session.scalars(
-        select(OutboxMessage.id).where(
-            OutboxMessage.status == OutboxStatus.PENDING.value,
-            OutboxMessage.purpose.in_(list(purposes)),
-            OutboxMessage.object_type == "family",
-            visited | closed | ~linked,
-        )
-    )
-    return list(rows)
-
-
-async def cancel(session: AsyncSession, ids: Collection[int]) -> None:
-    if not ids:
-        return
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.status == OutboxStatus.PENDING.value)
-        .values(status=OutboxStatus.CANCELLED.value, last_error=NO_LONGER_NEEDED)
-        .execution_options(synchronize_session=False)
     )

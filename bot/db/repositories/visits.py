@@ -6,16 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Family, FamilyLink, FamilyLinkKind, Person, SafetyConcern, Visit
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    return pg_insert if dialect == "postgresql" else sqlite_insert
+from bot.db.upsert import insert_unless_exists
 
 
 async def by_id(session: AsyncSession, visit_id: int) -> Visit | None:
@@ -28,32 +22,25 @@ async def by_draft_key(session: AsyncSession, draft_key: str) -> Visit | None:
 
 async def insert_once(session: AsyncSession, values: dict[str, Any]) -> bool:
     """Insert a visit unless one with the same draft key exists; True when a row was added."""
-    stmt = (
-        _insert(session)(Visit)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[Visit.draft_key])
-    )
-    result = await session.execute(stmt)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return await insert_unless_exists(session, Visit, values, [Visit.draft_key])
 
 
 async def add_concern_once(
     session: AsyncSession, *, visit_id: int, family_id: int, now: datetime
 ) -> bool:
     """One safety concern per visit; a second insert for the same visit is a no-op."""
-    stmt = (
-        _insert(session)(SafetyConcern)
-        .values(
-            visit_id=visit_id,
-            family_id=family_id,
-            raised_at=now,
-            alerts_sent=0,
-            next_alert_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=[SafetyConcern.visit_id])
+    return await insert_unless_exists(
+        session,
+        SafetyConcern,
+        {
+            "visit_id": visit_id,
+            "family_id": family_id,
+            "raised_at": now,
+            "alerts_sent": 0,
+            "next_alert_at": now,
+        },
+        [SafetyConcern.visit_id],
     )
-    result = await session.execute(stmt)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def mentor_families(session: AsyncSession, person_id: int) -> list[Family]:

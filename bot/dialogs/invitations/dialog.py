@@ -11,8 +11,6 @@ from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 
 from bot.db.models import Invitation, Role
-from bot.db.repositories import families as families_repo
-from bot.db.repositories import invitations as invitations_repo
 from bot.dialogs.context import ctx
 from bot.dialogs.invitations.states import InvitationsSG
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
@@ -57,15 +55,12 @@ async def on_pick(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str)
 
 async def get_confirm(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     c = ctx(dialog_manager)
-    await authorize(c.session, c.actor, Action.INVITATION_LIST)
     invitation_id = int(dialog_manager.dialog_data.get("invitation_id", 0))
-    invitation = await invitations_repo.by_id(c.session, invitation_id)
-    if invitation is None:
+    found = await invitations.to_revoke(c.session, c.require_actor(), invitation_id)
+    if found is None:
         return {"label": "—"}
-    family = (
-        await families_repo.by_id(c.session, invitation.family_id) if invitation.family_id else None
-    )
-    return {"label": _label(dialog_manager, invitation, family.name if family else None)}
+    invitation, family_name = found
+    return {"label": _label(dialog_manager, invitation, family_name)}
 
 
 async def on_revoke(callback: CallbackQuery, _b: Button, manager: DialogManager) -> None:
