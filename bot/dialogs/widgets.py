@@ -94,10 +94,6 @@ class Window(DialogWindow):
         hint = manager.dialog_data.pop(UNHANDLED, None) if manager.has_context() else None
         return f"⚠️ {html.escape(hint, quote=False)}\n\n{text}" if hint else text
 
-    @property
-    def takes_messages(self) -> bool:
-        return self.on_message is not None
-
 
 class Dialog(BaseDialog):
     """aiogram-dialog's Dialog, minus a pointless redraw.
