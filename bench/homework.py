@@ -55,7 +55,8 @@ from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade_async
 from bot.db.models import Enrollment, Family, FamilyLink, OutboxMessage, Person, PersonRole
 from bot.delivery import OutboxSender
-from bot.i18n import Translator, create_i18n
+from bot.i18n import Translator
+from bot.i18n.telegram import create_i18n
 from bot.programmes_content import load_programmes
 from bot.services import homework
 from tests.faketg import FakeSession, FakeTelegram, serve_http

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -84,3 +84,22 @@ def is_known_zone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+def zone_or(name: str | None, fallback: str = "UTC") -> ZoneInfo:
+    """The zone called `name`, or `fallback` when the name is empty or unknown here.
+
+    Zones are checked when a person or family is saved, but a row may predate the check or a
+    system may lack a zone: a reminder at a slightly wrong hour beats one that crashes a job.
+    """
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return ZoneInfo(fallback)
+
+
+def local_date(moment: datetime, zone: str | ZoneInfo) -> date:
+    """The calendar day `moment` falls on in `zone` ("today" for a family is its own today)."""
+    return moment.astimezone(zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)).date()

@@ -10,7 +10,7 @@ from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 
 from bot.config import SUPPORTED_LOCALES
 from bot.db.models import Person
-from bot.i18n import I18n
+from bot.i18n.telegram import I18n
 from bot.roles_text import STRANGER_COMMANDS, CommandSpec, commands_for
 
 log = logging.getLogger(__name__)

@@ -46,7 +46,7 @@ from bot.handlers import case_plans as case_plan_buttons
 from bot.handlers import deliveries, errors, get_fallback_routers, get_routers
 from bot.handlers import mydata as mydata_commands
 from bot.handlers import review as review_commands
-from bot.i18n import LocaleMiddleware, create_i18n
+from bot.i18n.telegram import LocaleMiddleware, create_i18n
 from bot.middlewares.commit_before_send import CommitBeforeSend
 from bot.middlewares.db import DatabaseOutageMiddleware, DbSessionMiddleware
 from bot.middlewares.inflight import InFlightUpdates

@@ -13,7 +13,7 @@ from bot.db.models import (
     Rsvp,
     SupportLevel,
 )
-from bot.roles_text import N_
+from bot.i18n import N_
 
 SUPPORT_LEVELS = {SupportLevel.BASIC: N_("basic"), SupportLevel.CRISIS: N_("crisis")}
 CLOSE_REASONS = {

@@ -6,13 +6,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.db.models import Role
+from bot.i18n import N_
 
 Gettext = Callable[[str], str]
-
-
-def N_(message: str) -> str:
-    """Marks a string for extraction; it is translated where it is shown."""
-    return message
 
 
 ROLE_NAMES = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.db.models import Role
-from bot.roles_text import N_
+from bot.i18n import N_
 from bot.services.invitations import TokenProblem
 
 ABOUT_BOT = N_(

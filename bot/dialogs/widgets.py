@@ -22,7 +22,7 @@ from aiogram_dialog.widgets.kbd import Group, Multiselect, Select, Start
 from aiogram_dialog.widgets.markup.inline_keyboard import InlineKeyboardFactory
 from aiogram_dialog.widgets.text import Text
 
-from bot.roles_text import N_
+from bot.i18n import N_
 from bot.services.errors import DomainError
 
 

@@ -15,7 +15,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db.models import Person
 from bot.handlers.filters import Joined
-from bot.roles_text import N_
+from bot.i18n import N_
 from bot.services.access import Actor
 from bot.services.deliveries import DeliveryOverview, FailedDelivery, Reason, overview
 

@@ -20,8 +20,7 @@ from bot import texts
 from bot.clock import Clock
 from bot.dialogs.menu.states import MenuSG
 from bot.dialogs.retired import RetiredMessages, deletable
-from bot.i18n import locale_for
-from bot.roles_text import N_
+from bot.i18n import N_, locale_for
 from bot.services import audit
 from bot.services.access import Actor
 from bot.services.errors import AccessDenied, DomainError

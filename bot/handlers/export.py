@@ -18,7 +18,7 @@ from aiogram.types import FSInputFile, Message
 
 from bot.delivery.retry import with_retry_after
 from bot.handlers.review_files import FileRequest
-from bot.roles_text import N_
+from bot.i18n import N_
 from bot.services.errors import AccessDenied
 from bot.services.export import ExportSummary, export_filename, write_workbook
 from bot.texts import NOT_ALLOWED

@@ -28,8 +28,8 @@ from bot.dialogs.homework.states import ProgressSG
 from bot.dialogs.questionnaire.dialog import open_questionnaire
 from bot.dialogs.widgets import start_beside
 from bot.handlers.filters import HasRole, Joined, id_after
+from bot.i18n import N_
 from bot.notifications.homework import ANSWER_PREFIX, QUESTIONNAIRE_PREFIX, SNOOZE_PREFIX
-from bot.roles_text import N_
 from bot.services import audit, homework
 from bot.services.access import Actor
 from bot.services.homework import SnoozeOutcome, WeekState

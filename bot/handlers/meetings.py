@@ -16,8 +16,8 @@ from bot.clock import Clock
 from bot.dialogs.meeting_invite.dialog import open_invitation
 from bot.dialogs.widgets import start_beside
 from bot.handlers.filters import id_after
+from bot.i18n import N_
 from bot.notifications.meetings import OPEN_PREFIX
-from bot.roles_text import N_
 from bot.services import meetings
 from bot.services.access import Actor
 

@@ -16,8 +16,7 @@ from aiogram.types import BufferedInputFile
 from bot import texts
 from bot.delivery.retry import with_retry_after
 from bot.handlers.review_files import FileRequest
-from bot.i18n import Translator
-from bot.roles_text import N_
+from bot.i18n import N_, Translator
 from bot.services import audit
 from bot.services import report as report_service
 from bot.services.access import Action, authorize

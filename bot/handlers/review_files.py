@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.background import BackgroundWork
 from bot.clock import Clock
 from bot.content import Content
-from bot.i18n import I18n
+from bot.i18n.telegram import I18n
 from bot.services.access import Actor
 from bot.services.stats import Period, Scope
 

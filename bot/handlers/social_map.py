@@ -19,9 +19,9 @@ from bot.background import BackgroundWork
 from bot.clock import Clock
 from bot.db.models import Relation
 from bot.delivery.retry import with_retry_after
-from bot.i18n import I18n, Translator
+from bot.i18n import N_, Translator
+from bot.i18n.telegram import I18n
 from bot.labels import RELATIONS
-from bot.roles_text import N_
 from bot.services import audit, social_maps
 from bot.services.access import Actor
 from bot.services.errors import AccessDenied, DomainError

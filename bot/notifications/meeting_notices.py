@@ -14,9 +14,9 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.db.models import MeetingFormat
 from bot.delivery.render import Outgoing, Translator, message_kind
+from bot.i18n import N_
 from bot.labels import MEETING_FORMATS
 from bot.notifications.meetings import open_button
-from bot.roles_text import N_
 from bot.services.meetings import CHANGE_KIND, REMINDER_KIND
 from bot.services.srs import ALERT_KIND, SURVEY_KIND
 from bot.srs_content import active_srs

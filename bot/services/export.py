@@ -31,6 +31,7 @@ from bot.db.models import (
     TieNature,
 )
 from bot.db.repositories import export as export_repo
+from bot.i18n import N_
 from bot.labels import (
     CASE_STAGES,
     CLOSE_REASONS,
@@ -40,7 +41,6 @@ from bot.labels import (
     SUPPORT_LEVELS,
     TASK_STATUSES,
 )
-from bot.roles_text import N_
 from bot.services import audit
 from bot.services.access import Action, Actor, authorize
 from bot.services.errors import AccessDenied

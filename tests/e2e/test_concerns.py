@@ -23,7 +23,8 @@ from bot.db.models import (
 )
 from bot.db.repositories import people as people_repo
 from bot.delivery.render import registry
-from bot.i18n import Translator, create_i18n
+from bot.i18n import Translator
+from bot.i18n.telegram import create_i18n
 from bot.scheduler.jobs import Job, run_concern_alerts
 from tests.conftest import ADMIN_ID
 from tests.faketg import FakeUser

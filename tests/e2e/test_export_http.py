@@ -19,7 +19,7 @@ from bot.db.repositories import people as people_repo
 from bot.factory import create_bot
 from bot.handlers.export import start_export
 from bot.handlers.review_files import FileRequest
-from bot.i18n import create_i18n
+from bot.i18n.telegram import create_i18n
 from bot.services.access import Actor
 from bot.services.stats import Scope
 from tests.conftest import ADMIN_ID, TOKEN

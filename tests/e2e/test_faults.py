@@ -29,7 +29,8 @@ from bot.db.models import OutboxMessage, OutboxStatus, Person
 from bot.delivery import OutboxSender
 from bot.delivery.ratelimit import Deferred, RateLimiter, Reservation
 from bot.delivery.sender import DROPPED, TIMEOUT
-from bot.i18n import Translator, create_i18n
+from bot.i18n import Translator
+from bot.i18n.telegram import create_i18n
 from bot.notifications.invitations import INVITATION_ACCEPTED
 from bot.services.outbox import Recipient, enqueue
 from tests.conftest import ADMIN_ID, TOKEN, make_settings

@@ -22,7 +22,8 @@ from bot.db.models import (
     SupportLevel,
 )
 from bot.delivery.render import Outgoing, registry
-from bot.i18n import Translator, create_i18n
+from bot.i18n import Translator
+from bot.i18n.telegram import create_i18n
 from bot.services import case_plans, families
 from bot.services.access import Actor
 from bot.services.case_plans import OVERDUE_PURPOSE, REMINDER_KIND, SOON_PURPOSE, TaskDraft

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import Content
 from bot.db.models import Meeting, MeetingParticipant, MeetingStatus, Role, SrsResponse, Visit
-from bot.i18n import Translator, create_i18n
+from bot.i18n import Translator
+from bot.i18n.telegram import create_i18n
 from bot.services import chart_series, charts
 from bot.services.charts import Chart
 from bot.services.errors import AccessDenied

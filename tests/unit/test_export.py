@@ -25,7 +25,8 @@ from bot.db.models import (
     SocialMap,
     SocialMapPerson,
 )
-from bot.i18n import Translator, create_i18n
+from bot.i18n import Translator
+from bot.i18n.telegram import create_i18n
 from bot.services.access import Actor
 from bot.services.errors import AccessDenied
 from bot.services.export import SHEETS, ExportSummary, export_filename, write_workbook

@@ -12,7 +12,8 @@ import bot.notifications  # noqa: F401  (registers the message kinds)
 from bot import programmes_content
 from bot.config import SUPPORTED_LOCALES
 from bot.delivery.render import Outgoing, registry
-from bot.i18n import PoI18n, Translator, create_i18n
+from bot.i18n import Translator
+from bot.i18n.telegram import PoI18n, create_i18n
 from bot.programmes_content import Programme, load_programmes
 from bot.services.homework import DONE_KIND, INVITE_KIND, REMINDER_KIND, WEEK_KIND
 from bot.services.homework_review import (

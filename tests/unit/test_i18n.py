@@ -19,7 +19,8 @@ from babel.messages.extract import extract, extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot.config import SUPPORTED_LOCALES
-from bot.i18n import LOCALES_DIR, create_i18n
+from bot.i18n import LOCALES_DIR
+from bot.i18n.telegram import create_i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "N_": None, "T": None, "gettext": None, "ngettext": (1, 2)}

@@ -20,7 +20,8 @@ from bot import programmes_content
 from bot.clock import ManualClock
 from bot.db.models import MeetingFormat, Role
 from bot.delivery.render import Outgoing, registry
-from bot.i18n import PoI18n, Translator, create_i18n
+from bot.i18n import Translator
+from bot.i18n.telegram import PoI18n, create_i18n
 from bot.programmes_content import load_programmes
 from bot.srs_content import active_srs
 from tests.faketg import FakeTelegram, limits

@@ -14,7 +14,8 @@ import bot.notifications  # noqa: F401  (registers the message kinds)
 from bot.config import Settings
 from bot.db.models import MeetingStatus, OutboxMessage, Person, Role
 from bot.delivery.render import Outgoing, registry
-from bot.i18n import Translator, create_i18n
+from bot.i18n import Translator
+from bot.i18n.telegram import create_i18n
 from bot.services import meeting_decisions, meetings
 from bot.services.errors import AccessDenied
 from bot.services.meeting_decisions import DUE_PURPOSE, FOLLOW_UP_PURPOSE

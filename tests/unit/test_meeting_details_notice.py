@@ -25,7 +25,8 @@ from bot.db.models import (
     SupportLevel,
 )
 from bot.delivery.render import Outgoing, registry
-from bot.i18n import PoI18n, Translator, create_i18n
+from bot.i18n import Translator
+from bot.i18n.telegram import PoI18n, create_i18n
 from bot.services import families, meetings, privacy
 from bot.services.access import Actor
 from bot.services.errors import AccessDenied, DomainError

@@ -34,7 +34,8 @@ from bot.db.models import (
     Visit,
 )
 from bot.delivery.render import registry
-from bot.i18n import Translator, create_i18n
+from bot.i18n import Translator
+from bot.i18n.telegram import create_i18n
 from bot.services import privacy, stats
 from bot.services.access import Actor
 from bot.services.outbox import Recipient, enqueue

@@ -8,7 +8,8 @@ import pytest
 
 from bot.dialogs.meetings.board import visible_length
 from bot.dialogs.review import text
-from bot.i18n import Translator, create_i18n
+from bot.i18n import Translator
+from bot.i18n.telegram import create_i18n
 from bot.services.stats import (
     FamiliesFigures,
     MeetingsFigures,

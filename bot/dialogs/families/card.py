@@ -43,8 +43,8 @@ from bot.dialogs.widgets import (
     show_input_error,
     to_menu,
 )
+from bot.i18n import N_
 from bot.labels import CASE_STAGES, CLOSE_REASONS
-from bot.roles_text import N_
 from bot.services import assignments, case_plans, families, programmes, visits
 from bot.services.errors import DomainError
 

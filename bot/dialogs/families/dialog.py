@@ -25,8 +25,8 @@ from bot.dialogs.widgets import (
     show_input_error,
     to_menu,
 )
+from bot.i18n import N_
 from bot.labels import SUPPORT_LEVELS as LEVEL_NAMES
-from bot.roles_text import N_
 from bot.services import families
 from bot.services.access import Action, authorize
 from bot.services.errors import DomainError

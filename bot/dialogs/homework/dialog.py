@@ -37,7 +37,7 @@ from bot.dialogs.widgets import (
     show_input_error,
     to_menu,
 )
-from bot.roles_text import N_
+from bot.i18n import N_
 from bot.services import homework
 from bot.services.errors import DomainError
 from bot.services.homework import HandInOutcome, ParentWeek, WeekState

@@ -37,10 +37,10 @@ from bot.dialogs.widgets import (
     input_error_line,
     to_menu,
 )
+from bot.i18n import N_
 from bot.labels import MEETING_FORMATS as FORMAT_NAMES
 from bot.labels import RELATIONS as RELATION_NAMES
 from bot.labels import RSVPS as RSVP_LABELS
-from bot.roles_text import N_
 from bot.services import meetings
 from bot.services.errors import DomainError
 from bot.services.meetings import InvitationView

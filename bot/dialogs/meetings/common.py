@@ -7,7 +7,7 @@ from typing import Any
 from aiogram_dialog import DialogManager, ShowMode
 
 from bot.dialogs.widgets import error_text
-from bot.roles_text import N_
+from bot.i18n import N_
 from bot.services.errors import DomainError
 
 LIST_SCROLL = "meetings_scroll"

@@ -34,7 +34,7 @@ from bot.dialogs.widgets import (
     input_error_line,
     show_input_error,
 )
-from bot.roles_text import N_
+from bot.i18n import N_
 from bot.services import meeting_decisions
 from bot.services.errors import DomainError
 from bot.services.meeting_decisions import MAX_DECISIONS, WHAT_MAX, WHO_MAX

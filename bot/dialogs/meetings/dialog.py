@@ -72,8 +72,8 @@ from bot.dialogs.widgets import (
     show_input_error,
     to_menu,
 )
+from bot.i18n import N_
 from bot.qr import qr_png
-from bot.roles_text import N_
 from bot.services import meetings, social_maps, srs
 from bot.services.access import Action, authorize
 from bot.services.errors import DomainError

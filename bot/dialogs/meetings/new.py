@@ -43,7 +43,7 @@ from bot.dialogs.widgets import (
     show_input_error,
     to_menu,
 )
-from bot.roles_text import N_
+from bot.i18n import N_
 from bot.services import families, meetings
 from bot.services.access import Action, authorize
 from bot.services.errors import DomainError

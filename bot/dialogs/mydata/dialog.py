@@ -22,7 +22,8 @@ from bot.dialogs.context import ctx
 from bot.dialogs.mydata.states import MyDataSG
 from bot.dialogs.retired import RetiredMessages
 from bot.dialogs.widgets import Dialog, Html, T, Window, to_menu
-from bot.roles_text import N_, ROLE_NAMES, role_names
+from bot.i18n import N_
+from bot.roles_text import ROLE_NAMES, role_names
 from bot.services import privacy
 
 LANGUAGES = {"ru": "русский", "en": "English"}

@@ -42,8 +42,8 @@ from bot.dialogs.widgets import (
     show_input_error,
     to_menu,
 )
+from bot.i18n import N_
 from bot.labels import CASE_STAGES, TASK_STATUSES
-from bot.roles_text import N_
 from bot.services import case_plans
 from bot.services.case_plans import PART_MAX, RESPONSIBLE_MAX, TITLE_MAX
 from bot.services.errors import DomainError

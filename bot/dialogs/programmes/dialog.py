@@ -36,7 +36,7 @@ from bot.dialogs.widgets import (
     show_input_error,
     to_menu,
 )
-from bot.roles_text import N_
+from bot.i18n import N_
 from bot.services import families, programmes, questionnaire
 from bot.services.access import Action, authorize, is_allowed
 from bot.services.errors import DomainError

@@ -21,7 +21,7 @@ from bot.db.models import QuestionnairePhase
 from bot.dialogs.context import ctx
 from bot.dialogs.questionnaire.states import QuestionnaireSG
 from bot.dialogs.widgets import Dialog, T, Window, choices, to_menu
-from bot.roles_text import N_
+from bot.i18n import N_
 from bot.services import questionnaire
 from bot.services.errors import DomainError
 

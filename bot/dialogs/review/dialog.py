@@ -40,8 +40,8 @@ from bot.dialogs.widgets import (
 from bot.handlers import export as export_files
 from bot.handlers import report as report_files
 from bot.handlers.review_files import FileRequest
+from bot.i18n import N_
 from bot.labels import SUPPORT_LEVELS
-from bot.roles_text import N_
 from bot.services import review, stats
 from bot.services.review import Mode
 from bot.services.stats import Period, PeriodKind, RangeError, Scope, Section

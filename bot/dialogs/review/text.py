@@ -11,8 +11,8 @@ from datetime import date
 
 from bot.db.models import CaseStage
 from bot.dialogs.meetings.board import esc, shorten, visible_length
+from bot.i18n import N_
 from bot.labels import CASE_STAGES
-from bot.roles_text import N_
 from bot.services.stats import (
     CONCERN_TOTAL,
     FamiliesFigures,

@@ -40,7 +40,7 @@ from bot.dialogs.widgets import (
     to_menu,
 )
 from bot.handlers.social_map import TIE_NATURES, MapPictureRequest, day, start_picture
-from bot.roles_text import N_
+from bot.i18n import N_
 from bot.services import families, social_maps
 from bot.services.access import Action, authorize
 from bot.services.errors import DomainError

@@ -19,7 +19,7 @@ from aiogram_dialog.api.protocols import DialogProtocol
 from aiogram_dialog.widgets.common import WhenCondition
 from aiogram_dialog.widgets.kbd import Keyboard
 
-from bot.roles_text import N_
+from bot.i18n import N_
 
 MONTHS = (
     N_("January"),

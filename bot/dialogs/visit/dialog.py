@@ -39,7 +39,7 @@ from bot.dialogs.widgets import (
     show_input_error,
     to_menu,
 )
-from bot.roles_text import N_
+from bot.i18n import N_
 from bot.services import concerns, visits
 from bot.services.concerns import SavedConcern
 from bot.services.errors import AccessDenied, DomainError
