@@ -104,7 +104,7 @@ async def _invite(settings: Settings, role: str) -> str:
             )
     finally:
         await engine.dispose()
-    return f"https://t.me/{username}?start={created.token}"
+    return invitations.invitation_link(username, created.token)
 
 
 def cmd_invite(settings: Settings, role: str) -> None:

@@ -35,6 +35,11 @@ class CreatedInvitation:
     token: str
 
 
+def invitation_link(bot_username: str | None, token: str) -> str:
+    """The deep link that opens the bot with the token as /start's parameter."""
+    return f"https://t.me/{bot_username}?start={token}"
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -62,7 +62,7 @@ async def _create(
     # The link must work the moment it is shown: it can be opened before this update ends.
     await c.session.commit()
     me = await c.bot.me()
-    link = f"https://t.me/{me.username}?start={created.token}"
+    link = invitations.invitation_link(me.username, created.token)
     zone = ZoneInfo(c.person.timezone if c.person else c.settings.default_timezone)
     until = created.invitation.expires_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
     caption = _(
