@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.content import Content
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade_async
 from bot.db.models import OutboxMessage, Person
@@ -123,6 +124,7 @@ async def run(n: int, recipients: int) -> Result:
                     settings,
                     PassthroughTranslator,
                     "bench",
+                    content=Content(),
                     registry=kinds,
                 )
                 try:

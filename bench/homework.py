@@ -51,13 +51,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 import bot.notifications  # noqa: F401  (registers the message kinds the sender renders)
 from bot.clock import Clock, ManualClock, SystemClock
 from bot.config import Settings
+from bot.content import Content
+from bot.content.programmes import load_programmes
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade_async
 from bot.db.models import Enrollment, Family, FamilyLink, OutboxMessage, Person, PersonRole
 from bot.delivery import OutboxSender
 from bot.i18n import Translator
 from bot.i18n.telegram import create_i18n
-from bot.programmes_content import load_programmes
 from bot.services import homework
 from tests.faketg import FakeSession, FakeTelegram, serve_http
 
@@ -271,6 +272,7 @@ async def deliver(
             settings,
             translator_factory=lambda locale: Translator(i18n, locale),
             worker_id="bench-homework",
+            content=Content(),
         )
         started_on_clock, started_wall = clock.monotonic(), time.perf_counter()
         claimed = await sender.drain(max_rounds=100_000)

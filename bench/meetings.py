@@ -34,6 +34,7 @@ if __package__ in (None, ""):  # run as a file: make the project importable
 
 from sqlalchemy import insert, text
 
+from bot.content.srs import ITEM_CODES, load_srs
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade_async
 from bot.db.models import (
@@ -50,7 +51,6 @@ from bot.db.models import (
 )
 from bot.services import meetings, srs
 from bot.services.access import Actor
-from bot.srs_content import ITEM_CODES, load_srs
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 ZONE = "Asia/Novokuznetsk"

@@ -45,12 +45,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bench.proc import peak_rss_mb
 from bench.stats_data import COORDINATOR_ID, COORDINATOR_TG, COORDINATOR_ZONE, NOW, Builder, Sizes
+from bot.content.srs import ITEM_CODES
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import downgrade, upgrade_async
 from bot.services import stats
 from bot.services.access import Actor
 from bot.services.stats import Period, PeriodKind, Scope
-from bot.srs_content import ITEM_CODES
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_stats"

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.content.srs import ITEM_CODES
 from bot.db.models import (
     CaseRecord,
     Enrollment,
@@ -33,7 +34,6 @@ from bot.db.models import (
     SrsResponse,
     Visit,
 )
-from bot.srs_content import ITEM_CODES
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 TODAY = NOW.date()

@@ -43,6 +43,7 @@ def create_sender(bot: Bot, dp: Dispatcher, settings: Settings) -> OutboxSender:
         settings,
         translator_factory=lambda locale: Translator(i18n, locale),
         worker_id=f"bot-{uuid.uuid4().hex[:8]}",
+        content=dp["content"],
     )
 
 
@@ -85,6 +86,7 @@ async def run(
             sessionmaker=dp["sessionmaker"],
             clock=dp["clock"],
             settings=settings,
+            content=dp["content"],
             in_flight=rounds,
         )
 

@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.db.models import Enrollment, FamilyLink, HomeworkWeek, OutboxMessage, Role
-from bot.programmes_content import active_programmes
-from bot.scheduler.jobs import run_homework_digest, run_homework_release, run_homework_reminders
+from bot.scheduler.jobs import homework_release, run_homework_digest, run_homework_reminders
 from bot.services import programmes
 from tests.conftest import ADMIN_ID
 from tests.faketg import FakeUser
@@ -88,12 +87,13 @@ async def enrol_now(
             release_time=time(local.hour, local.minute),
             due_days=due_days,
             now=app.clock.now(),
-            known_programmes=active_programmes(),
+            known_programmes=app.dp["content"].programmes,
         )
         return enrollment.id
 
 
 async def release(app: BotHarness) -> int:
+    run_homework_release = homework_release(app.dp["content"].programmes)
     return await run_homework_release(app.sessionmaker, app.clock, app.settings)
 
 

@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfoNotFoundError
 
 import aiohttp
 from aiogram import Bot
@@ -44,8 +43,9 @@ from aiogram.exceptions import (
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
+from bot.clock import Clock, zone_or
 from bot.config import Settings
+from bot.content import Content
 from bot.db.models import OutboxStatus
 from bot.db.repositories import outbox as outbox_repo
 from bot.db.repositories import people as people_repo
@@ -139,6 +139,7 @@ class OutboxSender:
         translator_factory: TranslatorFactory,
         worker_id: str | None = None,
         *,
+        content: Content,
         registry: KindRegistry | None = None,
         limiter: RateLimiter | None = None,
         lease_seconds: float | None = None,
@@ -153,6 +154,7 @@ class OutboxSender:
         self._clock = clock
         self._settings = settings
         self._translator_factory = translator_factory
+        self._content = content  # what renderers registered with_content read
         self.worker_id = (worker_id or default_worker_id())[:64]
         self._registry = default_registry if registry is None else registry
         self.limiter = limiter or RateLimiter(
@@ -287,7 +289,7 @@ class OutboxSender:
 
         try:
             translator = self._translator_factory(person.locale or self._settings.default_locale)
-            outgoing = self._registry.render(row.kind, row.params, translator)
+            outgoing = self._registry.render(row.kind, row.params, translator, self._content)
         except UnknownKind:
             log.error("outbox %d: unknown kind %s", row.id, row.kind)
             await self._settle(row, _S.FAILED, UNKNOWN_KIND, expect=(_S.CLAIMED,))
@@ -308,10 +310,8 @@ class OutboxSender:
 
     def _quiet_hours_end(self, now: datetime, timezone: str) -> datetime:
         start, end = self._settings.quiet_hours_start, self._settings.quiet_hours_end
-        try:
-            return next_allowed_time(now, timezone, start, end)
-        except (ZoneInfoNotFoundError, ValueError):
-            return next_allowed_time(now, self._settings.default_timezone, start, end)
+        zone = zone_or(timezone, self._settings.default_timezone)
+        return next_allowed_time(now, zone, start, end)
 
     async def _deliver(self, row: _Row, outgoing: Outgoing, booked: Reservation) -> None:
         try:

@@ -8,13 +8,15 @@ preview never shows a family's or a child's name.
 
 from __future__ import annotations
 
-import html
+from collections.abc import Mapping
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.content import Content
+from bot.content.programmes import Programme, Week
 from bot.delivery.render import Outgoing, Translator, message_kind
-from bot.programmes_content import Programme, Week, active_programmes
+from bot.markup import escape
 from bot.services.homework import (
     DONE_KIND,
     INVITE_KIND,
@@ -33,26 +35,21 @@ QUESTIONNAIRE_PREFIX = "qn:"  # + "e:" or "x:" + enrollment id: entry or exit qu
 CAPTION_MAX = 1024
 
 
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=False)
+Programmes = Mapping[str, Programme]
 
 
-def _programme(code: str) -> Programme | None:
-    return active_programmes().get(code)
-
-
-def programme_title(code: str, locale: str) -> str:
-    programme = _programme(code)
+def programme_title(programmes: Programmes, code: str, locale: str) -> str:
+    programme = programmes.get(code)
     return programme.title.get(locale) if programme else code
 
 
-def _week(code: str, number: int) -> Week | None:
-    programme = _programme(code)
+def _week(programmes: Programmes, code: str, number: int) -> Week | None:
+    programme = programmes.get(code)
     return programme.week(number) if programme else None
 
 
-def week_topic(code: str, number: int, locale: str) -> str:
-    week = _week(code, number)
+def week_topic(programmes: Programmes, code: str, number: int, locale: str) -> str:
+    week = _week(programmes, code, number)
     return week.topic.get(locale) if week else ""
 
 
@@ -66,47 +63,49 @@ def answer_button(t: Translator, week_id: int) -> InlineKeyboardButton:
     )
 
 
-def render_week(params: dict[str, Any], t: Translator) -> str:
+def render_week(params: dict[str, Any], t: Translator, programmes: Programmes) -> str:
     """The week's message: programme and week, topic, greeting, questions, task, practice."""
     code, number = params["programme"], int(params["week"])
     locale = t.locale
     head = t.gettext("📚 {programme} · week {week} of {total}").format(
-        programme=_e(programme_title(code, locale)), week=number, total=int(params["total"])
+        programme=escape(programme_title(programmes, code, locale)),
+        week=number,
+        total=int(params["total"]),
     )
-    week = _week(code, number)
+    week = _week(programmes, code, number)
     if week is None:
         return "\n\n".join([head, t.gettext("This week's texts are being updated.")])
-    questions = "\n".join(f"• {_e(q)}" for q in week.questions.get(locale))
+    questions = "\n".join(f"• {escape(q)}" for q in week.questions.get(locale))
     # Headings are translated outside the f-strings: extraction does not look inside them.
     talk_over = t.gettext("Questions to talk over together")
     task = t.gettext("Task of the week")
     practice = t.gettext("To try in everyday life")
     parts = [
-        f"{head}\n<b>{_e(week.topic.get(locale))}</b>",
-        _e(week.greeting.get(locale)),
+        f"{head}\n<b>{escape(week.topic.get(locale))}</b>",
+        escape(week.greeting.get(locale)),
         f"<b>{talk_over}</b>\n{questions}",
-        f"<b>{task}</b>\n{_e(week.homework.get(locale))}",
-        f"<b>{practice}</b>\n{_e(week.practice.get(locale))}",
+        f"<b>{task}</b>\n{escape(week.homework.get(locale))}",
+        f"<b>{practice}</b>\n{escape(week.practice.get(locale))}",
         t.gettext(
             "Please answer by {due}: with text, a voice message, photos or a document, "
             "in one or several messages. Tap «Answer» to begin."
-        ).format(due=_e(params["due"])),
+        ).format(due=escape(params["due"])),
     ]
     return "\n\n".join(parts)
 
 
-@message_kind(WEEK_KIND)
-def homework_week(params: dict[str, Any], t: Translator) -> Outgoing:
+@message_kind(WEEK_KIND, with_content=True)
+def homework_week(params: dict[str, Any], t: Translator, content: Content) -> Outgoing:
     return Outgoing(
-        text=render_week(params, t),
+        text=render_week(params, t, content.programmes),
         reply_markup=_keyboard([answer_button(t, params["week_id"])]),
     )
 
 
-@message_kind(REMINDER_KIND)
-def homework_reminder(params: dict[str, Any], t: Translator) -> Outgoing:
+@message_kind(REMINDER_KIND, with_content=True)
+def homework_reminder(params: dict[str, Any], t: Translator, content: Content) -> Outgoing:
     code, number = params["programme"], int(params["week"])
-    topic = _e(week_topic(code, number, t.locale))
+    topic = escape(week_topic(content.programmes, code, number, t.locale))
     if params.get("second"):
         text = t.gettext(
             "🌿 Week {week}, «{topic}», is still open. If this week was hard, that is all "
@@ -126,19 +125,19 @@ def homework_reminder(params: dict[str, Any], t: Translator) -> Outgoing:
     )
 
 
-@message_kind(DONE_KIND)
-def homework_done(params: dict[str, Any], t: Translator) -> Outgoing:
+@message_kind(DONE_KIND, with_content=True)
+def homework_done(params: dict[str, Any], t: Translator, content: Content) -> Outgoing:
     number = int(params["week"])
-    topic = _e(week_topic(params["programme"], number, t.locale))
+    topic = escape(week_topic(content.programmes, params["programme"], number, t.locale))
     text = t.gettext("✅ Week {week}, «{topic}», is handed in for your family. Thank you!").format(
         week=number, topic=topic
     )
     return Outgoing(text=text)
 
 
-@message_kind(INVITE_KIND)
-def questionnaire_invite(params: dict[str, Any], t: Translator) -> Outgoing:
-    title = _e(programme_title(params["programme"], t.locale))
+@message_kind(INVITE_KIND, with_content=True)
+def questionnaire_invite(params: dict[str, Any], t: Translator, content: Content) -> Outgoing:
+    title = escape(programme_title(content.programmes, params["programme"], t.locale))
     exit_phase = params["phase"] == "exit"
     if exit_phase:
         text = t.gettext(
@@ -161,10 +160,10 @@ def questionnaire_button(t: Translator, params: dict[str, Any]) -> InlineKeyboar
     )
 
 
-@message_kind(QUESTIONNAIRE_REMINDER_KIND)
-def questionnaire_reminder(params: dict[str, Any], t: Translator) -> Outgoing:
+@message_kind(QUESTIONNAIRE_REMINDER_KIND, with_content=True)
+def questionnaire_reminder(params: dict[str, Any], t: Translator, content: Content) -> Outgoing:
     """Once, two days after the invitation, while the family has not answered."""
-    title = _e(programme_title(params["programme"], t.locale))
+    title = escape(programme_title(content.programmes, params["programme"], t.locale))
     if params["phase"] == "exit":
         text = t.gettext(
             "🌿 A gentle reminder: the last short questionnaire of the programme «{programme}» "
@@ -180,15 +179,15 @@ def questionnaire_reminder(params: dict[str, Any], t: Translator) -> Outgoing:
     return Outgoing(text=text, reply_markup=_keyboard([questionnaire_button(t, params)]))
 
 
-@message_kind(DIGEST_KIND)
-def homework_digest(params: dict[str, Any], t: Translator) -> Outgoing:
+@message_kind(DIGEST_KIND, with_content=True)
+def homework_digest(params: dict[str, Any], t: Translator, content: Content) -> Outgoing:
     lines = [t.gettext("📬 Homework handed in")]
     buttons = []
     for item in params["items"]:
         number = int(item["week"])
         line = t.gettext("• «{family}»: {programme}, week {week}").format(
-            family=_e(item["family"]),
-            programme=_e(programme_title(item["programme"], t.locale)),
+            family=escape(item["family"]),
+            programme=escape(programme_title(content.programmes, item["programme"], t.locale)),
             week=number,
         )
         if item.get("late"):
@@ -215,7 +214,7 @@ def homework_digest(params: dict[str, Any], t: Translator) -> Outgoing:
 @message_kind(COPY_KIND)
 def homework_copy(params: dict[str, Any], t: Translator) -> Outgoing:
     caption = t.gettext("«{family}» · week {week} · {index} of {count}").format(
-        family=_e(params["family"]),
+        family=escape(params["family"]),
         week=int(params["week"]),
         index=int(params["index"]),
         count=int(params["count"]),
@@ -223,11 +222,11 @@ def homework_copy(params: dict[str, Any], t: Translator) -> Outgoing:
     return Outgoing(text=caption[:CAPTION_MAX], media=params["media"], file_id=params["file_id"])
 
 
-@message_kind(FEEDBACK_KIND)
-def homework_feedback(params: dict[str, Any], t: Translator) -> Outgoing:
+@message_kind(FEEDBACK_KIND, with_content=True)
+def homework_feedback(params: dict[str, Any], t: Translator, content: Content) -> Outgoing:
     number = int(params["week"])
-    topic = _e(week_topic(params["programme"], number, t.locale))
+    topic = escape(week_topic(content.programmes, params["programme"], number, t.locale))
     head = t.gettext("💬 A reply from your mentor on week {week}, «{topic}»:").format(
         week=number, topic=topic
     )
-    return Outgoing(text=f"{head}\n\n{_e(params['text'])}")
+    return Outgoing(text=f"{head}\n\n{escape(params['text'])}")

@@ -6,31 +6,27 @@ The first line never names the child or the family: it shows on a locked screen.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.content import Content
 from bot.db.models import MeetingFormat
 from bot.delivery.render import Outgoing, Translator, message_kind
 from bot.i18n import N_
 from bot.labels import MEETING_FORMATS
+from bot.markup import escape
 from bot.notifications.meetings import open_button
 from bot.services.meetings import CHANGE_KIND, REMINDER_KIND
 from bot.services.srs import ALERT_KIND, SURVEY_KIND
-from bot.srs_content import active_srs
-
-
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=False)
 
 
 def _format(code: Any, t: Translator) -> str:
     try:
         return t.gettext(MEETING_FORMATS[MeetingFormat(code)])
     except ValueError:
-        return _e(code)
+        return escape(code)
 
 
 def _duration(minutes: Any, t: Translator) -> str:
@@ -43,7 +39,7 @@ def _duration(minutes: Any, t: Translator) -> str:
 
 
 def _plain(value: Any, _t: Translator) -> str:
-    return _e(value)
+    return escape(value)
 
 
 # One line per changed detail, in the invitation's order: the line and how a value is shown
@@ -87,7 +83,7 @@ def meeting_reminder(params: dict[str, Any], t: Translator) -> Outgoing:
         first = t.gettext("📅 A reminder: the meeting is on {when}.")
     text = "\n".join(
         [
-            first.format(when=_e(params["when"])),
+            first.format(when=escape(params["when"])),
             t.gettext(
                 "We are glad you are coming. The place and the contact are in the invitation."
             ),
@@ -119,15 +115,15 @@ def srs_survey(params: dict[str, Any], t: Translator) -> Outgoing:
     return Outgoing(text=text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]))
 
 
-@message_kind(ALERT_KIND)
-def srs_alert(params: dict[str, Any], t: Translator) -> Outgoing:
-    srs = active_srs()
+@message_kind(ALERT_KIND, with_content=True)
+def srs_alert(params: dict[str, Any], t: Translator, content: Content) -> Outgoing:
+    srs = content.srs
     labels = {item.code: item.get(t.locale) for item in srs.items}
     lines = [
         t.gettext("⚠️ Feedback on a network meeting needs attention."),
         t.gettext("Meeting of {when} (child: {child}): total {total} of {max}.").format(
-            when=_e(params["when"]),
-            child=_e(params["child"]),
+            when=escape(params["when"]),
+            child=escape(params["child"]),
             total=int(params["total"]),
             max=srs.max_total,
         ),
@@ -135,6 +131,6 @@ def srs_alert(params: dict[str, Any], t: Translator) -> Outgoing:
     weak = [labels.get(code, code) for code in params.get("weak") or []]
     if weak:
         lines.append(t.gettext("Rated low:"))
-        lines.extend(f"• {_e(label)}" for label in weak)
+        lines.extend(f"• {escape(label)}" for label in weak)
     lines.append(t.gettext("The meeting's board in /meetings shows all answers."))
     return Outgoing(text="\n".join(lines))

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.scheduler.jobs import JOBS, guarded, run_due_jobs
+from bot.content import Content
+from bot.scheduler.jobs import guarded, run_due_jobs, scans
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +29,11 @@ def create_scheduler(
     sessionmaker: async_sessionmaker[AsyncSession] | None = None,
     clock: Clock | None = None,
     settings: Settings | None = None,
+    content: Content | None = None,
     in_flight: set[asyncio.Task[Any]] | None = None,
 ) -> AsyncIOScheduler:
-    """The delivery loop, and with sessionmaker, clock and settings the domain scans too."""
+    """The delivery loop, and with sessionmaker, clock, settings and content the domain scans
+    too."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     # One run at a time; a run that is late is merged into the next instead of piling up.
     scheduler.add_job(
@@ -42,11 +45,16 @@ def create_scheduler(
         coalesce=True,
         misfire_grace_time=30,
     )
-    if sessionmaker is not None and clock is not None and settings is not None:
+    if (
+        sessionmaker is not None
+        and clock is not None
+        and settings is not None
+        and content is not None
+    ):
         # Each scan also runs once right at start: what fell due while the bot was down (a
         # weekly release, a reminder) goes out now, not one interval later.
         first_run = datetime.now(UTC)
-        for spec in JOBS:
+        for spec in scans(content):
             scheduler.add_job(
                 guarded,
                 "interval",

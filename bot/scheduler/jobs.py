@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.programmes_content import active_programmes
+from bot.content import Content
+from bot.content.programmes import Programme
 from bot.services import (
     case_plans,
     concerns,
@@ -36,6 +37,7 @@ from bot.services import (
 log = logging.getLogger(__name__)
 
 Sessionmaker = async_sessionmaker[AsyncSession]
+Job = Callable[[Sessionmaker, Clock, Settings], Awaitable[int]]
 
 
 async def run_concern_alerts(sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> int:
@@ -56,16 +58,24 @@ async def run_weekly_digest(sessionmaker: Sessionmaker, clock: Clock, settings: 
         return await digest.enqueue_due(session, clock.now(), settings)
 
 
-async def run_homework_release(sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> int:
-    """Weekly programme releases due by now (and completions after the last week), committed
-    batch by batch: a slot of thousands of families never holds the database for long."""
-    now, queued = clock.now(), 0
-    while True:
-        async with sessionmaker.begin() as session:
-            batch = await homework.release_due(session, now, active_programmes())
-        queued += batch.messages
-        if batch.examined < homework.RELEASE_BATCH:
-            return queued
+def homework_release(programmes: Mapping[str, Programme]) -> Job:
+    """The release job for these programmes (the loaded content's)."""
+
+    async def run_homework_release(
+        sessionmaker: Sessionmaker, clock: Clock, settings: Settings
+    ) -> int:
+        """Weekly programme releases due by now (and completions after the last week),
+        committed batch by batch: a slot of thousands of families never holds the database
+        for long."""
+        now, queued = clock.now(), 0
+        while True:
+            async with sessionmaker.begin() as session:
+                batch = await homework.release_due(session, now, programmes)
+            queued += batch.messages
+            if batch.examined < homework.RELEASE_BATCH:
+                return queued
+
+    return run_homework_release
 
 
 async def run_homework_reminders(
@@ -143,36 +153,37 @@ async def run_outbox_blanking(sessionmaker: Sessionmaker, clock: Clock, settings
             return done
 
 
-Job = Callable[[Sessionmaker, Clock, Settings], Awaitable[int]]
-
-
 @dataclass(frozen=True)
 class JobSpec:
     job: Job
     seconds: float  # how often APScheduler runs it
 
 
-# A concern alert should leave at once; the others are due at a minute of the local day.
-JOBS: tuple[JobSpec, ...] = (
-    JobSpec(run_concern_alerts, 15.0),
-    JobSpec(run_mentor_reminders, 120.0),
-    JobSpec(run_weekly_digest, 300.0),
-    JobSpec(run_homework_release, 30.0),
-    JobSpec(run_homework_reminders, 120.0),
-    JobSpec(run_questionnaire_reminders, 300.0),
-    JobSpec(run_homework_digest, 60.0),
-    JobSpec(run_meeting_reminders, 120.0),
-    JobSpec(run_meeting_decisions, 120.0),
-    JobSpec(run_plan_reminders, 120.0),
-    JobSpec(run_retention, 86400.0),  # daily, and once at start
-    JobSpec(run_outbox_blanking, 86400.0),  # daily, and once at start
-)
+def scans(content: Content) -> tuple[JobSpec, ...]:
+    """Every scan, with what it needs of the loaded content bound in."""
+    # A concern alert should leave at once; the others are due at a minute of the local day.
+    return (
+        JobSpec(run_concern_alerts, 15.0),
+        JobSpec(run_mentor_reminders, 120.0),
+        JobSpec(run_weekly_digest, 300.0),
+        JobSpec(homework_release(content.programmes), 30.0),
+        JobSpec(run_homework_reminders, 120.0),
+        JobSpec(run_questionnaire_reminders, 300.0),
+        JobSpec(run_homework_digest, 60.0),
+        JobSpec(run_meeting_reminders, 120.0),
+        JobSpec(run_meeting_decisions, 120.0),
+        JobSpec(run_plan_reminders, 120.0),
+        JobSpec(run_retention, 86400.0),  # daily, and once at start
+        JobSpec(run_outbox_blanking, 86400.0),  # daily, and once at start
+    )
 
 
-async def run_due_jobs(sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> int:
+async def run_due_jobs(
+    sessionmaker: Sessionmaker, clock: Clock, settings: Settings, content: Content
+) -> int:
     """Every job once (tests; a manual catch-up). Returns the number of rows/concerns queued."""
     total = 0
-    for spec in JOBS:
+    for spec in scans(content):
         total += await spec.job(sessionmaker, clock, settings)
     return total
 

@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import local_date
+from bot.content.programmes import Programme
 from bot.db.models import (
     AnswerKind,
     Enrollment,
@@ -37,12 +39,11 @@ from bot.db.models import (
 from bot.db.repositories import homework as homework_repo
 from bot.db.repositories import outbox as outbox_repo
 from bot.db.repositories.homework import Member
-from bot.programmes_content import Programme
 from bot.services import outbox
 from bot.services.access import Action, Actor, authorize
 from bot.services.errors import DomainError
-from bot.services.programmes import next_release_at
 from bot.services.quiet_hours import in_quiet_hours
+from bot.services.release_schedule import next_release_at
 
 log = logging.getLogger(__name__)
 
@@ -447,7 +448,7 @@ async def remove_answer(
     homework that was not meant as such). False when it is gone already or not removable."""
     week, enrollment, _family = await _load(session, actor, week_id, lock=True)
     assert actor is not None
-    answer = await session.get(HomeworkAnswer, answer_id)
+    answer = await homework_repo.answer_by_id(session, answer_id)
     if (
         answer is None
         or answer.homework_week_id != week.id
@@ -455,7 +456,7 @@ async def remove_answer(
         or _state(week, enrollment, now) is not WeekState.OPEN
     ):
         return False
-    await session.delete(answer)
+    await homework_repo.delete_answer(session, answer)
     await session.flush()
     return True
 
@@ -584,7 +585,7 @@ async def snooze(
     assert actor is not None
     if _state(week, enrollment, now) is not WeekState.OPEN:
         return SnoozeOutcome.NOT_NEEDED
-    tomorrow = (now + timedelta(days=1)).astimezone(_zone(family)).date()
+    tomorrow = local_date(now + timedelta(days=1), family.timezone)
     me = Member(actor.person_id, actor.telegram_id, "")
     queued = await notify_members(
         session,

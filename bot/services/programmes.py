@@ -1,9 +1,8 @@
 """Enrolling a family in a weekly programme: enrol, pause, resume, stop, and the progress view.
 
-The release schedule is a weekly grid in the family's local time: the first release is the first
-`release_weekday` at `release_time` on or after `start_date`; later weeks follow every 7 days on
-the same wall-clock time. A paused enrollment releases nothing; after resuming, the next unreleased
-week comes at the next slot of the grid. `Enrollment.next_release_at` (UTC) is the release job's
+The release schedule is a weekly grid in the family's local time (bot/services/release_schedule.py
+places the slots). A paused enrollment releases nothing; after resuming, the next unreleased week
+comes at the next slot of the grid. `Enrollment.next_release_at` (UTC) is the release job's
 cursor: set here on enrol and resume, cleared on pause and stop.
 """
 
@@ -11,74 +10,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.content.programmes import Programme
 from bot.db.models import Enrollment, EnrollmentStatus, Family, QuestionnairePhase
 from bot.db.repositories import families as families_repo
 from bot.db.repositories import homework as homework_repo
 from bot.db.repositories import programmes as programmes_repo
-from bot.programmes_content import Programme
-from bot.services import audit
+from bot.db.repositories.homework import cancel_queued_for_enrollment
+from bot.services import audit, families
 from bot.services.access import Action, Actor, authorize, is_allowed
 from bot.services.errors import DomainError
+from bot.services.homework import (
+    REMINDER_PURPOSES,
+    cancel_questionnaire_reminders,
+    invite_to_questionnaire,
+)
+from bot.services.release_schedule import next_release_at
 
 DUE_DAYS_MIN = 1
 DUE_DAYS_MAX = 6
 DEFAULT_RELEASE_TIME = time(18, 0)
 CURRENT = (EnrollmentStatus.ACTIVE.value, EnrollmentStatus.PAUSED.value)
-
-
-# --- the schedule (pure) ---------------------------------------------------------------------
-
-
-def first_release_date(start_date: date, release_weekday: int) -> date:
-    """The first `release_weekday` (0 = Monday) on or after `start_date`."""
-    return start_date + timedelta(days=(release_weekday - start_date.weekday()) % 7)
-
-
-def release_at(
-    start_date: date, release_weekday: int, release_time: time, family_timezone: str, week: int
-) -> datetime:
-    """When week `week` (1-based) is released on the grid, in UTC."""
-    local_day = first_release_date(start_date, release_weekday) + timedelta(days=7 * (week - 1))
-    local = datetime.combine(local_day, release_time, tzinfo=ZoneInfo(family_timezone))
-    return local.astimezone(UTC)
-
-
-def next_release_at(enrollment: Enrollment, family_timezone: str, now: datetime) -> datetime | None:
-    """The next slot of the enrollment's weekly grid at or after `now` (UTC), or None when the
-    enrollment releases nothing (paused, stopped, completed). The number of weeks is not known
-    here: the caller stops at the programme's length."""
-    if enrollment.status != EnrollmentStatus.ACTIVE:
-        return None
-    first = release_at(
-        enrollment.start_date,
-        enrollment.release_weekday,
-        enrollment.release_time,
-        family_timezone,
-        1,
-    )
-    if now <= first:
-        return first
-    weeks_passed = (now - first) // timedelta(days=7)
-    for week in (weeks_passed + 1, weeks_passed + 2, weeks_passed + 3):
-        moment = release_at(
-            enrollment.start_date,
-            enrollment.release_weekday,
-            enrollment.release_time,
-            family_timezone,
-            week,
-        )
-        if moment >= now:
-            return moment
-    return None  # unreachable on a zone without jumps of days
-
-
-def family_today(family: Family, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(family.timezone)).date()
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -202,7 +158,7 @@ async def enrol(
         raise DomainError("programme_due_days")
     if not 0 <= release_weekday <= 6:
         raise DomainError("programme_weekday")
-    if start_date < family_today(family, now):
+    if start_date < families.family_today(family, now):
         raise DomainError("programme_start_past")
     if await _current(session, family_id) is not None:
         raise DomainError("programme_already_enrolled")
@@ -220,9 +176,6 @@ async def enrol(
     enrollment.next_release_at = next_release_at(enrollment, family.timezone, now)
     session.add(enrollment)
     await session.flush()
-    # Imported here: homework builds on this module's schedule.
-    from bot.services.homework import invite_to_questionnaire
-
     await invite_to_questionnaire(session, enrollment, QuestionnairePhase.ENTRY, now)
     await audit.record(
         session,
@@ -249,10 +202,6 @@ async def _change(
 async def _cancel_reminders(session: AsyncSession, enrollment_id: int) -> None:
     """A paused or stopped programme sends no more homework or questionnaire reminders,
     queued ones included."""
-    # Imported here: homework builds on this module's schedule.
-    from bot.db.repositories.homework import cancel_queued_for_enrollment
-    from bot.services.homework import REMINDER_PURPOSES, cancel_questionnaire_reminders
-
     await cancel_queued_for_enrollment(session, enrollment_id, REMINDER_PURPOSES)
     await cancel_questionnaire_reminders(session, enrollment_id)
 

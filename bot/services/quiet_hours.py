@@ -14,9 +14,8 @@ def in_quiet_hours(local: time, start: time, end: time) -> bool:
     return local >= start or local < end  # the window wraps past midnight
 
 
-def next_allowed_time(moment: datetime, timezone: str, start: time, end: time) -> datetime:
+def next_allowed_time(moment: datetime, zone: ZoneInfo, start: time, end: time) -> datetime:
     """`moment` if it is outside quiet hours, otherwise the end of the quiet window (UTC)."""
-    zone = ZoneInfo(timezone)
     local = moment.astimezone(zone)
     if not in_quiet_hours(local.timetz().replace(tzinfo=None), start, end):
         return moment

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.content import Content
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade_async
 from bot.db.models import OutboxMessage, OutboxStatus, Person
@@ -93,6 +94,7 @@ async def test_delivery_over_http(sessionmaker: async_sessionmaker[AsyncSession]
             Settings(_env_file=None),  # type: ignore[call-arg]
             PassthroughTranslator,
             "http-worker",
+            content=Content(),
             registry=kinds,
         )
         try:

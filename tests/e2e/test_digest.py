@@ -78,7 +78,7 @@ async def test_weekly_digest_on_monday_morning_local_once_a_week(app: BotHarness
     await app.restart()
     for moment in (utc(11, 30, 6, 5), utc(11, 30, 20, 0), utc(12, 1, 6, 0)):
         app.clock.set(moment)
-        await run_due_jobs(app.sessionmaker, app.clock, app.settings)
+        await run_due_jobs(app.sessionmaker, app.clock, app.settings, app.dp["content"])
         await app.sender.drain(max_idle_wait=0)
     assert len(digests(admin)) == len(digests(kuzbass)) == 1
     app.clock.set(utc(12, 7, 6, 0))  # next Monday

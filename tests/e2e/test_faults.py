@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import ManualClock
+from bot.content import Content
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade_async
 from bot.db.models import OutboxMessage, OutboxStatus, Person
@@ -206,6 +207,7 @@ async def test_faults_over_http_storm_drops_and_hangs(
             clock,
             settings,
             lambda locale: Translator(i18n, locale),
+            content=Content(),
             request_timeout=1,
         )
         try:

@@ -18,12 +18,12 @@ import pytest
 from sqlalchemy import update
 
 from bot.clock import SystemClock
+from bot.content.programmes import load_programmes
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.models import HomeworkWeek, Role, SupportLevel
 from bot.db.repositories import families as families_repo
 from bot.db.repositories import people as people_repo
-from bot.programmes_content import active_programmes
-from bot.scheduler.jobs import run_homework_digest, run_homework_release
+from bot.scheduler.jobs import homework_release, run_homework_digest
 from bot.services import families, invitations, programmes
 from bot.services.access import Actor
 from tests.conftest import ADMIN_ID, TOKEN
@@ -109,9 +109,10 @@ async def test_homework_round_trip_over_http(mode: str, tmp_path: Path) -> None:
                         release_weekday=today.weekday(),
                         release_time=time(0, 0),  # today's slot has passed: released at once
                         now=clock.now(),
-                        known_programmes=active_programmes(),
+                        known_programmes=load_programmes(),
                     )
                     enrollment.next_release_at = clock.now()
+                run_homework_release = homework_release(load_programmes())
                 assert await run_homework_release(sessions, clock, settings) >= 1
 
                 await fake.wait_for(

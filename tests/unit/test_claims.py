@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.content import Content
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.models import (
     Family,
@@ -38,7 +39,7 @@ from bot.db.models import (
     Visit,
 )
 from bot.delivery import KindRegistry, OutboxSender, Outgoing, PassthroughTranslator, Translator
-from bot.scheduler.jobs import JOBS, guarded
+from bot.scheduler.jobs import guarded, scans
 from tests.conftest import ON_POSTGRES
 from tests.faketg import FakeSession, FakeTelegram
 
@@ -104,6 +105,7 @@ async def replicas(
                 settings,
                 PassthroughTranslator,
                 f"replica-{n}",
+                content=Content(),
                 registry=KINDS,
                 concurrency=16,  # more rows in flight per replica: commits overlap
             )
@@ -288,6 +290,7 @@ async def test_domain_scans_on_two_replicas_queue_each_message_once(
     engines = [create_engine(database_url) for _ in range(2)]
     try:
         makers = [create_sessionmaker(e) for e in engines]
+        jobs = scans(Content())
         # Every job on both replicas at the same moment, a few times over (the scheduler's
         # intervals would make them meet now and then; here they always do).
         for _ in range(3):
@@ -295,7 +298,7 @@ async def test_domain_scans_on_two_replicas_queue_each_message_once(
                 await asyncio.gather(
                     *(
                         guarded(spec.job, maker, clock, settings)
-                        for spec in JOBS
+                        for spec in jobs
                         for maker in makers
                     )
                 )

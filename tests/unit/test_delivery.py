@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.content import Content
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade_async
 from bot.db.models import OutboxMessage, OutboxStatus, Person
@@ -35,6 +36,7 @@ from bot.delivery.sender import INTERRUPTED, _Row
 from bot.services.outbox import Recipient, enqueue
 from tests.faketg import FakeSession, FakeTelegram, FakeUser
 
+CONTENT = Content()
 KIND = "test.delivery.note"
 KIND_WITH_BUTTON = "test.delivery.button"
 
@@ -89,6 +91,7 @@ class World:
             settings,
             self.translator,
             worker_id,
+            content=CONTENT,
             **kwargs,
         )
 

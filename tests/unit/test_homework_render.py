@@ -3,18 +3,17 @@ validators check the HTML, the length after entity parsing and the buttons."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import bot.notifications  # noqa: F401  (registers the message kinds)
-from bot import programmes_content
 from bot.config import SUPPORTED_LOCALES
+from bot.content import Content
+from bot.content.programmes import Programme
 from bot.delivery.render import Outgoing, registry
 from bot.i18n import Translator
 from bot.i18n.telegram import PoI18n, create_i18n
-from bot.programmes_content import Programme, load_programmes
 from bot.services.homework import DONE_KIND, INVITE_KIND, REMINDER_KIND, WEEK_KIND
 from bot.services.homework_review import (
     COPY_KIND,
@@ -31,7 +30,8 @@ LARGEST_ID = 999_999_999  # ids in callback data are at most 9 digits
 NASTY_NAME = ("<b>Ив&анов&amp;ы</b> > " * 10)[:128]
 NASTY_TEXT = ("Спасибо <за> & «неделю» </i> &lt; " * 100)[:FEEDBACK_MAX_CHARS]
 
-PROGRAMMES = load_programmes()
+CONTENT = Content()  # the shipped files, as the bot loads them
+PROGRAMMES = CONTENT.programmes
 WEEKS = [(code, week.number) for code, p in PROGRAMMES.items() for week in p.weeks]
 
 
@@ -40,17 +40,8 @@ def i18n() -> PoI18n:
     return create_i18n("ru")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def the_shipped_programmes() -> Iterator[None]:
-    # Renderers read the process-wide programmes: make them the shipped files for this module.
-    saved = programmes_content._active
-    programmes_content.use_programmes(PROGRAMMES)
-    yield
-    programmes_content._active = saved
-
-
 def render(i18n: PoI18n, kind: str, params: dict[str, Any], locale: str) -> Outgoing:
-    return registry.render(kind, params, Translator(i18n, locale))
+    return registry.render(kind, params, Translator(i18n, locale), CONTENT)
 
 
 def fits(outgoing: Outgoing) -> ParsedText:

@@ -10,24 +10,23 @@ Dialog windows and replies are checked by the fake Telegram on every message the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import bot.notifications  # noqa: F401  (registers the message kinds)
-from bot import programmes_content
 from bot.clock import ManualClock
+from bot.content import Content
+from bot.content.srs import load_srs
 from bot.db.models import MeetingFormat, Role
 from bot.delivery.render import Outgoing, registry
 from bot.i18n import Translator
 from bot.i18n.telegram import PoI18n, create_i18n
-from bot.programmes_content import load_programmes
-from bot.srs_content import active_srs
 from tests.faketg import FakeTelegram, limits
 from tests.faketg.untranslated import checker, translations
 
-PROGRAMMES = load_programmes()
+CONTENT = Content()  # the shipped files, as the bot loads them
+PROGRAMMES = CONTENT.programmes
 CODE = sorted(PROGRAMMES)[0]
 WEEKS = PROGRAMMES[CODE].length
 FAMILY = "Ивановы"
@@ -145,7 +144,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "when": WHEN,
             "child": "Миша",
             "total": 20,
-            "weak": [item.code for item in active_srs().items],
+            "weak": [item.code for item in load_srs().items],
         },
         {"when": WHEN, "child": "Миша", "total": 30},
     ],
@@ -184,14 +183,6 @@ def i18n() -> PoI18n:
     return create_i18n("ru")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def the_shipped_programmes() -> Iterator[None]:
-    saved = programmes_content._active
-    programmes_content.use_programmes(PROGRAMMES)
-    yield
-    programmes_content._active = saved
-
-
 def shown(outgoing: Outgoing) -> list[str]:
     """What the recipient sees: the text or caption after HTML parsing, and the buttons."""
     texts = [limits.render(outgoing.text, "HTML", None, what="text").text]
@@ -221,7 +212,7 @@ def test_every_kind_rendered_in_russian_is_russian(i18n: PoI18n, kind: str, n: i
     if kind not in registry:
         pytest.skip(f"{kind} is no longer a kind")
     translator = RecordingTranslator(i18n, "ru")
-    outgoing = registry.render(kind, SAMPLES[kind][n], translator)
+    outgoing = registry.render(kind, SAMPLES[kind][n], translator, CONTENT)
     russian = translations("ru")
     untranslated = [m for m in translator.asked if m not in russian]
     assert not untranslated, f"{kind}: no Russian translation for {untranslated}"

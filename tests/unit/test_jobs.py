@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.content import Content
 from bot.db.engine import create_sessionmaker
 from bot.db.models import (
     Family,
@@ -173,7 +174,9 @@ async def test_digest_numbers_for_known_data(sessions: async_sessionmaker[AsyncS
         ("Бета", date(2026, 10, 19)),
         ("Альфа", date(2026, 11, 25)),
     ]
-    text = registry.render(digest.KIND, result.to_params(), PassthroughTranslator("en")).text
+    text = registry.render(
+        digest.KIND, result.to_params(), PassthroughTranslator("en"), Content()
+    ).text
     assert "Mentors with no visit in 14 days: 2 of 4" in text
     assert "• Борис &lt;b&gt;: last visit 10.11.2026" in text
     assert "• Вера: no visits yet" in text
@@ -198,7 +201,9 @@ async def test_digest_lists_are_capped_and_the_message_fits(
     assert (result.mentors_idle, result.families_idle, result.concerns_open) == (40, 40, 40)
     assert len(result.mentors) == len(result.families) == digest.LIST_LIMIT
     for locale in ("ru", "en"):
-        text = registry.render(digest.KIND, result.to_params(), PassthroughTranslator(locale)).text
+        text = registry.render(
+            digest.KIND, result.to_params(), PassthroughTranslator(locale), Content()
+        ).text
         assert visible_length(text) < 4096
         assert text.count("…and 30 more") == 3
         assert "&lt;&amp;&gt;" in text and "<&>" not in text
@@ -287,16 +292,20 @@ async def test_scheduler_runs_each_job_alone_and_merges_late_runs(
 ) -> None:
     from bot.clock import ManualClock
     from bot.scheduler import create_scheduler
-    from bot.scheduler.jobs import JOBS
+    from bot.scheduler.jobs import scans
 
     async def deliver() -> int:
         return 0
 
     scheduler = create_scheduler(
-        deliver, sessionmaker=sessions, clock=ManualClock(NOW), settings=settings()
+        deliver,
+        sessionmaker=sessions,
+        clock=ManualClock(NOW),
+        settings=settings(),
+        content=Content(),
     )
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"deliver_outbox", *(spec.job.__name__ for spec in JOBS)}
+    assert set(jobs) == {"deliver_outbox", *(spec.job.__name__ for spec in scans(Content()))}
     for job in jobs.values():
         assert job.max_instances == 1 and job.coalesce is True
     assert {job.id for job in create_scheduler(deliver).get_jobs()} == {"deliver_outbox"}

@@ -18,7 +18,7 @@ from bot.db.models import (
     SupportLevel,
 )
 from bot.db.repositories import families as families_repo
-from bot.services import families, programmes
+from bot.services import families, programmes, release_schedule
 from bot.services.access import Action, Actor, is_allowed
 from bot.services.errors import AccessDenied, DomainError
 from tests.factories import make_person
@@ -29,7 +29,7 @@ NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def known() -> dict[str, object]:
-    from bot.programmes_content import load_programmes
+    from bot.content.programmes import load_programmes
 
     return dict(load_programmes())
 
@@ -76,7 +76,7 @@ def test_first_release_is_the_weekday_on_or_after_start_in_family_time(
     e = enrollment(date(2026, 11, 23), 0, time(18, 0))  # a Monday
     first = programmes.next_release_at(e, zone, NOW)
     assert first == datetime(2026, 11, 23, 18 - offset, 0, tzinfo=UTC)
-    third = programmes.release_at(date(2026, 11, 23), 0, time(18, 0), zone, 3)
+    third = release_schedule.release_at(date(2026, 11, 23), 0, time(18, 0), zone, 3)
     assert third == first + timedelta(days=14)
 
 

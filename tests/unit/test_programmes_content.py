@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.content import ContentError
-from bot.programmes_content import (
+from bot.content.base import ContentError
+from bot.content.programmes import (
     PROGRAMMES_DIR,
     QUESTIONNAIRE_PATH,
     Programme,
@@ -302,7 +302,8 @@ def test_questionnaire_missing_file(tmp_path: Path) -> None:
 def test_the_bot_refuses_to_start_with_a_broken_programme(tmp_path: Path) -> None:
     import shutil
 
-    from bot.content import CONTENT_DIR, Content, ContentError
+    from bot.content import Content
+    from bot.content.base import CONTENT_DIR, ContentError
 
     shutil.copytree(CONTENT_DIR, tmp_path / "content")
     broken = tmp_path / "content" / "programmes" / "our_own.yaml"

@@ -7,20 +7,25 @@ and the problem. The texts are plain text (the bot HTML-escapes them when it sen
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
-from typing import Any, TypeVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from bot.content import CONTENT_DIR, ContentError
+from bot import markup
+from bot.content.base import (
+    CODE_PATTERN,
+    CONTENT_DIR,
+    ContentError,
+    Localized,
+    StrictModel,
+    load_model,
+    not_blank,
+)
 
 PROGRAMMES_DIR = CONTENT_DIR / "programmes"
 QUESTIONNAIRE_PATH = CONTENT_DIR / "questionnaire.yaml"
 
 LOCALES: tuple[str, ...] = ("ru", "en")
-CODE_PATTERN = r"^[a-z0-9_]+$"
 MAX_WEEK_CHARS = 3500  # a week rendered whole, HTML-escaped; Telegram's limit is 4096
 MIN_QUESTIONS = 2
 MAX_QUESTIONS = 3
@@ -29,33 +34,7 @@ MAX_STATEMENTS = 8
 SCALE_VALUES = [1, 2, 3, 4, 5]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _not_blank(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("text is empty")
-    return value
-
-
-class Localized(_Strict):
-    """One text in every locale."""
-
-    ru: str
-    en: str
-
-    @field_validator("ru", "en")
-    @classmethod
-    def _filled(cls, value: str) -> str:
-        return _not_blank(value)
-
-    def get(self, locale: str) -> str:
-        return self.en if locale == "en" else self.ru
-
-
-class LocalizedList(_Strict):
+class LocalizedList(StrictModel):
     """A short list of texts (the week's questions) in every locale."""
 
     ru: list[str]
@@ -68,13 +47,13 @@ class LocalizedList(_Strict):
             raise ValueError(
                 f"{MIN_QUESTIONS} to {MAX_QUESTIONS} questions per locale, found {len(value)}"
             )
-        return [_not_blank(item) for item in value]
+        return [not_blank(item) for item in value]
 
     def get(self, locale: str) -> list[str]:
         return list(self.en if locale == "en" else self.ru)
 
 
-class Week(_Strict):
+class Week(StrictModel):
     number: int = Field(ge=1)
     topic: Localized
     greeting: Localized
@@ -98,7 +77,7 @@ class Week(_Strict):
         """The whole week as one message: the parts joined by blank lines, HTML-escaped."""
         parts = self.parts(locale)
         if escape:
-            parts = [html.escape(part, quote=False) for part in parts]
+            parts = [markup.escape(part) for part in parts]
         return "\n\n".join(parts)
 
     @model_validator(mode="after")
@@ -113,7 +92,7 @@ class Week(_Strict):
         return self
 
 
-class Programme(_Strict):
+class Programme(StrictModel):
     code: str = Field(pattern=CODE_PATTERN)
     title: Localized
     audience: Localized
@@ -149,7 +128,7 @@ class ScaleStep(Localized):
     value: int
 
 
-class Questionnaire(_Strict):
+class Questionnaire(StrictModel):
     code: str = Field(pattern=CODE_PATTERN)
     title: Localized
     intro: Localized
@@ -185,40 +164,8 @@ class Questionnaire(_Strict):
         return found.get(locale) if found else str(value)
 
 
-M = TypeVar("M", bound=BaseModel)
-
-
-def _describe(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"])
-        message = str(error["msg"]).removeprefix("Value error, ")
-        problems.append(f"{where}: {message}" if where else message)
-    return "; ".join(problems)
-
-
-def _load(path: Path, model: type[M]) -> M:
-    try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ContentError(f"{path}: file is missing") from exc
-    except yaml.YAMLError as exc:
-        raise ContentError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ContentError(f"{path}: expected a mapping of fields at the top of the file")
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        raise ContentError(f"{path}: {_describe(exc)}") from exc
-
-
-# For other content files built the same way (bot/srs_content.py).
-StrictModel = _Strict
-load_model = _load
-
-
 def load_programme(path: Path) -> Programme:
-    return _load(path, Programme)
+    return load_model(path, Programme)
 
 
 def load_programmes(directory: Path = PROGRAMMES_DIR) -> dict[str, Programme]:
@@ -243,21 +190,4 @@ def load_programmes(directory: Path = PROGRAMMES_DIR) -> dict[str, Programme]:
 
 
 def load_questionnaire(path: Path = QUESTIONNAIRE_PATH) -> Questionnaire:
-    return _load(path, Questionnaire)
-
-
-# The programmes this process runs with. Set from the loaded Content when the dispatcher is
-# built; the release job and the outbox renderers (which run outside any update) read it here.
-_active: dict[str, Programme] | None = None
-
-
-def use_programmes(programmes: dict[str, Programme]) -> None:
-    global _active
-    _active = dict(programmes)
-
-
-def active_programmes() -> dict[str, Programme]:
-    global _active
-    if _active is None:
-        _active = load_programmes()
-    return _active
+    return load_model(path, Questionnaire)

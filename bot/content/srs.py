@@ -7,8 +7,7 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 
-from bot.content import CONTENT_DIR
-from bot.programmes_content import CODE_PATTERN, Localized, StrictModel, load_model
+from bot.content.base import CODE_PATTERN, CONTENT_DIR, Localized, StrictModel, load_model
 
 SRS_PATH = CONTENT_DIR / "srs.yaml"
 ITEM_MAX = 10  # each item 0..10
@@ -44,19 +43,3 @@ class Srs(StrictModel):
 
 def load_srs(path: Path = SRS_PATH) -> Srs:
     return load_model(path, Srs)
-
-
-_active: Srs | None = None
-
-
-def use_srs(srs: Srs) -> None:
-    """The scale this process runs with (set from the loaded Content, as the programmes are)."""
-    global _active
-    _active = srs
-
-
-def active_srs() -> Srs:
-    global _active
-    if _active is None:
-        _active = load_srs()
-    return _active

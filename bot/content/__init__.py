@@ -1,0 +1,33 @@
+"""Content as data: editable YAML files under the top-level content/ folder, validated at start
+with errors that name the file. `Content` is everything the bot runs with, loaded once and
+handed to the dispatcher (handlers and dialogs get it as ``content``) and to the jobs and
+renderers that need it; the submodules hold the files' models and loaders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.content.base import CONTENT_DIR, load_model
+from bot.content.choices import CategoriesFile, Category, TimeZonesFile, VisitsFile
+from bot.content.programmes import load_programmes, load_questionnaire
+from bot.content.srs import load_srs
+
+
+class Content:
+    def __init__(self, directory: Path = CONTENT_DIR) -> None:
+        self.categories = load_model(
+            directory / "family_categories.yaml", CategoriesFile
+        ).categories
+        self.timezones = load_model(directory / "timezones.yaml", TimeZonesFile).timezones
+        self.visits = load_model(directory / "visits.yaml", VisitsFile)
+        # Weekly programmes: one file each under programmes/, checked at start like the rest.
+        self.programmes = load_programmes(directory / "programmes")
+        self.questionnaire = load_questionnaire(directory / "questionnaire.yaml")
+        self.srs = load_srs(directory / "srs.yaml")
+
+    def category(self, code: str) -> Category | None:
+        return next((c for c in self.categories if c.code == code), None)
+
+    def category_label(self, code: str, locale: str) -> str:
+        found = self.category(code)
+        return found.label(locale) if found else code
