@@ -29,8 +29,7 @@ from bot.dialogs.invitations.dialog import create_invitations_dialog
 from bot.dialogs.invite.dialog import create_invite_dialog
 from bot.dialogs.manager import ManagerFactory
 from bot.dialogs.meeting_invite.dialog import create_meeting_invite_dialog
-from bot.dialogs.meetings.dialog import create_meetings_dialog
-from bot.dialogs.meetings.new import create_meeting_new_dialog
+from bot.dialogs.meetings.dialog import create_meetings_dialogs
 from bot.dialogs.menu.dialog import create_menu_dialog
 from bot.dialogs.mydata.dialog import create_mydata_dialog
 from bot.dialogs.myvisits.dialog import create_myvisits_dialog
@@ -53,8 +52,6 @@ from bot.middlewares.inflight import InFlightUpdates
 from bot.middlewares.people import PersonMiddleware
 from bot.middlewares.serial import PerUserSerialMiddleware, shared_locks_for
 from bot.middlewares.text_guard import TextGuardMiddleware
-from bot.programmes_content import use_programmes
-from bot.srs_content import use_srs
 
 
 class MissingToken(SystemExit):
@@ -105,8 +102,6 @@ def create_dispatcher(
     sessionmaker: async_sessionmaker[AsyncSession] = create_sessionmaker(engine)
     i18n = create_i18n(settings.default_locale)
     content = content or Content()
-    use_programmes(content.programmes)
-    use_srs(content.srs)
     storage = storage or create_storage(settings, engine, clock)
     # Replicas on Redis share the per-person lock too (bot/middlewares/serial.py).
     serial = PerUserSerialMiddleware(shared_locks_for(storage))
@@ -148,8 +143,7 @@ def create_dispatcher(
         create_family_add_dialog(),
         create_family_card_dialog(),
         create_my_families_dialog(),
-        create_meetings_dialog(),
-        create_meeting_new_dialog(),
+        *create_meetings_dialogs(),
         create_map_dialog(),
         create_visit_dialog(),
         create_myvisits_dialog(),

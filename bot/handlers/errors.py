@@ -59,6 +59,20 @@ async def on_stale_dialog(
     clock: Clock,
     actor: Actor | None = None,
 ) -> None:
+    query = event.update.callback_query
+    if (
+        query is not None
+        and isinstance(query.message, Message)
+        and dialog_manager.has_context()
+        and dialog_manager.current_stack().last_message_id == query.message.message_id
+        and not await retired_messages.contains(
+            bot.id, query.message.chat.id, query.message.message_id
+        )
+    ):
+        # A quick second tap: the first one already turned this message into another live
+        # window (a dialog opened over it, or closed back to it). That window stays.
+        await query.answer()
+        return
     log.info("stale dialog button in update %s", event.update.update_id)
     await _tell(bot, event, _(texts.STALE_BUTTON))
     if actor is None:

@@ -223,3 +223,33 @@ async def test_withdrawal_leaves_no_record_of_deleted_messages(
     await user.press("Да, отозвать")
     assert await app.stored_state(user.id) == []
     assert rejected(app) == []
+
+
+async def open_board(user: FakeUser) -> StoredMessage:
+    await user.send_command("meetings")
+    await user.press(next(t for t in user.last().button_texts() if "Ивановы" in t))
+    board = user.last()
+    assert "Ивановы" in board.visible_text and board.buttons(), board.visible_text
+    return board
+
+
+async def test_a_double_tap_on_a_board_button_ends_where_a_single_tap_does(
+    app: BotHarness, world: World
+) -> None:
+    """The meeting board opens each of its flows (details, participants, attendance, decisions,
+    a new time) as a dialog of its own in the same message. A quick second tap still carries
+    the board's buttons: it is let go quietly, and the window the first tap opened stays — no
+    «button is out of date», no menu in its place. Every button of the board, one by one."""
+    user = world.coordinator
+    labels = [b["text"] for b in (await open_board(user)).buttons() if "callback_data" in b]
+    assert len(labels) >= 4, labels
+    for label in labels:
+        board = await open_board(user)
+        await user.press(label, board.message_id)
+        once = user.last_text()
+        board = await open_board(user)
+        _first, second = await user.press_twice(label, board.message_id)
+        assert STALE not in stale_answer(app, second), label
+        assert user.last_text() == once, label
+    assert rejected(app) == []
+    app.fake.assert_no_violations()

@@ -1,4 +1,5 @@
-"""Names of formats, relations and answers, and the board's text (kept under Telegram's limit)."""
+"""Names of formats, relations and answers, and the board's text (kept under Telegram's limit).
+The board's window and buttons are in listing.py."""
 
 from __future__ import annotations
 
@@ -6,13 +7,15 @@ import html
 import re
 from collections.abc import Callable
 
+from bot.content.srs import CONCERN_ITEM, CONCERN_TOTAL, Srs
 from bot.db.models import MeetingFormat, Relation, Rsvp
+from bot.dialogs.widgets import shorten
 from bot.labels import MEETING_FORMATS as FORMAT_NAMES
 from bot.labels import RELATIONS as RELATION_NAMES
 from bot.labels import RSVPS as RSVP_NAMES
+from bot.markup import escape
 from bot.services.meetings import Board, BoardLine, local_start
 from bot.services.srs import Summary
-from bot.srs_content import CONCERN_ITEM, CONCERN_TOTAL, Srs
 
 Gettext = Callable[[str], str]
 
@@ -20,15 +23,6 @@ Gettext = Callable[[str], str]
 TEXT_LIMIT = 4000  # Telegram allows 4096 visible characters; room for the window's other lines
 # (name, comment) lengths tried in turn until the board fits.
 SHORTENINGS = ((48, 80), (32, 40), (24, 20), (16, 0))
-
-
-def shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
-
-
-def esc(text: str) -> str:
-    return html.escape(text, quote=False)
 
 
 def visible_length(markup: str) -> int:
@@ -63,17 +57,17 @@ def header(board: Board, _: Gettext) -> str:
     start = local_start(meeting)
     lines = [
         _("<b>Network meeting: {child}</b> ({family})").format(
-            child=esc(meeting.child_name), family=esc(shorten(board.family_name, 64))
+            child=escape(meeting.child_name), family=escape(shorten(board.family_name, 64))
         ),
-        _("Topic: «{topic}»").format(topic=esc(shorten(meeting.topic, 120))),
-        _("Format: {format}").format(format=esc(format_name(meeting.format, _))),
+        _("Topic: «{topic}»").format(topic=escape(shorten(meeting.topic, 120))),
+        _("Format: {format}").format(format=escape(format_name(meeting.format, _))),
         _("When: {when} (family's time), {minutes} min").format(
             when=start.strftime("%d.%m.%Y %H:%M"), minutes=meeting.duration_minutes
         ),
-        _("Place: {place}").format(place=esc(shorten(meeting.place, 100)))
+        _("Place: {place}").format(place=escape(shorten(meeting.place, 100)))
         + (" 📍" if meeting.latitude is not None else ""),
         _("Facilitators: {facilitators}").format(
-            facilitators=esc(shorten(meeting.facilitators, 100))
+            facilitators=escape(shorten(meeting.facilitators, 100))
         ),
     ]
     if meeting.status == "cancelled":
@@ -95,14 +89,14 @@ def participant_line(
     text = "{n}. {came}<b>{name}</b>, {relation} · {approved} · {progress} · {answer}".format(
         n=number,
         came="" if line.attended is None else ("✅ " if line.attended else "▫️ "),
-        name=esc(shorten(line.name, name_limit)),
-        relation=esc(relation_name(line.relation, _)),
+        name=escape(shorten(line.name, name_limit)),
+        relation=escape(relation_name(line.relation, _)),
         approved="✅" if line.approved else "❌",
         progress=progress,
-        answer=esc(rsvp_name(line.rsvp, _)),
+        answer=escape(rsvp_name(line.rsvp, _)),
     )
     if line.comment and comment_limit:
-        text += f" · «{esc(shorten(line.comment, comment_limit))}»"
+        text += f" · «{escape(shorten(line.comment, comment_limit))}»"
     return text
 
 
@@ -131,7 +125,7 @@ def srs_summary_text(summary: Summary, srs: Srs, locale: str, _: Gettext) -> str
         mean = summary.item_means.get(item.code, 0.0)
         lines.append(
             "• {label}: {mean:.1f}{mark}".format(
-                label=esc(item_label(item.get(locale))),
+                label=escape(item_label(item.get(locale))),
                 mean=mean,
                 mark=" ⚠️" if mean < CONCERN_ITEM else "",
             )

@@ -1,17 +1,21 @@
-"""What the /meetings dialogs share: keys of their data, kind error lines, defensive id parsing."""
+"""What the /meetings dialogs share: keys of their data, kind error lines,
+and how a dialog opened from a meeting's board gets its meeting and returns to the board."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from aiogram_dialog import DialogManager, ShowMode
 
-from bot.dialogs.widgets import error_text
+from bot.db.models import MeetingStatus
+from bot.dialogs.context import ctx
+from bot.dialogs.widgets import error_text, parse_id
 from bot.i18n import N_
+from bot.services import meetings
 from bot.services.errors import DomainError
 
 LIST_SCROLL = "meetings_scroll"
-FAMILY_SCROLL = "meeting_family_scroll"
 MEETING_ID = "meeting_id"
 PARTICIPANT_ID = "participant_id"
 NOTICE = "notice"
@@ -73,7 +77,50 @@ def _ignore(manager: DialogManager) -> None:
     manager.show_mode = ShowMode.NO_UPDATE
 
 
-def parse_id(raw: Any) -> int | None:
-    """Ids from buttons: digits only, at most 9 of them."""
-    text = str(raw)
-    return int(text) if text.isdigit() and len(text) <= 9 else None
+# --- the board's meeting, in the board and in the dialogs it opens ---------------------------
+
+
+def meeting_id_of(manager: DialogManager) -> int:
+    meeting_id = parse_id(manager.dialog_data.get(MEETING_ID))
+    if meeting_id is None:
+        raise DomainError("meeting_not_found")
+    return meeting_id
+
+
+async def load_board(manager: DialogManager) -> meetings.Board:
+    """The open meeting's board; the service checks the rights again on every call."""
+    c = ctx(manager)
+    return await meetings.board(c.session, c.require_actor(), meeting_id_of(manager), c.now())
+
+
+def change_refusal(board: meetings.Board, now: datetime) -> str | None:
+    """Why the meeting can no longer be moved or edited (an error code), or None if it can."""
+    if board.meeting.status != MeetingStatus.PLANNED:
+        return "meeting_not_changeable"
+    if now >= board.meeting.starts_at:
+        return "meeting_started"
+    return None
+
+
+def for_meeting(manager: DialogManager, **extra: Any) -> dict[str, Any]:
+    """Start data for a dialog the board opens: the board's meeting (and what else it needs)."""
+    return {MEETING_ID: meeting_id_of(manager), **extra}
+
+
+async def on_start_for_meeting(start_data: Any, manager: DialogManager) -> None:
+    """A dialog opened from the board takes its meeting from the start data (set by our code,
+    never by a button); the getters check the rights to it on every render."""
+    raw = start_data.get(MEETING_ID) if isinstance(start_data, dict) else None
+    manager.dialog_data[MEETING_ID] = parse_id(raw)
+
+
+async def back_to_board(manager: DialogManager, notice: str | None = None) -> None:
+    """Closes a dialog opened from the board; the board shows `notice` above itself."""
+    await manager.done({NOTICE: notice} if notice else None)
+
+
+async def on_board_result(_start_data: Any, result: Any, manager: DialogManager) -> None:
+    """The board, back on top: the closed dialog's notice goes above it (the board's getter
+    reads the meeting afresh anyway)."""
+    if isinstance(result, dict) and result.get(NOTICE):
+        manager.dialog_data[NOTICE] = str(result[NOTICE])

@@ -1,5 +1,6 @@
-"""The "📋 Decisions" part of a meeting's board: the list (✅ done / ⏳ open with its date), adding
-one (what → who → by when) and marking one done with a tap.
+"""The board's «📋 Decisions»: the list (✅ done / ⏳ open with its date), adding one (what → who
+→ by when) and marking one done with a tap; its own dialog, closed back to the board. The board's
+button and its count are here too.
 
 Every getter and button goes through bot/services/meeting_decisions.py, which checks the rights
 again; a tapped id must be one of this meeting's open decisions.
@@ -15,31 +16,32 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Cancel, SwitchTo
 
 from bot.db.models import Meeting, MeetingStatus
 from bot.dialogs.context import ctx
-from bot.dialogs.meetings.board import shorten
-from bot.dialogs.meetings.states import MeetingsSG
+from bot.dialogs.meetings.common import for_meeting, meeting_id_of, on_start_for_meeting
+from bot.dialogs.meetings.states import MeetingDecisionsSG
 from bot.dialogs.widgets import (
+    Dialog,
     Html,
     T,
     Window,
     choices,
     day_input,
     error_text,
-    esc,
     form_text,
     get_input_error,
     input_error_line,
+    shorten,
     show_input_error,
 )
 from bot.i18n import N_
+from bot.markup import escape
 from bot.services import meeting_decisions
 from bot.services.errors import DomainError
 from bot.services.meeting_decisions import MAX_DECISIONS, WHAT_MAX, WHO_MAX
 
-MEETING_ID = "meeting_id"  # the board's key in dialog_data
 WHAT, WHO = "d_what", "d_who"
 NOTICE, SHOWN = "d_notice", "d_shown_notice"
 TEXT_LIMIT = 3800
@@ -67,16 +69,9 @@ def _error_text(error: DomainError) -> str:
     return error_text(ERRORS, error)
 
 
-def _meeting_id(manager: DialogManager) -> int:
-    raw = str(manager.dialog_data.get(MEETING_ID))
-    if not raw.isdigit() or len(raw) > 9:
-        raise DomainError("meeting_not_found")
-    return int(raw)
-
-
 async def _meeting(manager: DialogManager) -> Meeting:
     c = ctx(manager)
-    return await meeting_decisions.meeting_for(c.session, c.actor, _meeting_id(manager))
+    return await meeting_decisions.meeting_for(c.session, c.actor, meeting_id_of(manager))
 
 
 def _notify(manager: DialogManager, text: str) -> None:
@@ -101,9 +96,7 @@ async def get_count(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, 
 
 
 async def on_open(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
-    for key in (WHAT, WHO, NOTICE, SHOWN):
-        manager.dialog_data.pop(key, None)
-    await manager.switch_to(MeetingsSG.decisions)
+    await manager.start(MeetingDecisionsSG.list, data=for_meeting(manager))
 
 
 # --- the list ------------------------------------------------------------------------------
@@ -121,8 +114,8 @@ def decisions_text(rows: list[Any], gettext: Any) -> str:
                 gettext("{n}. {mark} {what} — {who}, by {due}").format(
                     n=n,
                     mark=mark,
-                    what=esc(shorten(row.what, what_limit)),
-                    who=esc(shorten(row.who, who_limit)),
+                    what=escape(shorten(row.what, what_limit)),
+                    who=escape(shorten(row.who, who_limit)),
                     due=row.due_date.strftime("%d.%m.%Y"),
                 )
             )
@@ -185,7 +178,7 @@ async def on_what(message: Message, _w: Any, manager: DialogManager) -> None:
     if text is None:
         return
     manager.dialog_data[WHAT] = text
-    await manager.switch_to(MeetingsSG.decision_who)
+    await manager.switch_to(MeetingDecisionsSG.who)
 
 
 async def on_who(message: Message, _w: Any, manager: DialogManager) -> None:
@@ -195,7 +188,7 @@ async def on_who(message: Message, _w: Any, manager: DialogManager) -> None:
     if text is None:
         return
     manager.dialog_data[WHO] = text
-    await manager.switch_to(MeetingsSG.decision_due)
+    await manager.switch_to(MeetingDecisionsSG.due)
 
 
 async def get_draft(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
@@ -222,11 +215,17 @@ async def _save(manager: DialogManager, due: date) -> None:
     c = ctx(manager)
     data = manager.dialog_data
     if WHAT not in data or WHO not in data:
-        await manager.switch_to(MeetingsSG.decisions)  # a stale step: nothing to save
+        await manager.switch_to(MeetingDecisionsSG.list)  # a stale step: nothing to save
         return
     try:
         decision = await meeting_decisions.add(
-            c.session, c.require_actor(), _meeting_id(manager), data[WHAT], data[WHO], due, c.now()
+            c.session,
+            c.require_actor(),
+            meeting_id_of(manager),
+            data[WHAT],
+            data[WHO],
+            due,
+            c.now(),
         )
     except DomainError as error:
         if error.code == "access_denied":
@@ -241,14 +240,14 @@ async def _save(manager: DialogManager, due: date) -> None:
         )
     data.pop(WHAT, None)
     data.pop(WHO, None)
-    await manager.switch_to(MeetingsSG.decisions)
+    await manager.switch_to(MeetingDecisionsSG.list)
 
 
 on_day, on_date_text = day_input(_save)
 
 
-def windows() -> list[Window]:
-    return [
+def create_decisions_dialog() -> Dialog:
+    return Dialog(
         Window(
             T("{d_notice}\n", when="d_notice"),
             T("<b>Decisions of the meeting</b> (child: {child}): {count}"),
@@ -256,10 +255,10 @@ def windows() -> list[Window]:
             T("\nTap an open decision to mark it done.", when="has_open"),
             choices("decision", "open", on_done),
             SwitchTo(
-                T("➕ Decision"), id="decision_add", state=MeetingsSG.decision_what, when="can_add"
+                T("➕ Decision"), id="decision_add", state=MeetingDecisionsSG.what, when="can_add"
             ),
-            SwitchTo(T("⬅️ To the meeting"), id="decisions_back", state=MeetingsSG.board),
-            state=MeetingsSG.decisions,
+            Cancel(T("⬅️ To the meeting"), id="decisions_back"),
+            state=MeetingDecisionsSG.list,
             getter=get_list,
         ),
         Window(
@@ -269,16 +268,16 @@ def windows() -> list[Window]:
                 "or «Visit grandmother on Sundays»."
             ),
             MessageInput(on_what),
-            SwitchTo(T("✖️ Cancel"), id="decision_cancel", state=MeetingsSG.decisions),
-            state=MeetingsSG.decision_what,
+            SwitchTo(T("✖️ Cancel"), id="decision_cancel", state=MeetingDecisionsSG.list),
+            state=MeetingDecisionsSG.what,
             getter=get_input_error,
         ),
         Window(
             input_error_line(),
             T("«{d_what}»\nWho will do it? Send a name or a role, for example «мама» or «Ольга»."),
             MessageInput(on_who),
-            SwitchTo(T("⬅️ Back"), id="decision_who_back", state=MeetingsSG.decision_what),
-            state=MeetingsSG.decision_who,
+            SwitchTo(T("⬅️ Back"), id="decision_who_back", state=MeetingDecisionsSG.what),
+            state=MeetingDecisionsSG.who,
             getter=[get_input_error, get_draft],
         ),
         Window(
@@ -289,8 +288,9 @@ def windows() -> list[Window]:
             ),
             MessageInput(on_date_text),
             choices("decision_day", "days", on_day, width=3),
-            SwitchTo(T("⬅️ Back"), id="decision_due_back", state=MeetingsSG.decision_who),
-            state=MeetingsSG.decision_due,
+            SwitchTo(T("⬅️ Back"), id="decision_due_back", state=MeetingDecisionsSG.who),
+            state=MeetingDecisionsSG.due,
             getter=[get_input_error, get_draft, get_days],
         ),
-    ]
+        on_start=on_start_for_meeting,
+    )

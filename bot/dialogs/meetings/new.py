@@ -1,12 +1,11 @@
 """Planning a network meeting: the wizard from the family to Save. Its date, time and place steps
-also serve the board's "change date / time / place"."""
+also serve the board's "change date / time / place" (change.py)."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -14,24 +13,19 @@ from aiogram_dialog import DialogManager, StartMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Back, Button, Row, SwitchTo
 
+from bot.clock import zone_or
 from bot.db.models import MeetingFormat
 from bot.dialogs.context import ctx
-from bot.dialogs.meetings.board import (
-    FORMAT_NAMES,
-    format_name,
-    shorten,
-)
+from bot.dialogs.family_picker import family_search, get_families, picked_family
+from bot.dialogs.meetings.board import FORMAT_NAMES, format_name
 from bot.dialogs.meetings.common import (
     DATE_DAYS,
-    FAMILY_SCROLL,
     MEETING_ID,
     TIME_BUTTONS,
     _error_text,
     _ignore,
-    parse_id,
 )
-from bot.dialogs.meetings.states import MeetingNewSG, MeetingsSG
-from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
+from bot.dialogs.meetings.states import MeetingChangeSG, MeetingNewSG, MeetingsSG
 from bot.dialogs.widgets import (
     Dialog,
     T,
@@ -44,7 +38,7 @@ from bot.dialogs.widgets import (
     to_menu,
 )
 from bot.i18n import N_
-from bot.services import families, meetings
+from bot.services import meetings
 from bot.services.access import Action, authorize
 from bot.services.errors import DomainError
 from bot.services.meetings import (
@@ -78,60 +72,13 @@ async def _advance(manager: DialogManager, state: Any) -> None:
 
 def _family_now(manager: DialogManager) -> datetime:
     c = ctx(manager)
-    zone = ZoneInfo(manager.dialog_data.get(FAMILY_TZ) or c.settings.default_timezone)
+    zone = zone_or(manager.dialog_data.get(FAMILY_TZ), c.settings.default_timezone)
     return c.now().astimezone(zone).replace(tzinfo=None)
 
 
-async def get_families(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
-    c = ctx(dialog_manager)
-    page = await current_page(dialog_manager, FAMILY_SCROLL)
-    search = dialog_manager.dialog_data.get("search")
-    rows, total = await families.list_page(
-        c.session,
-        c.require_actor(),
-        c.now(),
-        offset=page * PAGE_SIZE,
-        limit=PAGE_SIZE,
-        search=search,
-    )
-    return {
-        "families": [(shorten(f.name, 48), str(f.id)) for f in rows],
-        "total": total,
-        "search": search or "",
-        **page_data(page, total),
-    }
-
-
-async def on_family_search(message: Message, _w: Any, manager: DialogManager) -> None:
-    text = form_text(message, manager, _("To search, send a part of the family's name as text."))
-    if text is None:
-        return
-    manager.dialog_data["search"] = text[:64]
-    scroll = manager.find(FAMILY_SCROLL)
-    if scroll is not None:
-        await scroll.set_page(0)  # type: ignore[attr-defined]
-
-
-async def on_clear_search(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
-    manager.dialog_data.pop("search", None)
-
-
 async def on_family(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
-    c = ctx(manager)
-    family_id = parse_id(item)
-    if family_id is None:
-        _ignore(manager)
-        return
-    await authorize(c.session, c.actor, Action.MEETING_MANAGE)
-    try:
-        family = await families.require_view(c.session, c.actor, family_id)
-    except DomainError as error:
-        if error.code == "access_denied":
-            raise
-        show_input_error(manager, _error_text(error))
-        return
-    if family.closed_at is not None:
-        show_input_error(manager, _error_text(DomainError("family_closed")))
+    family = await picked_family(manager, item, action=Action.MEETING_MANAGE, open_only=True)
+    if family is None:
         return
     manager.dialog_data.update(
         {FAMILY_ID: family.id, FAMILY_NAME: family.name, FAMILY_TZ: family.timezone}
@@ -196,7 +143,7 @@ async def on_format(_c: CallbackQuery, _w: Any, manager: DialogManager, item: st
 
 def _editing(manager: DialogManager) -> bool:
     """The date and time steps serve the wizard and the board's change of a planned meeting."""
-    return manager.current_context().state in (MeetingsSG.edit_date, MeetingsSG.edit_time)
+    return manager.current_context().state in (MeetingChangeSG.date, MeetingChangeSG.time)
 
 
 async def get_dates(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
@@ -219,7 +166,7 @@ async def _accept_date(manager: DialogManager, picked: date) -> None:
         return
     manager.dialog_data["date"] = picked.isoformat()
     if _editing(manager):
-        await manager.switch_to(MeetingsSG.edit_time)
+        await manager.switch_to(MeetingChangeSG.time)
     else:
         await manager.switch_to(MeetingNewSG.time)
 
@@ -258,7 +205,7 @@ async def _accept_time(manager: DialogManager, picked: time) -> None:
     raw = manager.dialog_data.get("date")
     editing = _editing(manager)
     if not raw:
-        await manager.switch_to(MeetingsSG.edit_date if editing else MeetingNewSG.date)
+        await manager.switch_to(MeetingChangeSG.date if editing else MeetingNewSG.date)
         return
     starts = datetime.combine(date.fromisoformat(raw), picked)
     if starts <= _family_now(manager):
@@ -266,7 +213,7 @@ async def _accept_time(manager: DialogManager, picked: time) -> None:
         return
     manager.dialog_data["time"] = picked.strftime("%H:%M")
     if editing:
-        await manager.switch_to(MeetingsSG.edit_place)
+        await manager.switch_to(MeetingChangeSG.place)
     else:
         await _advance(manager, MeetingNewSG.place)
 
@@ -437,17 +384,7 @@ def create_meeting_new_dialog() -> Dialog:
     return Dialog(
         _step(
             T("<b>New network meeting</b>\nWhich family is it for?"),
-            T("Search: «{search}»", when="search"),
-            T("(page {page_no} of {pages})", when=lambda d, *_: d["pages"] > 1),
-            T(
-                "No open families found. To search, send a part of the family's name.",
-                when=lambda d, *_: not d["total"],
-            ),
-            T("To find a family, send a part of its name.", when="total"),
-            MessageInput(on_family_search),
-            choices("family", "families", on_family),
-            *pager(FAMILY_SCROLL),
-            Button(T("✖️ Clear the search"), id="clear", on_click=on_clear_search, when="search"),
+            *family_search(on_family),
             state=MeetingNewSG.family,
             getter=get_families,
         ),
