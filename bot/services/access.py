@@ -11,17 +11,13 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import (
-    Enrollment,
-    FamilyLinkKind,
-    HomeworkWeek,
-    MeetingParticipant,
-    Person,
-    Role,
-    SafetyConcern,
-    Visit,
-)
+from bot.db.models import FamilyLinkKind, Person, Role
+from bot.db.repositories import concerns as concerns_repo
 from bot.db.repositories import families as families_repo
+from bot.db.repositories import homework as homework_repo
+from bot.db.repositories import meetings as meetings_repo
+from bot.db.repositories import programmes as programmes_repo
+from bot.db.repositories import visits as visits_repo
 from bot.services.errors import AccessDenied
 
 
@@ -96,7 +92,9 @@ async def is_allowed(
     if actor is None:
         return False
     if action is Action.MEETING_PARTICIPATE:
-        participant = await session.get(MeetingParticipant, object_id) if object_id else None
+        participant = (
+            await meetings_repo.participant_by_id(session, object_id) if object_id else None
+        )
         return participant is not None and participant.person_id == actor.person_id
     if action in PARENT_ACTIONS:
         return object_id is not None and await _is_parent(session, actor, action, object_id)
@@ -124,7 +122,7 @@ async def is_allowed(
             session, family_id, actor.person_id, FAMILY_STAFF
         )
     if action in (Action.VISIT_VIEW, Action.VISIT_EDIT):
-        visit = await session.get(Visit, object_id)
+        visit = await visits_repo.by_id(session, object_id)
         if visit is None:
             return False
         if action is Action.VISIT_EDIT:
@@ -133,7 +131,7 @@ async def is_allowed(
             session, visit.family_id, actor.person_id, FAMILY_STAFF
         )
     if action is Action.CONCERN_ACK:
-        concern = await session.get(SafetyConcern, object_id)
+        concern = await concerns_repo.by_id(session, object_id)
         return concern is not None and await families_repo.is_linked(
             session, concern.family_id, actor.person_id, {FamilyLinkKind.CURATOR.value}
         )
@@ -141,10 +139,10 @@ async def is_allowed(
 
 
 async def _family_of_week(session: AsyncSession, week_id: int) -> int | None:
-    week = await session.get(HomeworkWeek, week_id)
+    week = await homework_repo.week_by_id(session, week_id)
     if week is None:
         return None
-    enrollment = await session.get(Enrollment, week.enrollment_id)
+    enrollment = await programmes_repo.by_id(session, week.enrollment_id)
     return enrollment.family_id if enrollment else None
 
 
@@ -152,7 +150,7 @@ async def _is_parent(session: AsyncSession, actor: Actor, action: Action, object
     if action is Action.HOMEWORK_ANSWER:
         family_id = await _family_of_week(session, object_id)
     else:
-        enrollment = await session.get(Enrollment, object_id)
+        enrollment = await programmes_repo.by_id(session, object_id)
         family_id = enrollment.family_id if enrollment else None
     return family_id is not None and await families_repo.is_linked(
         session, family_id, actor.person_id, {FamilyLinkKind.PARENT.value}

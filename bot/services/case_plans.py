@@ -1,4 +1,4 @@
-"""Case management: the family's individual social-support plan (ИПСС) and the case's stage.
+"""Case management: the family's individual social-support plan (ИПСС), its tasks and reminders.
 
 A plan is a list of tasks: the task, its success criteria, what the family does, what specialists
 do, who is responsible (a person in the bot, or a few words such as «школа»), a deadline in the
@@ -6,9 +6,8 @@ family's calendar and a status (planned, in progress, done, not done + why). A t
 form, or with one tap from a visit's notes or a network meeting's decision (once per source).
 
 Who may open and keep a family's plan is who may open its card (Action.FAMILY_VIEW): the family's
-mentors, its curator and the coordinators. Moving the stage on is a coordinator's
-(Action.FAMILY_MANAGE). The stage "closed" is the family's closing (families.close_family), plus
-the final meeting's date and a short summary kept here.
+mentors, its curator and the coordinators. The case itself (its stage and closing) is in
+bot.services.cases.
 
 Reminders: `enqueue_due` (a cheap scan run every few minutes) queues one before the deadline
 (REMIND_BEFORE_DAYS earlier) and one the day after it passed, both at
@@ -22,15 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import zone_or
 from bot.config import Settings
 from bot.db.models import (
-    CaseRecord,
-    CaseStage,
-    CloseReason,
     Family,
     FamilyLinkKind,
     MeetingDecision,
@@ -38,21 +34,20 @@ from bot.db.models import (
     PlanTask,
     PlanTaskStatus,
     Role,
-    Visit,
 )
 from bot.db.repositories import case_plans as plans_repo
 from bot.db.repositories import families as families_repo
 from bot.db.repositories import outbox as outbox_repo
 from bot.db.repositories import people as people_repo
+from bot.db.repositories import visits as visits_repo
 from bot.services import audit, families, outbox
 from bot.services.access import FAMILY_STAFF, Action, Actor, authorize
 from bot.services.errors import DomainError
-from bot.services.reminders import local_moment, zone_of
+from bot.services.reminders import local_moment
 
 TITLE_MAX = 300
 PART_MAX = 500  # criteria, what the family does, what specialists do, why not done
 RESPONSIBLE_MAX = 80
-SUMMARY_MAX = 1000
 MAX_TASKS = 30  # per family: the plan and its buttons fit one message
 DUE_AHEAD_DAYS = 731
 FROM_VISIT_DAYS = 14  # a task from a visit without a later planned visit: due in two weeks
@@ -61,12 +56,6 @@ REMIND_BEFORE_DAYS = 3
 LATE_GRACE = timedelta(days=3)
 
 OPEN_STATUSES = plans_repo.OPEN_STATUSES  # planned, in progress
-OPEN_STAGES = (
-    CaseStage.INTAKE,
-    CaseStage.PLAN_APPROVED,
-    CaseStage.MONITORING,
-    CaseStage.FINAL_MONITORING,
-)
 TEXT_FIELDS = ("title", "criteria", "family_part", "specialists_part")
 
 OBJECT_TASK = "plan_task"
@@ -86,14 +75,6 @@ def _clean(value: str | None, limit: int, code: str, *, required: bool) -> str |
     if len(text) > limit:
         raise DomainError(f"{code}_long")
     return text
-
-
-def family_today(family: Family, now: datetime) -> date:
-    try:
-        zone = ZoneInfo(family.timezone)
-    except (ValueError, KeyError):
-        zone = ZoneInfo("UTC")
-    return now.astimezone(zone).date()
 
 
 def _check_due(due: date, today: date) -> None:
@@ -150,7 +131,7 @@ async def tasks(
 
 
 async def get_task(session: AsyncSession, actor: Actor | None, task_id: int) -> PlanTask:
-    task = await session.get(PlanTask, task_id)
+    task = await plans_repo.task_by_id(session, task_id)
     if task is None:
         raise DomainError("task_not_found")
     await require_plan(session, actor, task.family_id)
@@ -201,7 +182,7 @@ async def add_task(
 ) -> PlanTask:
     family = await _open_family(session, actor, family_id)
     title = _clean(draft.title, TITLE_MAX, "task_title", required=True)
-    _check_due(draft.due_date, family_today(family, now))
+    _check_due(draft.due_date, families.family_today(family, now))
     if await plans_repo.count_of_family(session, family_id) >= MAX_TASKS:
         raise DomainError("task_too_many")
     responsible_id, responsible_text = await _responsible(
@@ -260,7 +241,7 @@ async def set_due(
     task = await _changeable(session, actor, task_id)
     family = await families_repo.by_id(session, task.family_id)
     assert family is not None
-    _check_due(due, family_today(family, now))
+    _check_due(due, families.family_today(family, now))
     task.due_date = due
     await audit.record(
         session, actor, "plan.task_due", now, object_type=OBJECT_TASK, object_id=task.id
@@ -399,12 +380,12 @@ async def add_from_visit(
     """A task pre-filled from a visit's notes: due on the next planned visit (or in two weeks),
     the visit's mentor responsible while they still mentor the family. (task, created?)"""
     family = await _open_family(session, actor, family_id)
-    visit = await session.get(Visit, visit_id)
+    visit = await visits_repo.by_id(session, visit_id)
     if visit is None or visit.family_id != family.id or visit.deleted_at is not None:
         raise DomainError("task_source_not_found")
     if not (visit.notes_text or "").strip():
         raise DomainError("task_source_not_found")
-    today = family_today(family, now)
+    today = families.family_today(family, now)
     due = visit.next_visit_date
     if due is None or due < today:
         due = today + timedelta(days=FROM_VISIT_DAYS)
@@ -444,7 +425,7 @@ async def add_from_decision(
         (SOURCE_DECISION, decision.id),
         {
             "title": _shorten(decision.what, TITLE_MAX),
-            "due_date": max(decision.due_date, family_today(family, now)),
+            "due_date": max(decision.due_date, families.family_today(family, now)),
             "responsible_text": _shorten(decision.who, RESPONSIBLE_MAX),
         },
         now,
@@ -485,116 +466,12 @@ async def families_page(
     counts: dict[int, list[int]] = {f.id: [0, 0] for f in rows}
     if rows:
         # Overdue by each family's own calendar (deadlines are its dates), not by UTC's.
-        today = {f.id: family_today(f, now) for f in rows}
+        today = {f.id: families.family_today(f, now) for f in rows}
         for family_id, due, n in await plans_repo.open_counts_by_due(session, counts):
             counts[family_id][0] += n
             if due < today[family_id]:
                 counts[family_id][1] += n
     return [PlanFamily(f, *counts[f.id]) for f in rows], total
-
-
-# --- the case's stage ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CaseState:
-    stage: CaseStage
-    final_meeting_date: date | None
-    final_summary: str | None
-
-
-async def case_state(session: AsyncSession, family: Family) -> CaseState:
-    """The stage (callers check access first): "closed" whenever the family is closed."""
-    record = await plans_repo.case_record(session, family.id)
-    stage = CaseStage(record.stage) if record else CaseStage.INTAKE
-    if family.closed_at is not None:
-        stage = CaseStage.CLOSED
-    elif stage is CaseStage.CLOSED:
-        stage = CaseStage.FINAL_MONITORING  # reopened
-    return CaseState(
-        stage,
-        record.final_meeting_date if record else None,
-        record.final_summary if record else None,
-    )
-
-
-async def _record(session: AsyncSession, family_id: int, now: datetime) -> CaseRecord:
-    record = await plans_repo.case_record(session, family_id)
-    if record is None:
-        record = CaseRecord(family_id=family_id, stage=CaseStage.INTAKE.value, stage_at=now)
-        session.add(record)
-    return record
-
-
-async def set_stage(
-    session: AsyncSession, actor: Actor, family_id: int, stage: CaseStage, now: datetime
-) -> bool:
-    """A coordinator moves the case to an open stage; closing goes through close_case.
-    False when it already was there."""
-    family = await families.require_manage(session, actor, family_id)
-    stage = CaseStage(stage)
-    if stage not in OPEN_STAGES:
-        raise DomainError("stage_unknown")
-    if family.closed_at is not None:
-        raise DomainError("family_closed")
-    if (await case_state(session, family)).stage is stage:
-        return False
-    record = await _record(session, family_id, now)
-    record.stage = stage.value
-    record.stage_at = now
-    record.stage_by_id = actor.person_id
-    await session.flush()
-    await audit.record(
-        session, actor, "case.stage", now, object_type="family", object_id=family_id, stage=stage
-    )
-    return True
-
-
-def check_close_note(reason: CloseReason, note: str | None) -> str | None:
-    """The closing note as families.close_family will take it (asked before the final meeting's
-    date and the summary, so a wrong note is said at once)."""
-    cleaned = families.clean_note(note)
-    if CloseReason(reason) is CloseReason.OTHER and cleaned is None:
-        raise DomainError("close_note_required")
-    return cleaned
-
-
-def clean_summary(raw: str | None) -> str | None:
-    return _clean(raw, SUMMARY_MAX, "case_summary", required=False)
-
-
-def check_final_date(family: Family, day: date, now: datetime) -> date:
-    """The final meeting took place, at most a year ago."""
-    today = family_today(family, now)
-    if day > today:
-        raise DomainError("final_date_future")
-    if day < today - timedelta(days=366):
-        raise DomainError("final_date_old")
-    return day
-
-
-async def close_case(
-    session: AsyncSession,
-    actor: Actor,
-    family_id: int,
-    reason: CloseReason,
-    note: str | None,
-    now: datetime,
-    *,
-    final_date: date | None = None,
-    summary: str | None = None,
-) -> Family:
-    """The family's closing (families.close_family) with the final meeting's date and summary."""
-    family = await families.require_manage(session, actor, family_id)
-    if final_date is not None:
-        check_final_date(family, final_date, now)
-    summary = clean_summary(summary)
-    family = await families.close_family(session, actor, family_id, reason, note, now)
-    record = await _record(session, family_id, now)
-    record.final_meeting_date = final_date
-    record.final_summary = summary
-    await session.flush()
-    return family
 
 
 # --- reminders and the digest ----------------------------------------------------------------
@@ -649,7 +526,7 @@ async def enqueue_due(session: AsyncSession, now: datetime, settings: Settings) 
         if task.family_id not in linked_cache:
             linked_cache[task.family_id] = await _family_people(session, task.family_id)
         for person, is_parent in await _recipients(session, task, linked_cache[task.family_id]):
-            zone = zone_of(person.timezone, settings)
+            zone = zone_or(person.timezone, settings.default_timezone)
             moments = (
                 (SOON_PURPOSE, task.due_date - timedelta(days=REMIND_BEFORE_DAYS)),
                 (OVERDUE_PURPOSE, task.due_date + timedelta(days=1)),

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.db.models import Family, SafetyConcern, SupportLevel
+from bot.db.models import SafetyConcern, SupportLevel
 from bot.db.repositories import concerns as concerns_repo
+from bot.db.repositories import families as families_repo
 from bot.services import audit, families, outbox
 from bot.services.access import Action, Actor, authorize, is_allowed
 from bot.services.errors import DomainError
@@ -156,7 +157,7 @@ async def alert(session: AsyncSession, concern_id: int, now: datetime, settings:
 
 
 async def _view(session: AsyncSession, actor: Actor, concern: SafetyConcern) -> ConcernView:
-    family = await session.get(Family, concern.family_id, populate_existing=True)
+    family = await families_repo.reread(session, concern.family_id)
     assert family is not None
     return ConcernView(
         concern_id=concern.id,
@@ -171,7 +172,7 @@ async def _view(session: AsyncSession, actor: Actor, concern: SafetyConcern) -> 
 async def _load(session: AsyncSession, actor: Actor | None, concern_id: int) -> SafetyConcern:
     # Rights first, so a made-up id tells a stranger nothing about which concerns exist.
     await authorize(session, actor, Action.CONCERN_ACK, concern_id)
-    concern = await session.get(SafetyConcern, concern_id, populate_existing=True)
+    concern = await concerns_repo.reread(session, concern_id)
     if concern is None:
         raise DomainError("concern_not_found")
     return concern
@@ -194,7 +195,7 @@ async def acknowledge(
             object_type=OBJECT_TYPE,
             object_id=concern_id,
         )
-    await session.refresh(concern)
+    await concerns_repo.reload(session, concern)
     return await _view(session, actor, concern), fresh
 
 

@@ -22,15 +22,16 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Content
+from bot.content.srs import ITEM_CODES
 from bot.db.models import (
     AnswerKind,
     CaseStage,
     MeetingStatus,
-    Person,
     PlanTaskStatus,
     TieNature,
 )
 from bot.db.repositories import export as export_repo
+from bot.db.repositories import people as people_repo
 from bot.i18n import N_
 from bot.labels import (
     CASE_STAGES,
@@ -46,7 +47,6 @@ from bot.services.access import Action, Actor, authorize
 from bot.services.errors import AccessDenied
 from bot.services.stats import Period, Scope
 from bot.services.xlsx import SheetStream, XlsxWriter
-from bot.srs_content import ITEM_CODES
 
 Gettext = Callable[[str], str]
 
@@ -623,7 +623,7 @@ def _convert_and_append(
 
 async def _current_actor(session: AsyncSession, actor: Actor) -> Actor:
     """The person's roles as they are now: a coordinator may have lost the role since asking."""
-    person = await session.get(Person, actor.person_id, populate_existing=True)
+    person = await people_repo.reread(session, actor.person_id)
     if person is None:
         raise AccessDenied(Action.DATA_EXPORT)
     return Actor.of(person)

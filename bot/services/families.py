@@ -5,11 +5,11 @@ closing and reopening a case, the support level. Assigning people is in services
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import is_known_zone
+from bot.clock import is_known_zone, local_date, zone_or
 from bot.db.models import CloseReason, Family, FamilyLinkKind, SupportLevel
 from bot.db.repositories import families as families_repo
 from bot.db.repositories import programmes as programmes_repo
@@ -260,3 +260,9 @@ async def set_support_level(
         previous=previous,
     )
     return True
+
+
+def family_today(family: Family, now: datetime) -> date:
+    """Today in the family's calendar (deadlines and start dates are its dates); UTC's if its
+    zone is unknown (zones are checked on save, but a row may predate the check)."""
+    return local_date(now, zone_or(family.timezone, "UTC"))

@@ -13,16 +13,18 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import zone_or
 from bot.config import Settings
 from bot.db.models import Meeting, MeetingDecision, MeetingStatus, Person
 from bot.db.repositories import meeting_decisions as decisions_repo
+from bot.db.repositories import meetings as meetings_repo
 from bot.db.repositories import outbox as outbox_repo
 from bot.db.repositories import people as people_repo
 from bot.services import audit, outbox
 from bot.services.access import Action, Actor, authorize
 from bot.services.errors import DomainError
 from bot.services.meetings import local_start
-from bot.services.reminders import local_moment, zone_of
+from bot.services.reminders import local_moment
 
 WHAT_MAX = 300
 WHO_MAX = 80
@@ -49,7 +51,7 @@ def _clean(value: str | None, limit: int, code: str) -> str:
 
 
 async def _meeting(session: AsyncSession, meeting_id: int) -> Meeting:
-    meeting = await session.get(Meeting, meeting_id)
+    meeting = await meetings_repo.by_id(session, meeting_id)
     if meeting is None:
         raise DomainError("meeting_not_found")
     return meeting
@@ -114,7 +116,7 @@ async def add(
 
 async def get(session: AsyncSession, actor: Actor | None, decision_id: int) -> MeetingDecision:
     await authorize(session, actor, Action.MEETING_MANAGE)
-    decision = await session.get(MeetingDecision, decision_id)
+    decision = await decisions_repo.by_id(session, decision_id)
     if decision is None:
         raise DomainError("decision_not_found")
     return decision
@@ -176,7 +178,9 @@ async def _coordinators(
 
 def _due_now(day: date, person: Person, now: datetime, settings: Settings) -> bool:
     """`day` at the reminder time in the person's zone has come (and is not long gone)."""
-    moment = local_moment(day, settings.mentor_reminder_time, zone_of(person.timezone, settings))
+    moment = local_moment(
+        day, settings.mentor_reminder_time, zone_or(person.timezone, settings.default_timezone)
+    )
     return moment <= now < moment + LATE_GRACE
 
 

@@ -16,25 +16,24 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import zone_or
 from bot.config import Settings
 from bot.db.models import (
-    Family,
     Invitation,
     Meeting,
     MeetingFormat,
     MeetingParticipant,
     MeetingStatus,
-    Person,
     Relation,
     Role,
     Rsvp,
 )
 from bot.db.repositories import families as families_repo
+from bot.db.repositories import invitations as invitations_repo
 from bot.db.repositories import meetings as meetings_repo
 from bot.db.repositories import outbox as outbox_repo
 from bot.db.repositories import people as people_repo
@@ -90,14 +89,14 @@ class MeetingDraft:
 
 
 async def _meeting(session: AsyncSession, meeting_id: int) -> Meeting:
-    meeting = await session.get(Meeting, meeting_id)
+    meeting = await meetings_repo.by_id(session, meeting_id)
     if meeting is None:
         raise DomainError("meeting_not_found")
     return meeting
 
 
 async def _participant(session: AsyncSession, participant_id: int) -> MeetingParticipant:
-    participant = await session.get(MeetingParticipant, participant_id)
+    participant = await meetings_repo.participant_by_id(session, participant_id)
     if participant is None:
         raise DomainError("participant_not_found")
     return participant
@@ -121,7 +120,7 @@ async def create(
 ) -> Meeting:
     """Plan a meeting (a second Save of the same form returns the first one)."""
     await authorize(session, actor, Action.MEETING_MANAGE)
-    existing = await session.scalar(select(Meeting).where(Meeting.draft_key == draft_key))
+    existing = await meetings_repo.by_draft_key(session, draft_key)
     if existing is not None:
         return existing
     family = await families_repo.by_id(session, family_id)
@@ -178,21 +177,12 @@ async def add_participant(
     meeting = await _meeting(session, meeting_id)
     if meeting.status != MeetingStatus.PLANNED:
         raise DomainError("meeting_not_planned")
-    count = await session.scalar(
-        select(func.count(MeetingParticipant.id)).where(MeetingParticipant.meeting_id == meeting.id)
-    )
-    if (count or 0) >= MAX_PARTICIPANTS:
+    if await meetings_repo.participant_count(session, meeting.id) >= MAX_PARTICIPANTS:
         raise DomainError("meeting_full")
     if person_id is not None:
         if await people_repo.by_id(session, person_id) is None:
             raise DomainError("person_not_found")
-        already = await session.scalar(
-            select(MeetingParticipant.id).where(
-                MeetingParticipant.meeting_id == meeting.id,
-                MeetingParticipant.person_id == person_id,
-            )
-        )
-        if already is not None:
+        if await meetings_repo.participant_id_of_person(session, meeting.id, person_id) is not None:
             raise DomainError("participant_duplicate")
     participant = MeetingParticipant(
         meeting_id=meeting.id,
@@ -279,16 +269,7 @@ async def invite(
         )
         return Invited(participant, None)
     # Inviting again makes a new link: the earlier unused one stops working.
-    await session.execute(
-        update(Invitation)
-        .where(
-            Invitation.meeting_participant_id == participant.id,
-            Invitation.used_at.is_(None),
-            Invitation.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    await invitations_repo.revoke_open_of_participant(session, participant.id, now)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     session.add(
         Invitation(
@@ -308,7 +289,7 @@ async def note_opened(session: AsyncSession, invitation: Invitation, now: dateti
     """The link was opened (before consent: only the participant row's time is written)."""
     if invitation.meeting_participant_id is None:
         return
-    participant = await session.get(MeetingParticipant, invitation.meeting_participant_id)
+    participant = await meetings_repo.participant_by_id(session, invitation.meeting_participant_id)
     if participant is not None and participant.opened_at is None:
         participant.opened_at = now
 
@@ -319,7 +300,7 @@ async def bind(
     """Joining by a meeting link makes the person that participant; returns its id."""
     if invitation.meeting_participant_id is None:
         return None
-    participant = await session.get(MeetingParticipant, invitation.meeting_participant_id)
+    participant = await meetings_repo.participant_by_id(session, invitation.meeting_participant_id)
     if participant is None:
         return None
     participant.person_id = person_id
@@ -362,11 +343,6 @@ async def board(session: AsyncSession, actor: Actor, meeting_id: int, now: datet
     await authorize(session, actor, Action.MEETING_MANAGE)
     meeting = await _meeting(session, meeting_id)
     family = await families_repo.by_id(session, meeting.family_id)
-    rows = await session.scalars(
-        select(MeetingParticipant)
-        .where(MeetingParticipant.meeting_id == meeting.id)
-        .order_by(MeetingParticipant.id)
-    )
     lines = [
         BoardLine(
             participant_id=p.id,
@@ -380,7 +356,7 @@ async def board(session: AsyncSession, actor: Actor, meeting_id: int, now: datet
             comment=p.rsvp_comment,
             attended=p.attended,
         )
-        for p in rows
+        for p in await meetings_repo.participants(session, meeting.id)
     ]
     await audit.record(
         session, actor, "meeting.board", now, object_type="meeting", object_id=meeting.id
@@ -428,26 +404,8 @@ async def page(
         ids, total = await meetings_repo.upcoming_ids(session, now, offset, limit)
     if not ids:
         return [], int(total)
-    found = {
-        m.id: (m, name)
-        for m, name in await session.execute(
-            select(Meeting, Family.name)
-            .join(Family, Family.id == Meeting.family_id)
-            .where(Meeting.id.in_(ids))
-        )
-    }
-    counts = {
-        meeting_id: (invited or 0, accepted or 0)
-        for meeting_id, invited, accepted in await session.execute(
-            select(
-                MeetingParticipant.meeting_id,
-                func.count(MeetingParticipant.invited_at),
-                func.sum(case((MeetingParticipant.rsvp == Rsvp.YES.value, 1), else_=0)),
-            )
-            .where(MeetingParticipant.meeting_id.in_(ids))
-            .group_by(MeetingParticipant.meeting_id)
-        )
-    }
+    found = await meetings_repo.with_family_names(session, ids)
+    counts = await meetings_repo.invited_and_accepted(session, ids)
     rows = []
     for meeting_id in ids:
         m, name = found[meeting_id]
@@ -478,27 +436,9 @@ async def cancel(session: AsyncSession, actor: Actor, meeting_id: int, now: date
     meeting.status = MeetingStatus.CANCELLED.value
     meeting.cancelled_at = now
     # Links not used yet stop working: nobody joins a cancelled meeting.
-    await session.execute(
-        update(Invitation)
-        .where(
-            Invitation.meeting_participant_id.in_(
-                select(MeetingParticipant.id).where(MeetingParticipant.meeting_id == meeting.id)
-            ),
-            Invitation.used_at.is_(None),
-            Invitation.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    rows = await session.scalars(
-        select(MeetingParticipant).where(
-            MeetingParticipant.meeting_id == meeting.id,
-            MeetingParticipant.person_id.is_not(None),
-            MeetingParticipant.invited_at.is_not(None),
-        )
-    )
+    await invitations_repo.revoke_open_of_meeting(session, meeting.id, now)
     # Sent at once, not held for the morning: the meeting may have been tomorrow morning.
-    for participant in rows:
+    for participant in await meetings_repo.invited_in_chat(session, meeting.id):
         assert participant.person_id is not None
         person = await people_repo.by_id(session, participant.person_id)
         if person is None:
@@ -573,15 +513,7 @@ async def invitation_view(
     session: AsyncSession, actor: Actor | None, participant_id: int, now: datetime
 ) -> InvitationView:
     participant, meeting = await _own(session, actor, participant_id)
-    others = await session.scalars(
-        select(MeetingParticipant)
-        .where(
-            MeetingParticipant.meeting_id == meeting.id,
-            MeetingParticipant.id != participant.id,
-            MeetingParticipant.approved_by_child.is_(True),
-        )
-        .order_by(MeetingParticipant.id)
-    )
+    others = await meetings_repo.approved_others(session, meeting.id, participant.id)
     return InvitationView(
         participant_id=participant.id,
         child_name=meeting.child_name,
@@ -633,16 +565,7 @@ async def my_invitations(
     session: AsyncSession, actor: Actor, now: datetime
 ) -> list[tuple[int, datetime, str]]:
     """(participant id, local start, child's first name) of the actor's meetings to come."""
-    rows = await session.execute(
-        select(MeetingParticipant.id, Meeting)
-        .join(Meeting, Meeting.id == MeetingParticipant.meeting_id)
-        .where(
-            MeetingParticipant.person_id == actor.person_id,
-            Meeting.status == MeetingStatus.PLANNED.value,
-            Meeting.starts_at > now,
-        )
-        .order_by(Meeting.starts_at)
-    )
+    rows = await meetings_repo.upcoming_of_person(session, actor.person_id, now)
     return [(pid, local_start(m), m.child_name) for pid, m in rows]
 
 
@@ -659,24 +582,6 @@ COMING = (Rsvp.YES.value, Rsvp.MAYBE.value)
 
 def _when(meeting: Meeting) -> str:
     return local_start(meeting).strftime("%d.%m.%Y %H:%M")
-
-
-async def _invited_people(
-    session: AsyncSession, meeting_id: int, *, coming_only: bool = False
-) -> list[tuple[MeetingParticipant, Person]]:
-    query = (
-        select(MeetingParticipant, Person)
-        .join(Person, Person.id == MeetingParticipant.person_id)
-        .where(
-            MeetingParticipant.meeting_id == meeting_id,
-            MeetingParticipant.invited_at.is_not(None),
-        )
-        .order_by(MeetingParticipant.id)
-    )
-    if coming_only:
-        query = query.where(MeetingParticipant.rsvp.in_(COMING))
-    rows = await session.execute(query)
-    return [(participant, person) for participant, person in rows]
 
 
 # The time and the place are worth a message at night (the change may concern tomorrow
@@ -705,7 +610,7 @@ async def _tell_invited(
     """A change notice to everyone invited who uses the bot. A notice of an earlier edit still
     waiting in the outbox is taken back and folded into this one, so a participant gets one
     message with what differs from what they were last told (none when an edit was undone)."""
-    invited = await _invited_people(session, meeting.id)
+    invited = await meetings_repo.invited_people(session, meeting.id)
     ids = [participant.id for participant, _person in invited]
     if not ids:
         return
@@ -782,11 +687,7 @@ async def reschedule(
 
 
 def _quiet(moment: datetime, timezone: str, settings: Settings) -> bool:
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo(settings.default_timezone)
-    local = moment.astimezone(zone).time()
+    local = moment.astimezone(zone_or(timezone, settings.default_timezone)).time()
     return in_quiet_hours(local, settings.quiet_hours_start, settings.quiet_hours_end)
 
 
@@ -797,13 +698,7 @@ async def enqueue_reminders(session: AsyncSession, now: datetime, settings: Sett
     morning (its window is long), a 2-hour one that would only fall into the night is dropped.
     A late run sends only the latest reminder due."""
     horizon = now + REMINDERS[0][1]
-    meetings_due = await session.scalars(
-        select(Meeting).where(
-            Meeting.status == MeetingStatus.PLANNED.value,
-            Meeting.starts_at > now,
-            Meeting.starts_at <= horizon,
-        )
-    )
+    meetings_due = await meetings_repo.planned_starting_within(session, now, horizon)
     queued = 0
     for meeting in meetings_due:
         # The latest reminder whose moment has come (a late run sends only that one).
@@ -814,7 +709,8 @@ async def enqueue_reminders(session: AsyncSession, now: datetime, settings: Sett
         if label is None:
             continue
         occurrence = f"{label}@{meeting.starts_at.isoformat()}"
-        for participant, person in await _invited_people(session, meeting.id, coming_only=True):
+        coming = await meetings_repo.invited_people(session, meeting.id, rsvps=COMING)
+        for participant, person in coming:
             if _quiet(now, person.timezone, settings):
                 continue
             if await outbox.enqueue(
@@ -857,13 +753,10 @@ async def candidates(
     if not needle:
         return []
     # SQLite's lower() knows only ASCII, so the match itself is done here with casefold.
-    rows = await session.execute(
-        select(Person.id, Person.display_name)
-        .where(Person.blocked_at.is_(None))
-        .order_by(Person.display_name, Person.id)
-    )
     found = [
-        Candidate(person_id, name) for person_id, name in rows if name and needle in name.casefold()
+        Candidate(person_id, name)
+        for person_id, name in await people_repo.unblocked_by_name(session)
+        if name and needle in name.casefold()
     ][: max(limit, 0)]
     await audit.record(session, actor, "meeting.people_search", now, found=len(found))
     return found

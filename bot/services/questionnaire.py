@@ -15,10 +15,10 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.content.programmes import Questionnaire
 from bot.db.models import Enrollment, EnrollmentStatus, QuestionnairePhase, QuestionnaireResponse
 from bot.db.repositories import programmes as programmes_repo
 from bot.db.repositories import questionnaires as questionnaires_repo
-from bot.programmes_content import Questionnaire
 from bot.services import audit
 from bot.services.access import Action, Actor, authorize
 from bot.services.errors import DomainError
@@ -67,7 +67,7 @@ async def check_open(
     """May this parent start this questionnaire now? False when already answered; a
     DomainError when it is not open (wrong phase, programme stopped)."""
     await authorize(session, actor, Action.QUESTIONNAIRE_ANSWER, enrollment_id)
-    enrollment = await session.get(Enrollment, enrollment_id)
+    enrollment = await programmes_repo.by_id(session, enrollment_id)
     if enrollment is None:
         raise DomainError("programme_not_found")
     if _open_phase(enrollment) is not phase:
@@ -92,7 +92,7 @@ async def save(
     if sorted(answers) != sorted(codes) or any(v not in values for v in answers.values()):
         raise DomainError("questionnaire_incomplete")
     total = sum(answers[code] for code in codes)
-    enrollment = await session.get(Enrollment, enrollment_id)
+    enrollment = await programmes_repo.by_id(session, enrollment_id)
     assert enrollment is not None
     try:
         async with session.begin_nested():

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import local_date, zone_or
 from bot.config import Settings
-from bot.db.models import Family
+from bot.db.repositories import families as families_repo
 from bot.db.repositories import outbox as outbox_repo
 from bot.db.repositories import reminders as reminders_repo
 from bot.db.repositories.reminders import MentorFamily
@@ -52,13 +53,6 @@ class SnoozeOutcome(StrEnum):
 class Snoozed:
     outcome: SnoozeOutcome
     at: datetime  # when tomorrow's reminder is due (UTC)
-
-
-def zone_of(name: str, settings: Settings) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(settings.default_timezone)
 
 
 def iso_week(day: date) -> str:
@@ -145,7 +139,7 @@ async def _planned(session: AsyncSession, now: datetime, settings: Settings) -> 
     days = [utc_day + timedelta(days=shift) for shift in (-1, 0, 1)]
     items = []
     for link in await reminders_repo.planned_visits(session, days):
-        today = _due_today(now, zone_of(link.timezone, settings), settings)
+        today = _due_today(now, zone_or(link.timezone, settings.default_timezone), settings)
         if today is None or today != link.planned:
             continue
         params = {"family_id": link.family_id, "family": link.family_name, "day": today.isoformat()}
@@ -164,7 +158,7 @@ async def _idle(session: AsyncSession, now: datetime, settings: Settings) -> int
     )
     items = []
     for link in candidates:
-        zone = zone_of(link.timezone, settings)
+        zone = zone_or(link.timezone, settings.default_timezone)
         today = _due_today(now, zone, settings)
         if today is None or _idle_since(link, zone) > today - timedelta(days=days):
             continue
@@ -179,7 +173,7 @@ async def snooze(
     """ "Remind me tomorrow": one more nudge tomorrow at the reminder time, mentor's zone."""
     await authorize(session, actor, Action.VISIT_LOG, family_id)
     assert actor is not None
-    family = await session.get(Family, family_id)
+    family = await families_repo.by_id(session, family_id)
     if family is None:
         raise DomainError("family_not_found")
     if family.closed_at is not None:
@@ -187,8 +181,8 @@ async def snooze(
     link = await reminders_repo.mentor_family(session, actor.person_id, family_id)
     if link is None:
         raise DomainError("not_the_mentor")  # a coordinator who does not mentor this family
-    zone = zone_of(link.timezone, settings)
-    today = now.astimezone(zone).date()
+    zone = zone_or(link.timezone, settings.default_timezone)
+    today = local_date(now, zone)
     tomorrow = today + timedelta(days=1)
     due_at = local_moment(tomorrow, settings.mentor_reminder_time, zone)
     if _idle_since(link, zone) > today - timedelta(days=settings.no_visit_days):

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import Content
-from bot.db.models import Person
 from bot.db.queries import report as report_queries
+from bot.db.repositories import people as people_repo
 from bot.services import stats
 from bot.services.access import Action, Actor, authorize
 from bot.services.stats import CONCERN_TOTAL, Period, Scope
@@ -251,7 +251,7 @@ async def _scope_label(
     session: AsyncSession, scope: Scope, content: Content, locale: str, _: Gettext
 ) -> str:
     if scope.mentor_id is not None:
-        mentor = await session.get(Person, scope.mentor_id)
+        mentor = await people_repo.by_id(session, scope.mentor_id)
         name = mentor.display_name if mentor else str(scope.mentor_id)
         return _("Families of mentor {name}").format(name=name)
     if scope.category is not None:

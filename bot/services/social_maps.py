@@ -12,10 +12,10 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import local_date
 from bot.db.models import (
     Meeting,
     MeetingParticipant,
@@ -26,6 +26,7 @@ from bot.db.models import (
     TieNature,
 )
 from bot.db.repositories import families as families_repo
+from bot.db.repositories import meetings as meetings_repo
 from bot.db.repositories import social_maps as maps_repo
 from bot.services import audit
 from bot.services.access import Action, Actor, authorize
@@ -85,7 +86,7 @@ class SnapshotRow:
 
 
 async def _map(session: AsyncSession, map_id: int) -> SocialMap:
-    found = await session.get(SocialMap, map_id)
+    found = await maps_repo.by_id(session, map_id)
     if found is None:
         raise DomainError("map_not_found")
     return found
@@ -146,7 +147,7 @@ async def start_snapshot(
         raise DomainError("map_child_surname")
     key = child_key(name)
     previous = await _latest(session, family.id, key)
-    today = now.astimezone(ZoneInfo(family.timezone)).date()
+    today = local_date(now, family.timezone)
     if previous is not None and previous.taken_on >= today:
         raise DomainError("map_today")  # one snapshot a day: a second tap changes nothing
     created = SocialMap(
@@ -223,7 +224,7 @@ async def add_person(
 
 
 async def _person(session: AsyncSession, map_id: int, person_id: int) -> SocialMapPerson:
-    person = await session.get(SocialMapPerson, person_id)
+    person = await maps_repo.person_by_id(session, person_id)
     if person is None or person.map_id != map_id:
         raise DomainError("map_person_not_found")
     return person
@@ -353,7 +354,7 @@ async def _map_for_meeting(session: AsyncSession, meeting: Meeting) -> SocialMap
 async def missing_from_meeting(session: AsyncSession, actor: Actor, meeting_id: int) -> list[Tie]:
     """The people of the child's latest map not yet on the meeting's list (by name)."""
     await authorize(session, actor, Action.MEETING_MANAGE)
-    meeting = await session.get(Meeting, meeting_id)
+    meeting = await meetings_repo.by_id(session, meeting_id)
     if meeting is None:
         return []
     found = await _map_for_meeting(session, meeting)
@@ -369,13 +370,13 @@ async def fill_meeting(
     """Put the map's people (name and relation) not yet listed on the meeting's list, not yet
     approved by the child; returns (added, left out because the list is full)."""
     await authorize(session, actor, Action.MEETING_MANAGE)
-    meeting = await session.get(Meeting, meeting_id)
+    meeting = await meetings_repo.by_id(session, meeting_id)
     if meeting is None:
         raise DomainError("meeting_not_found")
     if meeting.status != MeetingStatus.PLANNED:
         raise DomainError("meeting_not_planned")
     missing = await missing_from_meeting(session, actor, meeting_id)
-    listed = await maps_repo.participant_count(session, meeting.id)
+    listed = await meetings_repo.participant_count(session, meeting.id)
     room = max(MAX_PARTICIPANTS - listed, 0)
     for tie in missing[:room]:
         session.add(

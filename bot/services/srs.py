@@ -12,24 +12,18 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import (
-    Meeting,
-    MeetingParticipant,
-    MeetingStatus,
-    Person,
-    SrsResponse,
-)
+from bot.content.srs import CONCERN_ITEM, CONCERN_TOTAL, ITEM_MAX, Srs
+from bot.db.models import Meeting, MeetingParticipant, MeetingStatus, Person
+from bot.db.repositories import meetings as meetings_repo
 from bot.db.repositories import outbox as outbox_repo
 from bot.db.repositories import people as people_repo
+from bot.db.repositories import srs as srs_repo
 from bot.services import audit, outbox
 from bot.services.access import Action, Actor, authorize
 from bot.services.errors import DomainError
 from bot.services.meetings import OBJECT_PARTICIPANT, local_start
-from bot.srs_content import CONCERN_ITEM, CONCERN_TOTAL, ITEM_MAX, Srs
 
 SURVEY_PURPOSE = "srs_survey"  # occurrence "ask" (at once) and "remind" (the next day)
 SURVEY_KIND = "srs_survey"
@@ -45,18 +39,14 @@ async def _attendance_of(
     """The meeting whose attendance is being ticked, and its participants, once checked: it has
     begun, is not cancelled, and every ticked id is one of its participants."""
     await authorize(session, actor, Action.MEETING_MANAGE)
-    meeting = await session.get(Meeting, meeting_id)
+    meeting = await meetings_repo.by_id(session, meeting_id)
     if meeting is None:
         raise DomainError("meeting_not_found")
     if meeting.status == MeetingStatus.CANCELLED:
         raise DomainError("meeting_not_planned")
     if now < meeting.starts_at:
         raise DomainError("meeting_not_started")
-    rows = list(
-        await session.scalars(
-            select(MeetingParticipant).where(MeetingParticipant.meeting_id == meeting.id)
-        )
-    )
+    rows = await meetings_repo.participants(session, meeting.id)
     if not set(attended) <= {p.id for p in rows}:
         raise DomainError("participant_not_found")  # ids of another meeting: forged
     return meeting, rows
@@ -128,10 +118,7 @@ async def _requeue_survey(
     they answered meanwhile. True when the survey itself was re-queued."""
     if participant.person_id is None:
         return False
-    answered = await session.scalar(
-        select(SrsResponse.id).where(SrsResponse.participant_id == participant.id)
-    )
-    if answered is not None:
+    if await srs_repo.has_answered(session, participant.id):
         return False
     cancelled = await outbox_repo.cancelled_as_moot(
         session,
@@ -222,8 +209,8 @@ async def _attendee(
     session: AsyncSession, actor: Actor | None, participant_id: int
 ) -> tuple[MeetingParticipant, Meeting]:
     await authorize(session, actor, Action.MEETING_PARTICIPATE, participant_id)
-    participant = await session.get(MeetingParticipant, participant_id)
-    meeting = await session.get(Meeting, participant.meeting_id) if participant else None
+    participant = await meetings_repo.participant_by_id(session, participant_id)
+    meeting = await meetings_repo.by_id(session, participant.meeting_id) if participant else None
     if participant is None or meeting is None:
         raise DomainError("participant_not_found")
     if meeting.status != MeetingStatus.HELD or not participant.attended:
@@ -234,10 +221,7 @@ async def _attendee(
 async def is_answered(session: AsyncSession, actor: Actor | None, participant_id: int) -> bool:
     """Whether this attendee already sent the survey (it is open to attendees only)."""
     participant, _meeting = await _attendee(session, actor, participant_id)
-    found = await session.scalar(
-        select(SrsResponse.id).where(SrsResponse.participant_id == participant.id)
-    )
-    return found is not None
+    return await srs_repo.has_answered(session, participant.id)
 
 
 def weak_items(scores: Mapping[str, int]) -> list[str]:
@@ -265,20 +249,15 @@ async def submit(
         raise DomainError("srs_comment_long")
     ordered = {code: int(scores[code]) for code in codes}
     total = sum(ordered.values())
-    try:
-        async with session.begin_nested():
-            session.add(
-                SrsResponse(
-                    meeting_id=meeting.id,
-                    participant_id=participant.id,
-                    scores=ordered,
-                    total=total,
-                    comment=text,
-                    created_at=now,
-                )
-            )
-            await session.flush()
-    except IntegrityError:
+    if not await srs_repo.add_once(
+        session,
+        meeting_id=meeting.id,
+        participant_id=participant.id,
+        scores=ordered,
+        total=total,
+        comment=text,
+        now=now,
+    ):
         return False
     await outbox_repo.cancel_queued(session, OBJECT_PARTICIPANT, participant.id, [SURVEY_PURPOSE])
     weak = weak_items(ordered)
@@ -337,16 +316,8 @@ class Summary:
 
 async def summary(session: AsyncSession, actor: Actor, meeting_id: int, srs: Srs) -> Summary:
     await authorize(session, actor, Action.MEETING_MANAGE)
-    attendees = set(
-        await session.scalars(
-            select(MeetingParticipant.id).where(
-                MeetingParticipant.meeting_id == meeting_id, MeetingParticipant.attended.is_(True)
-            )
-        )
-    )
-    responses = list(
-        await session.scalars(select(SrsResponse).where(SrsResponse.meeting_id == meeting_id))
-    )
+    attendees = await meetings_repo.attendee_ids(session, meeting_id)
+    responses = await srs_repo.of_meeting(session, meeting_id)
     count = len(responses)
     means = (
         {

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import bot.notifications  # noqa: F401  (registers the message kinds)
 from bot.config import Settings
+from bot.content import Content
 from bot.db.models import (
     CaseStage,
     CloseReason,
@@ -24,7 +25,7 @@ from bot.db.models import (
 from bot.delivery.render import Outgoing, registry
 from bot.i18n import Translator
 from bot.i18n.telegram import create_i18n
-from bot.services import case_plans, families
+from bot.services import case_plans, cases, families
 from bot.services.access import Actor
 from bot.services.case_plans import OVERDUE_PURPOSE, REMINDER_KIND, SOON_PURPOSE, TaskDraft
 from bot.services.digest import KIND as DIGEST_KIND
@@ -35,8 +36,11 @@ from tests.unit.test_meetings import NOW, raises, setup
 DUE = date(2026, 12, 1)
 
 
+CONTENT = Content()
+
+
 def render(kind: str, params: dict[str, object], locale: str) -> Outgoing:
-    return registry.render(kind, dict(params), Translator(create_i18n("ru"), locale))
+    return registry.render(kind, dict(params), Translator(create_i18n("ru"), locale), CONTENT)
 
 
 async def attach(session: AsyncSession, actor: Actor, family_id: int, kind: str) -> None:
@@ -177,24 +181,22 @@ async def test_stages_and_closing_with_the_final_meeting(session: AsyncSession) 
     mentor = await make_person(session, 2, Role.MENTOR, now=NOW)
     await attach(session, mentor, family_id, "mentor")
     family = await families.require_view(session, boss, family_id)
-    assert (await case_plans.case_state(session, family)).stage is CaseStage.INTAKE
+    assert (await cases.case_state(session, family)).stage is CaseStage.INTAKE
     with pytest.raises(AccessDenied):
-        await case_plans.set_stage(session, mentor, family_id, CaseStage.MONITORING, NOW)
-    assert await case_plans.set_stage(session, boss, family_id, CaseStage.MONITORING, NOW)
-    assert not await case_plans.set_stage(session, boss, family_id, CaseStage.MONITORING, NOW)
-    await raises(
-        "stage_unknown", case_plans.set_stage(session, boss, family_id, CaseStage.CLOSED, NOW)
-    )
+        await cases.set_stage(session, mentor, family_id, CaseStage.MONITORING, NOW)
+    assert await cases.set_stage(session, boss, family_id, CaseStage.MONITORING, NOW)
+    assert not await cases.set_stage(session, boss, family_id, CaseStage.MONITORING, NOW)
+    await raises("stage_unknown", cases.set_stage(session, boss, family_id, CaseStage.CLOSED, NOW))
     await raises(
         "close_note_required",
-        case_plans.close_case(session, boss, family_id, CloseReason.OTHER, " ", NOW),
+        cases.close_case(session, boss, family_id, CloseReason.OTHER, " ", NOW),
     )
     with pytest.raises(Exception) as caught:
-        case_plans.check_close_note(CloseReason.OTHER, None)
+        cases.check_close_note(CloseReason.OTHER, None)
     assert getattr(caught.value, "code", "") == "close_note_required"
     await raises(
         "final_date_future",
-        case_plans.close_case(
+        cases.close_case(
             session,
             boss,
             family_id,
@@ -204,7 +206,7 @@ async def test_stages_and_closing_with_the_final_meeting(session: AsyncSession) 
             final_date=date(2026, 11, 24),
         ),
     )
-    await case_plans.close_case(
+    await cases.close_case(
         session,
         boss,
         family_id,
@@ -214,17 +216,15 @@ async def test_stages_and_closing_with_the_final_meeting(session: AsyncSession) 
         final_date=date(2026, 11, 20),
         summary="  Итог  ",
     )
-    state = await case_plans.case_state(session, family)
+    state = await cases.case_state(session, family)
     assert (state.stage, state.final_meeting_date, state.final_summary) == (
         CaseStage.CLOSED,
         date(2026, 11, 20),
         "Итог",
     )
-    await raises(
-        "family_closed", case_plans.set_stage(session, boss, family_id, CaseStage.INTAKE, NOW)
-    )
+    await raises("family_closed", cases.set_stage(session, boss, family_id, CaseStage.INTAKE, NOW))
     await families.reopen_family(session, boss, family_id, NOW)
-    assert (await case_plans.case_state(session, family)).stage is CaseStage.MONITORING
+    assert (await cases.case_state(session, family)).stage is CaseStage.MONITORING
 
 
 def test_the_digest_renders_with_and_without_the_plan_section() -> None:

@@ -3,16 +3,15 @@
 handlers/ and dialogs/ (Telegram) → services/ (rules; no aiogram, no SQL) → repositories and
 read models in bot/db/ (every query, never commit) → models.
 
-A service that builds a query or executes SQL, a handler or dialog that imports a repository or
-builds SQL, and a service that imports aiogram fail here. Issue #18 moves the queries services
-still hold into repositories; until it is done, `SERVICE_SQL_DEBT` lists them by module with the
-number of places, and the count may only go down: a new query in a service fails, and so does a
-module that has shed some without lowering its number here (keep the list honest).
+A service that builds a query or executes SQL, a service that asks its session for rows itself
+(session.get, .delete, .refresh ...), a handler or dialog that imports a repository or builds SQL,
+and a service that imports aiogram fail here.
 """
 
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
@@ -44,25 +43,53 @@ SQL_BUILDERS = {
 }
 SQL_MODULES = ("sqlalchemy", "sqlalchemy.sql", "sqlalchemy.orm", "sqlalchemy.dialects")
 EXECUTING = {"execute", "scalars", "scalar", "stream", "stream_scalars"}
-
-# Services that still build queries (issue #18 moves them into bot/db/): module → places.
-SERVICE_SQL_DEBT: dict[str, int] = {
-    "bot.services.meetings": 30,
-    "bot.services.srs": 10,
-}
+# What a service may not ask its `session` for: loading, deleting or re-reading rows is a
+# repository's job. session.add and session.flush of objects the service made stay: the unit of
+# work writes those, no query is involved.
+SESSION_QUERIES = EXECUTING | {"get", "delete", "refresh", "merge"}
 
 
-def _modules(folder: str) -> list[Path]:
-    return sorted((BOT / folder).rglob("*.py"))
+@cache
+def _trees(folder: str) -> dict[str, ast.Module]:
+    """Every module under bot/<folder>, parsed once: dotted name → syntax tree."""
+    return {
+        str(path.relative_to(BOT.parent)).removesuffix(".py").replace("/", "."): ast.parse(
+            path.read_text(encoding="utf-8"), str(path)
+        )
+        for path in sorted((BOT / folder).rglob("*.py"))
+    }
 
 
-def _name(path: Path) -> str:
-    return str(path.relative_to(BOT.parent)).removesuffix(".py").replace("/", ".")
+def _sql_module_names(tree: ast.AST) -> set[str]:
+    """Names bound to an SQLAlchemy module (`import sqlalchemy as sa`, `from sqlalchemy import
+    orm`), so that `sa.select(...)` counts like an imported `select`."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(
+                a.asname or a.name.partition(".")[0]
+                for a in node.names
+                if a.name.startswith(SQL_MODULES)
+            )
+        elif isinstance(node, ast.ImportFrom) and node.module == "sqlalchemy":
+            names.update(
+                a.asname or a.name for a in node.names if f"sqlalchemy.{a.name}" in SQL_MODULES
+            )
+    return names
+
+
+def _root_name(node: ast.expr) -> str | None:
+    """`sa` for `sa.orm.aliased`: the name an attribute chain starts from."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
 
 
 def _sql_places(tree: ast.AST) -> list[int]:
-    """Lines that import an SQL builder or call a session's execute-like method."""
+    """Lines that import an SQL builder (or reach one through a module: `sa.select`) or call a
+    session's execute-like method."""
     places = []
+    modules = _sql_module_names(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(SQL_MODULES):
             places += [node.lineno for a in node.names if a.name in SQL_BUILDERS]
@@ -73,32 +100,26 @@ def _sql_places(tree: ast.AST) -> list[int]:
             and node.args  # session.execute(stmt); not a widget's scalar() accessor
         ):
             places.append(node.lineno)
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in SQL_BUILDERS
+            and _root_name(node.value) in modules
+        ):
+            places.append(node.lineno)  # sa.select(...), sa.orm.aliased(...)
     return places
 
 
-def _count_sql_uses(tree: ast.AST, path: Path) -> int:
-    """Imports of SQL builders count once per use of the imported name, plus execute calls."""
-    imported = {
-        alias.asname or alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(SQL_MODULES)
-        for alias in node.names
-        if alias.name in SQL_BUILDERS
-    }
-    uses = sum(
-        1
+def _session_queries(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, method) of every call like `session.get(...)` or `session.delete(...)`."""
+    return sorted(
+        (node.lineno, node.func.attr)
         for node in ast.walk(tree)
         if isinstance(node, ast.Call)
-        and (
-            (isinstance(node.func, ast.Name) and node.func.id in imported)
-            or (
-                isinstance(node.func, ast.Attribute)
-                and node.func.attr in EXECUTING
-                and bool(node.args)
-            )
-        )
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "session"
+        and node.func.attr in SESSION_QUERIES
     )
-    return uses
 
 
 def _imports(tree: ast.AST) -> set[str]:
@@ -112,36 +133,35 @@ def _imports(tree: ast.AST) -> set[str]:
     return found
 
 
-def _service_debt() -> dict[str, int]:
-    debt = {}
-    for path in _modules("services"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        if _sql_places(tree):
-            debt[_name(path)] = _count_sql_uses(tree, path)
-    return debt
-
-
-def test_services_build_no_new_queries() -> None:
-    debt = _service_debt()
-    grown = {
-        m: (n, SERVICE_SQL_DEBT.get(m, 0))
-        for m, n in debt.items()
-        if n > SERVICE_SQL_DEBT.get(m, 0)
+def test_services_build_no_queries() -> None:
+    offenders = {
+        module: places
+        for module, tree in _trees("services").items()
+        if (places := _sql_places(tree))
     }
-    assert not grown, (
-        "services build SQL (module: (now, allowed)); put the query in a repository under "
-        f"bot/db/: {grown}"
+    assert not offenders, (
+        "services build or run SQL (module: lines); put the query in a repository under "
+        f"bot/db/: {offenders}"
     )
-    shed = {m: (debt.get(m, 0), n) for m, n in SERVICE_SQL_DEBT.items() if debt.get(m, 0) < n}
-    assert not shed, f"fewer queries than SERVICE_SQL_DEBT says: lower the numbers {shed}"
+
+
+def test_services_leave_loading_rows_to_repositories() -> None:
+    offenders = [
+        f"{module.replace('.', '/')}.py:{line} session.{method}(...)"
+        for module, tree in _trees("services").items()
+        for line, method in _session_queries(tree)
+    ]
+    assert not offenders, (
+        "services load, delete or re-read rows through the session themselves; add a named "
+        "function to the aggregate's repository under bot/db/repositories/ (session.add and "
+        f"session.flush stay in the service): {offenders}"
+    )
 
 
 def test_services_do_not_know_telegram() -> None:
     offenders = {
-        _name(path): sorted(
-            i for i in _imports(ast.parse(path.read_text())) if i.startswith("aiogram")
-        )
-        for path in _modules("services")
+        module: sorted(i for i in _imports(tree) if i.startswith("aiogram"))
+        for module, tree in _trees("services").items()
     }
     assert not {m: i for m, i in offenders.items() if i}
 
@@ -149,8 +169,7 @@ def test_services_do_not_know_telegram() -> None:
 def test_handlers_and_dialogs_neither_query_nor_reach_repositories() -> None:
     offenders = {}
     for folder in ("handlers", "dialogs"):
-        for path in _modules(folder):
-            tree = ast.parse(path.read_text(encoding="utf-8"))
+        for module, tree in _trees(folder).items():
             reasons = [f"builds or runs SQL at line {n}" for n in _sql_places(tree)]
             reasons += [
                 f"imports {i}"
@@ -158,7 +177,7 @@ def test_handlers_and_dialogs_neither_query_nor_reach_repositories() -> None:
                 if i.startswith("bot.db.repositories")
             ]
             if reasons:
-                offenders[_name(path)] = reasons
+                offenders[module] = reasons
     assert not offenders, offenders
 
 
@@ -169,9 +188,29 @@ def test_the_check_sees_a_query_and_a_repository_import() -> None:
         "    return await session.scalars(select(X).where(X.a == 1))\n"
     )
     assert _sql_places(query) == [1, 3]
-    assert _count_sql_uses(query, Path("x.py")) == 2
     assert "bot.db.repositories.people" in _imports(
         ast.parse("from bot.db.repositories import people\n")
     )
     widget = ast.parse("manager.find('x').get_checked()\nvalue = w.scalar()\n")
     assert _sql_places(widget) == []
+
+
+def test_the_check_sees_a_session_lookup_and_a_module_alias() -> None:
+    lookups = ast.parse(
+        "async def f(session, data):\n"
+        "    row = await session.get(X, 1)\n"
+        "    await session.delete(row)\n"
+        "    await session.refresh(row)\n"
+        "    session.add(Y())\n"
+        "    await session.flush()\n"
+        "    return data.get('x')\n"
+    )
+    assert _session_queries(lookups) == [(2, "get"), (3, "delete"), (4, "refresh")]
+    aliased = ast.parse(
+        "import sqlalchemy as sa\n"
+        "from sqlalchemy import orm\n"
+        "query = sa.select(X).where(sa.func.count() > 0)\n"
+        "other = orm.aliased(X)\n"
+        "error = sa.exc.IntegrityError\n"
+    )
+    assert sorted(_sql_places(aliased)) == [3, 3, 4]

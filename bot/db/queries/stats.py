@@ -559,7 +559,7 @@ async def families_closed(session: AsyncSession, w: Window) -> Row[*tuple[Any, .
 
 
 async def open_families_by_stage(session: AsyncSession, w: Window) -> dict[str, int]:
-    """Open families by case stage, by case_plans.case_state's rule: no case record is request
+    """Open families by case stage, by cases.case_state's rule: no case record is request
     and diagnosis, and a reopened family's "closed" record is final monitoring. Grouped over a
     subquery, as PostgreSQL refuses the CASE's parameters in both SELECT and GROUP BY."""
     stage = case(

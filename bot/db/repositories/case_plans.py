@@ -1,5 +1,4 @@
-"""A family's plan (its tasks), where a task can come from, and the case's record. Queries only;
-the caller commits."""
+"""A family's plan (its tasks) and where a task can come from. Queries only; the caller commits."""
 
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
-    CaseRecord,
     Family,
     Meeting,
     MeetingDecision,
@@ -26,6 +24,10 @@ OPEN_STATUSES = (PlanTaskStatus.PLANNED.value, PlanTaskStatus.IN_PROGRESS.value)
 
 
 # --- the plan --------------------------------------------------------------------------------
+
+
+async def task_by_id(session: AsyncSession, task_id: int) -> PlanTask | None:
+    return await session.get(PlanTask, task_id)
 
 
 async def tasks_of_family(session: AsyncSession, family_id: int) -> list[PlanTask]:
@@ -143,16 +145,6 @@ async def display_names(
     """Names by id of the given people (ids, or a query selecting them)."""
     rows = await session.execute(select(Person.id, Person.display_name).where(Person.id.in_(ids)))
     return {person_id: name for person_id, name in rows}
-
-
-# --- the case's record -----------------------------------------------------------------------
-
-
-async def case_record(session: AsyncSession, family_id: int) -> CaseRecord | None:
-    record: CaseRecord | None = await session.scalar(
-        select(CaseRecord).where(CaseRecord.family_id == family_id)
-    )
-    return record
 
 
 # --- reminders and the digest ----------------------------------------------------------------

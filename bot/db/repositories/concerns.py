@@ -41,6 +41,22 @@ class StaffMember:
     is_coordinator: bool
 
 
+async def by_id(session: AsyncSession, concern_id: int) -> SafetyConcern | None:
+    return await session.get(SafetyConcern, concern_id)
+
+
+async def reread(session: AsyncSession, concern_id: int) -> SafetyConcern | None:
+    """The concern as the database has it now, even when this session already holds it (a
+    plain get returns the copy read earlier, e.g. before another curator took it on)."""
+    return await session.get(SafetyConcern, concern_id, populate_existing=True)
+
+
+async def reload(session: AsyncSession, concern: SafetyConcern) -> None:
+    """Read a loaded concern's columns again, e.g. after `acknowledge` changed its row behind
+    the session's back (a bulk UPDATE does not touch loaded objects)."""
+    await session.refresh(concern)
+
+
 async def due_ids(session: AsyncSession, now: datetime, limit: int) -> list[int]:
     """Concerns whose next alert is due and nobody has taken on yet (ix on next_alert_at)."""
     rows = await session.scalars(

@@ -13,6 +13,12 @@ async def by_id(session: AsyncSession, family_id: int) -> Family | None:
     return await session.get(Family, family_id)
 
 
+async def reread(session: AsyncSession, family_id: int) -> Family | None:
+    """The family as the database has it now, even when this session already holds it (a
+    plain get returns the copy read earlier, e.g. before its support level changed)."""
+    return await session.get(Family, family_id, populate_existing=True)
+
+
 async def lock(session: AsyncSession, family_id: int) -> None:
     """Serialise changes to one family (PostgreSQL row lock; SQLite has one writer anyway)."""
     await session.execute(select(Family.id).where(Family.id == family_id).with_for_update())

@@ -86,6 +86,10 @@ async def released_counts(session: AsyncSession, enrollment_ids: Collection[int]
     return {enrollment_id: count or 0 for enrollment_id, count in rows}
 
 
+async def week_by_id(session: AsyncSession, week_id: int) -> HomeworkWeek | None:
+    return await session.get(HomeworkWeek, week_id)
+
+
 async def week_with_enrollment(
     session: AsyncSession, week_id: int, *, lock: bool = False
 ) -> tuple[HomeworkWeek, Enrollment, Family] | None:
@@ -99,6 +103,15 @@ async def week_with_enrollment(
         query = query.with_for_update(of=HomeworkWeek)
     row = (await session.execute(query)).first()
     return (row[0], row[1], row[2]) if row else None
+
+
+async def answer_by_id(session: AsyncSession, answer_id: int) -> HomeworkAnswer | None:
+    return await session.get(HomeworkAnswer, answer_id)
+
+
+async def delete_answer(session: AsyncSession, answer: HomeworkAnswer) -> None:
+    """Mark a loaded answer for deletion; the caller's flush deletes the row."""
+    await session.delete(answer)
 
 
 async def answers(session: AsyncSession, week_id: int) -> list[HomeworkAnswer]:

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Family, Invitation
+from bot.db.models import Family, Invitation, MeetingParticipant
 
 
 async def by_hash(session: AsyncSession, token_hash: str) -> Invitation | None:
@@ -57,3 +57,35 @@ async def revoke(session: AsyncSession, invitation_id: int, now: datetime) -> bo
         update(Invitation).where(Invitation.id == invitation_id, *_open(now)).values(revoked_at=now)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def revoke_open_of_participant(
+    session: AsyncSession, participant_id: int, now: datetime
+) -> None:
+    """The participant's links not used nor revoked yet stop working."""
+    await session.execute(
+        update(Invitation)
+        .where(
+            Invitation.meeting_participant_id == participant_id,
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def revoke_open_of_meeting(session: AsyncSession, meeting_id: int, now: datetime) -> None:
+    """The links of every participant of the meeting not used nor revoked yet stop working."""
+    await session.execute(
+        update(Invitation)
+        .where(
+            Invitation.meeting_participant_id.in_(
+                select(MeetingParticipant.id).where(MeetingParticipant.meeting_id == meeting_id)
+            ),
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )

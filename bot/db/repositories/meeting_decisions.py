@@ -11,6 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Meeting, MeetingDecision, MeetingStatus
 
 
+async def by_id(session: AsyncSession, decision_id: int) -> MeetingDecision | None:
+    return await session.get(MeetingDecision, decision_id)
+
+
 async def count_of_meeting(session: AsyncSession, meeting_id: int) -> int:
     found = await session.scalar(
         select(func.count(MeetingDecision.id)).where(MeetingDecision.meeting_id == meeting_id)

@@ -23,6 +23,12 @@ async def by_id(session: AsyncSession, person_id: int) -> Person | None:
     return await session.get(Person, person_id)
 
 
+async def reread(session: AsyncSession, person_id: int) -> Person | None:
+    """The person as the database has it now, even when this session already holds them (a
+    plain get returns the copy read earlier, e.g. before they lost a role)."""
+    return await session.get(Person, person_id, populate_existing=True)
+
+
 async def with_role(session: AsyncSession, role: str) -> list[Person]:
     rows = await session.scalars(
         select(Person).join(PersonRole).where(PersonRole.role == role).order_by(Person.id)
@@ -101,3 +107,14 @@ async def mark_blocked_by_id(session: AsyncSession, person_id: int, now: datetim
         .values(blocked_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+async def unblocked_by_name(session: AsyncSession) -> list[tuple[int, str]]:
+    """(person id, display name) of everyone who has not blocked the bot, by name. The caller
+    matches names itself: SQLite's lower() knows only ASCII."""
+    rows = await session.execute(
+        select(Person.id, Person.display_name)
+        .where(Person.blocked_at.is_(None))
+        .order_by(Person.display_name, Person.id)
+    )
+    return [(person_id, name) for person_id, name in rows]

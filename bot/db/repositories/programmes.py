@@ -12,6 +12,10 @@ from bot.db.models import Enrollment, EnrollmentStatus
 RUNNING = (EnrollmentStatus.ACTIVE.value, EnrollmentStatus.PAUSED.value)
 
 
+async def by_id(session: AsyncSession, enrollment_id: int) -> Enrollment | None:
+    return await session.get(Enrollment, enrollment_id)
+
+
 async def current(session: AsyncSession, family_id: int) -> Enrollment | None:
     """The family's newest active or paused enrollment."""
     return await session.scalar(

@@ -11,6 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Meeting, MeetingParticipant, SocialMap, SocialMapPerson
 
 
+async def by_id(session: AsyncSession, map_id: int) -> SocialMap | None:
+    return await session.get(SocialMap, map_id)
+
+
+async def person_by_id(session: AsyncSession, person_id: int) -> SocialMapPerson | None:
+    return await session.get(SocialMapPerson, person_id)
+
+
 async def people_of(session: AsyncSession, map_id: int) -> list[SocialMapPerson]:
     """The people on a snapshot, closest circle first."""
     rows = await session.scalars(
@@ -106,10 +114,3 @@ async def participant_names(session: AsyncSession, meeting_id: int) -> list[str]
         select(MeetingParticipant.name).where(MeetingParticipant.meeting_id == meeting_id)
     )
     return list(rows)
-
-
-async def participant_count(session: AsyncSession, meeting_id: int) -> int:
-    listed = await session.scalar(
-        select(func.count(MeetingParticipant.id)).where(MeetingParticipant.meeting_id == meeting_id)
-    )
-    return int(listed or 0)
