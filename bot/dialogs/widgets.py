@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import operator
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -23,6 +22,7 @@ from aiogram_dialog.widgets.markup.inline_keyboard import InlineKeyboardFactory
 from aiogram_dialog.widgets.text import Text
 
 from bot.i18n import N_
+from bot.markup import escape
 from bot.services.errors import DomainError
 
 
@@ -35,7 +35,7 @@ class _Escaping(dict[str, Any]):
         value = super().__getitem__(key)
         if isinstance(value, Html):
             return value
-        return html.escape(value, quote=False) if isinstance(value, str) else value
+        return escape(value) if isinstance(value, str) else value
 
 
 class T(Text):
@@ -92,7 +92,7 @@ class Window(DialogWindow):
     async def render_text(self, data: dict[str, Any], manager: DialogManager) -> str:
         text = await super().render_text(data, manager)
         hint = manager.dialog_data.pop(UNHANDLED, None) if manager.has_context() else None
-        return f"⚠️ {html.escape(hint, quote=False)}\n\n{text}" if hint else text
+        return f"⚠️ {escape(hint)}\n\n{text}" if hint else text
 
 
 class Dialog(BaseDialog):
@@ -175,9 +175,17 @@ def command_in_form(message: Message) -> str | None:
     return None
 
 
-def esc(value: object) -> str:
-    """A user-supplied value for an HTML message: <, > and & escaped."""
-    return html.escape(str(value), quote=False)
+def shorten(text: str, limit: int) -> str:
+    """`text` on one line (runs of spaces and line breaks folded), cut to `limit` characters
+    with "…" where it was cut: for buttons and list lines."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def parse_id(raw: Any) -> int | None:
+    """An id that came with a button: digits only, at most 9 of them (anything else is forged)."""
+    text = str(raw)
+    return int(text) if text.isdigit() and len(text) <= 9 else None
 
 
 def error_text(errors: Mapping[str, str], error: DomainError, **values: object) -> str:

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.models import Person, SupportLevel
-from bot.notifications.concerns import ACK_PREFIX, CRISIS_PREFIX, alert_keyboard, escape
+from bot.markup import escape
+from bot.notifications.concerns import ACK_PREFIX, CRISIS_PREFIX, alert_keyboard
 from bot.services import concerns
 from bot.services.access import Actor
 from bot.services.concerns import ConcernView

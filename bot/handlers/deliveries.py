@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import html
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from aiogram import Router
 from aiogram.filters import Command
@@ -11,11 +10,12 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
+from bot.clock import Clock, zone_or
 from bot.config import Settings
 from bot.db.models import Person
 from bot.handlers.filters import Joined
 from bot.i18n import N_
+from bot.markup import escape
 from bot.services.access import Actor
 from bot.services.deliveries import DeliveryOverview, FailedDelivery, Reason, overview
 
@@ -40,19 +40,12 @@ REASONS = {
 }
 
 
-def _zone(person: Person | None, settings: Settings) -> ZoneInfo:
-    try:
-        return ZoneInfo(person.timezone if person else settings.default_timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(settings.default_timezone)
-
-
 def _line(item: FailedDelivery, zone: ZoneInfo) -> str:
-    name = html.escape(item.first_name, quote=False) if item.first_name else ""
-    reason = _(REASONS[item.reason]).format(detail=html.escape(item.detail or "", quote=False))
+    name = escape(item.first_name) if item.first_name else ""
+    reason = _(REASONS[item.reason]).format(detail=escape(item.detail or ""))
     return _(LINE).format(
         when=item.due_at.astimezone(zone).strftime("%d.%m %H:%M"),
-        purpose=f"<code>{html.escape(item.purpose, quote=False)}</code>",
+        purpose=f"<code>{escape(item.purpose)}</code>",
         recipient=name or _(PERSON_ID).format(id=item.person_id),
         reason=reason,
     )
@@ -80,7 +73,8 @@ async def cmd_deliveries(
 ) -> None:
     # Everyone who joined reaches the service: it refuses all but coordinators, audited.
     result = await overview(session, actor, clock.now())
-    await message.answer(render_overview(result, _zone(person, settings)))
+    zone = zone_or(person.timezone if person else None, settings.default_timezone)
+    await message.answer(render_overview(result, zone))
 
 
 def create_router() -> Router:

@@ -4,19 +4,19 @@ updates after the coordinator picked a period in the review dialog."""
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from aiogram.enums import ChatAction
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import BufferedInputFile
 
 from bot import texts
+from bot.clock import local_date
 from bot.delivery.retry import with_retry_after
 from bot.handlers.review_files import FileRequest
 from bot.i18n import N_, Translator
+from bot.markup import escape
 from bot.services import audit
 from bot.services import report as report_service
 from bot.services.access import Action, authorize
@@ -137,7 +137,7 @@ async def _report_job(request: FileRequest, t: Translator, notice_id: int) -> No
 
 async def _build_report(request: FileRequest, t: Translator) -> tuple[bytes, bool]:
     now = request.clock.now()
-    today = now.astimezone(ZoneInfo(request.period.timezone)).date()
+    today = local_date(now, request.period.timezone)
     async with request.sessionmaker.begin() as session:
         built = await report_service.build(
             session,
@@ -181,7 +181,7 @@ async def _chart_job(request: FileRequest, t: Translator, chart: charts.Chart) -
             await _say(request, t.gettext(CHART_EMPTY))
             return
         caption = t.gettext(CHART_CAPTION).format(
-            title=html.escape(picture.title), period=period_text(request.period), n=picture.n
+            title=escape(picture.title), period=period_text(request.period), n=picture.n
         )
         photo = BufferedInputFile(picture.png, filename=f"{chart.value}.png")
         await with_retry_after(

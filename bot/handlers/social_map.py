@@ -4,7 +4,6 @@ one heavy job at a time, and sent as a photo, the way /charts sends its pictures
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from bot.delivery.retry import with_retry_after
 from bot.i18n import N_, Translator
 from bot.i18n.telegram import I18n
 from bot.labels import RELATIONS
+from bot.markup import escape
 from bot.services import audit, social_maps
 from bot.services.access import Actor
 from bot.services.errors import AccessDenied, DomainError
@@ -161,7 +161,7 @@ async def _draw(request: MapPictureRequest, t: Translator) -> tuple[bytes, str, 
         )
         png = await asyncio.to_thread(pictures.render_snapshot, later.people, labels)
         caption = t.gettext(MAP_CAPTION).format(
-            child=html.escape(child), day=day(later.taken_on), n=len(later.people)
+            child=escape(child), day=day(later.taken_on), n=len(later.people)
         )
         return png, caption, "social_map.png"
     comparison = social_maps.compare(earlier.people, later.people)
@@ -178,7 +178,7 @@ async def _draw(request: MapPictureRequest, t: Translator) -> tuple[bytes, str, 
     )
     png = await asyncio.to_thread(pictures.render_comparison, comparison, labels)
     heading = t.gettext(COMPARISON_CAPTION).format(
-        child=html.escape(child), before=day(earlier.taken_on), after=day(later.taken_on)
+        child=escape(child), before=day(earlier.taken_on), after=day(later.taken_on)
     )
-    caption = "\n".join([heading, *(html.escape(line) for line in lines)])
+    caption = "\n".join([heading, *(escape(line) for line in lines)])
     return png, caption, "social_map_comparison.png"

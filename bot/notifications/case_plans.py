@@ -7,20 +7,16 @@ family: it shows on a locked screen.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.delivery.render import Outgoing, Translator, message_kind
+from bot.markup import escape
 from bot.services.case_plans import REMINDER_KIND
 
 DONE_PREFIX = "pt:d:"
 OPEN_PREFIX = "pt:o:"
-
-
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=False)
 
 
 @message_kind(REMINDER_KIND)
@@ -31,11 +27,11 @@ def plan_task_reminder(params: dict[str, Any], t: Translator) -> Outgoing:
         first = t.gettext("📌 A plan task's deadline is coming.")
     lines = [
         first,
-        t.gettext("Task: {title}").format(title=_e(params["title"])),
-        t.gettext("Deadline: {due}").format(due=_e(params["due"])),
+        t.gettext("Task: {title}").format(title=escape(params["title"])),
+        t.gettext("Deadline: {due}").format(due=escape(params["due"])),
     ]
     if params.get("family"):
-        lines.append(t.gettext("Family: {family}").format(family=_e(params["family"])))
+        lines.append(t.gettext("Family: {family}").format(family=escape(params["family"])))
     if params.get("for_parent"):
         lines.append(t.gettext("Please tell your mentor or curator how it is going."))
         return Outgoing(text="\n".join(lines))

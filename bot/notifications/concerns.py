@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import html
 from datetime import date
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.delivery.render import Outgoing, Translator, message_kind
+from bot.markup import escape
 from bot.services.concerns import KIND
 
 # Callback data of the alert's buttons: prefix + concern id. bot/handlers/concerns.py answers them.
 ACK_PREFIX = "cn:ack:"
 CRISIS_PREFIX = "cn:crisis:"
-
-
-def escape(value: Any) -> str:
-    return html.escape(str(value), quote=False)
 
 
 def show_date(iso: str) -> str:

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from bot.delivery.render import Outgoing, Translator, message_kind
+from bot.markup import escape
 from bot.services.digest import KIND
 
 TEXT_LIMIT = 4000  # Telegram allows 4096 visible characters; the capped lists stay well below
@@ -27,7 +28,7 @@ def _section(
 ) -> list[str]:
     lines = [f"<b>{title}</b>"]
     for name, day in items:
-        name = html.escape(str(name), quote=False)
+        name = escape(name)
         lines.append(
             item_line.format(name=name, date=_date(day)) if day else never.format(name=name)
         )

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from bot.delivery.render import Outgoing, Translator, message_kind
+from bot.markup import escape
 from bot.services.assignments import FAMILY_ASSIGNED_CURATOR, FAMILY_ASSIGNED_MENTOR
 
 
 def _family(params: dict[str, Any]) -> str:
-    return html.escape(str(params["family"]), quote=False)
+    return escape(params["family"])
 
 
 @message_kind(FAMILY_ASSIGNED_MENTOR)

@@ -7,30 +7,26 @@ The first line never names the child or the family: it shows on a locked screen.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.delivery.render import Outgoing, Translator, message_kind
+from bot.markup import escape
 from bot.services.meeting_decisions import DUE_KIND, FOLLOW_UP_KIND
 
 DONE_PREFIX = "md:d:"
-
-
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=False)
 
 
 @message_kind(DUE_KIND)
 def decision_due(params: dict[str, Any], t: Translator) -> Outgoing:
     lines = [
         t.gettext("📌 A reminder about a decision of a network meeting."),
-        t.gettext("What: {what}").format(what=_e(params["what"])),
-        t.gettext("Who: {who}").format(who=_e(params["who"])),
-        t.gettext("By: {due}").format(due=_e(params["due"])),
+        t.gettext("What: {what}").format(what=escape(params["what"])),
+        t.gettext("Who: {who}").format(who=escape(params["who"])),
+        t.gettext("By: {due}").format(due=escape(params["due"])),
         t.gettext("Meeting of {when} (child: {child}).").format(
-            when=_e(params["when"]), child=_e(params["child"])
+            when=escape(params["when"]), child=escape(params["child"])
         ),
     ]
     button = InlineKeyboardButton(
@@ -46,7 +42,7 @@ def meeting_follow_up(params: dict[str, Any], t: Translator) -> Outgoing:
     lines = [
         t.gettext("🗓 Two weeks have passed since a network meeting: time for a follow-up."),
         t.gettext("Meeting of {when} (child: {child}).").format(
-            when=_e(params["when"]), child=_e(params["child"])
+            when=escape(params["when"]), child=escape(params["child"])
         ),
     ]
     total = int(params.get("total") or 0)

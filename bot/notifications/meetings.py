@@ -5,12 +5,12 @@ The first line never names the child or the family: it is what a lock screen sho
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.delivery.render import Outgoing, Translator, message_kind
+from bot.markup import escape
 from bot.services.meetings import CANCEL_KIND, INVITE_KIND
 
 # "Open the invitation": prefix + participant id. bot/handlers/meetings.py answers it.
@@ -40,7 +40,7 @@ def meeting_cancelled(params: dict[str, Any], t: Translator) -> Outgoing:
     text = "\n".join(
         [
             t.gettext("The meeting on {when} has been cancelled.").format(
-                when=html.escape(str(params["when"]), quote=False)
+                when=escape(params["when"])
             ),
             t.gettext(
                 "Thank you for being ready to come. If you have questions, please contact "

@@ -4,11 +4,11 @@ shows it. Retention drops the family's name from a notice still held (bot.servic
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from bot.db.models import Role
 from bot.delivery.render import Outgoing, Translator, message_kind
+from bot.markup import escape
 from bot.roles_text import ROLE_NAMES
 from bot.services.privacy import WITHDRAWN_KIND
 
@@ -19,9 +19,7 @@ def consent_withdrawn(params: dict[str, Any], t: Translator) -> Outgoing:
     if families:
         # Names as they were at withdrawal; a family anonymised since shows as its number.
         known = {int(x): str(name) for x, name in params.get("family_names") or [] if name}
-        shown = ", ".join(
-            html.escape(known[x], quote=False) if x in known else f"#{x}" for x in families
-        )
+        shown = ", ".join(escape(known[x]) if x in known else f"#{x}" for x in families)
         text = "\n".join(
             [
                 t.gettext("A parent withdrew their consent."),

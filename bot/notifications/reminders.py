@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import html
 from datetime import date
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.delivery.render import Outgoing, Translator, message_kind
+from bot.markup import escape
 from bot.services.reminders import NUDGE_KIND, PLANNED_KIND
 
 # "Remind me tomorrow": prefix + family id. bot/handlers/reminders.py answers it.
 SNOOZE_PREFIX = "rm:later:"
-
-
-def _escape(value: Any) -> str:
-    return html.escape(str(value), quote=False)
 
 
 def _date(iso: str) -> str:
@@ -28,7 +24,7 @@ def visit_planned(params: dict[str, Any], t: Translator) -> Outgoing:
     text = "\n".join(
         [
             t.gettext("📅 A visit to «{family}» is planned for today.").format(
-                family=_escape(params["family"])
+                family=escape(params["family"])
             ),
             t.gettext("When it is done, log it with /visit: it takes a minute."),
         ]
@@ -38,7 +34,7 @@ def visit_planned(params: dict[str, Any], t: Translator) -> Outgoing:
 
 @message_kind(NUDGE_KIND)
 def no_visit_nudge(params: dict[str, Any], t: Translator) -> Outgoing:
-    family = _escape(params["family"])
+    family = escape(params["family"])
     day = date.fromisoformat(params["day"])
     last = params.get("last_visit")
     if last:

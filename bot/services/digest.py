@@ -12,10 +12,10 @@ import logging
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import local_date, zone_or
 from bot.config import Settings
 from bot.db.models import Role
 from bot.db.repositories import digest as digest_repo
@@ -86,7 +86,7 @@ async def build_digest(
 ) -> Digest:
     """The digest as of `now`; `today` is the reader's local date (default: the service's zone)."""
     if today is None:
-        today = now.astimezone(ZoneInfo(settings.default_timezone)).date()
+        today = local_date(now, settings.default_timezone)
     days = settings.no_visit_days
     cutoff = today - timedelta(days=days)  # a visit on a later day counts as "in the last N days"
     grace = now - timedelta(days=days)  # newer mentors and families are not counted as idle yet
@@ -117,13 +117,6 @@ async def build_digest(
     )
 
 
-def _zone(name: str, settings: Settings) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(settings.default_timezone)
-
-
 def iso_week(day: date) -> str:
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
@@ -138,7 +131,7 @@ async def enqueue_due(session: AsyncSession, now: datetime, settings: Settings) 
     rows = await people_repo.reachable_with_role(session, Role.COORDINATOR.value)
     due: list[tuple[str, int, int, date]] = []
     for person_id, telegram_id, timezone in rows:
-        local = now.astimezone(_zone(timezone, settings))
+        local = now.astimezone(zone_or(timezone, settings.default_timezone))
         if local.weekday() != settings.digest_weekday or local.time() < settings.digest_time:
             continue
         week = iso_week(local.date())

@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.queries import stats as queries
 from bot.services.access import Action, Actor, authorize
-from bot.services.case_plans import OPEN_STAGES, SOURCE_DECISION, SOURCE_VISIT
+from bot.services.case_plans import SOURCE_DECISION, SOURCE_VISIT
+from bot.services.cases import OPEN_STAGES
 
 CONCERN_TOTAL = 36  # an SRS total under this asks the facilitators to follow up
 MAX_RANGE_DAYS = 366 * 5 + 1  # a custom range of at most five years

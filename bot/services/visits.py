@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content import Content, VisitsFile
+from bot.clock import local_date
+from bot.content import Content
+from bot.content.choices import VisitsFile
 from bot.db.models import Family, Role, Visit
 from bot.db.repositories import concerns as concerns_repo
 from bot.db.repositories import families as families_repo
@@ -59,11 +60,6 @@ class VisitRow:
 @lru_cache(maxsize=1)
 def _default_vocabulary() -> VisitsFile:
     return Content().visits
-
-
-def local_today(now: datetime, zone: str) -> date:
-    """The calendar day it is now in a time zone (the family's, for visits)."""
-    return now.astimezone(ZoneInfo(zone)).date()
 
 
 def _codes(values: tuple[str, ...] | list[str], known: list[str], error: str) -> tuple[str, ...]:
@@ -177,7 +173,7 @@ async def create_visit(
     family = await _open_family(session, draft.family_id)
     clean = validate(
         draft,
-        today=local_today(now, family.timezone),
+        today=local_date(now, family.timezone),
         vocabulary=vocabulary or _default_vocabulary(),
     )
     inserted = await visits_repo.insert_once(
@@ -266,7 +262,7 @@ async def update_visit(
         raise DomainError("visit_deleted")
     clean = validate(
         draft,
-        today=local_today(now, family.timezone),
+        today=local_date(now, family.timezone),
         vocabulary=vocabulary or _default_vocabulary(),
     )
     had_concern = visit.concern

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 import bot.notifications  # noqa: F401  (registers the message kinds)
+from bot.content import Content
 from bot.db.models import (
     AuditEntry,
     Family,
@@ -226,7 +227,7 @@ def test_reminders_are_counted_as_the_person_sees_them() -> None:
 
     def text(number: int, total: int) -> str:
         return registry.render(
-            "concern_alert", {**params, "number": number, "total": total}, t
+            "concern_alert", {**params, "number": number, "total": total}, t, Content()
         ).text
 
     assert text(2, 4).startswith("🔔 Напоминание 1 из 3:")

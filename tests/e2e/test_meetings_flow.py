@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.content.srs import load_srs
 from bot.db.models import MeetingFormat, OutboxMessage, Relation
 from bot.scheduler.jobs import run_meeting_reminders
 from bot.services import meetings, srs
 from bot.services.errors import DomainError
-from bot.srs_content import load_srs
 from tests.conftest import ADMIN_ID
 from tests.faketg import FakeUser
 from tests.harness import BotHarness, agree_button

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.content.programmes import Programme, Questionnaire, load_programmes, load_questionnaire
 from bot.db.engine import create_sessionmaker
 from bot.db.models import (
     AnswerKind,
@@ -30,7 +31,6 @@ from bot.db.models import (
     SupportLevel,
 )
 from bot.db.repositories import families as families_repo
-from bot.programmes_content import Programme, Questionnaire, load_programmes, load_questionnaire
 from bot.scheduler import jobs
 from bot.services import families, homework, homework_review, programmes, questionnaire
 from bot.services.access import Actor
@@ -335,8 +335,7 @@ async def test_one_run_releases_everything_due_past_closed_families(
     batch = homework.release_due
     monkeypatch.setattr(homework, "RELEASE_BATCH", 2)
     monkeypatch.setattr(homework, "release_due", lambda s, now, p: batch(s, now, p, limit=2))
-    monkeypatch.setattr(jobs, "active_programmes", lambda: known)
-    queued = await jobs.run_homework_release(
+    queued = await jobs.homework_release(known)(
         create_sessionmaker(engine), ManualClock(SLOT), settings
     )
     assert queued > 0

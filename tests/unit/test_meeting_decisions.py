@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import bot.notifications  # noqa: F401  (registers the message kinds)
 from bot.config import Settings
+from bot.content import Content
 from bot.db.models import MeetingStatus, OutboxMessage, Person, Role
 from bot.delivery.render import Outgoing, registry
 from bot.i18n import Translator
@@ -25,8 +26,11 @@ from tests.unit.test_meetings import NOW, draft, raises, setup
 MEETING_DAY = date(2026, 12, 1)  # 17:00 Moscow
 
 
+CONTENT = Content()
+
+
 def render(kind: str, params: dict[str, object], locale: str) -> Outgoing:
-    return registry.render(kind, dict(params), Translator(create_i18n("ru"), locale))
+    return registry.render(kind, dict(params), Translator(create_i18n("ru"), locale), CONTENT)
 
 
 async def planned(session: AsyncSession):  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import bot.notifications  # noqa: F401  (registers the message kinds)
+from bot.content import Content
 from bot.db.models import (
     AuditEntry,
     MeetingFormat,
@@ -241,7 +242,9 @@ def i18n() -> PoI18n:
 
 
 def _render(i18n: PoI18n, params: dict[str, Any], locale: str) -> str:
-    outgoing: Outgoing = registry.render(meetings.CHANGE_KIND, params, Translator(i18n, locale))
+    outgoing: Outgoing = registry.render(
+        meetings.CHANGE_KIND, params, Translator(i18n, locale), Content()
+    )
     limits.check_text(limits.render(outgoing.text, "HTML", None, what="text"))
     assert outgoing.reply_markup is not None
     assert outgoing.reply_markup.inline_keyboard[0][0].callback_data == "mt:v:7"

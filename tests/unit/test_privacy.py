@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import bot.notifications  # noqa: F401  (registers the message kinds)
+from bot.content import Content
 from bot.db.models import (
     AuditEntry,
     CaseRecord,
@@ -386,7 +387,7 @@ async def test_retention_drops_the_family_name_from_a_withdrawal_notice(
     assert notice is not None
     assert notice.params["family_names"] == [[old, "Старые <&>"], [other, "Открытые"]]
     t = Translator(create_i18n("ru"), "ru")
-    text = registry.render(privacy.WITHDRAWN_KIND, notice.params, t).text
+    text = registry.render(privacy.WITHDRAWN_KIND, notice.params, t, Content()).text
     assert text.splitlines()[0] == "Родитель отозвал согласие."  # a lock screen names nobody
     assert "Семья: Старые &lt;&amp;&gt;, Открытые" in text
     assert "Личные данные родителя удалены, показатели семьи сохранены." in text
@@ -398,7 +399,7 @@ async def test_retention_drops_the_family_name_from_a_withdrawal_notice(
     assert notice is not None
     assert notice.params["family_names"] == [[other, "Открытые"]]
     assert "Старые" not in str(notice.params)
-    text = registry.render(privacy.WITHDRAWN_KIND, notice.params, t).text
+    text = registry.render(privacy.WITHDRAWN_KIND, notice.params, t, Content()).text
     assert f"Семья: #{old}, Открытые" in text
 
 

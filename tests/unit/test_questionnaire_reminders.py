@@ -8,8 +8,8 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.content.programmes import Programme, Questionnaire
 from bot.db.models import CloseReason, Family, OutboxStatus, QuestionnairePhase
-from bot.programmes_content import Programme, Questionnaire
 from bot.services import families, homework, programmes, questionnaire
 from tests.unit.test_homework import (
     DAY,

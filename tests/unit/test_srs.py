@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content import ContentError
+from bot.content.base import ContentError
+from bot.content.srs import load_srs
 from bot.db.models import OutboxMessage, OutboxStatus, Relation, Role
 from bot.services import meetings, srs
 from bot.services.access import Actor
 from bot.services.errors import AccessDenied, DomainError
-from bot.srs_content import load_srs
 from tests.factories import make_person
 from tests.unit.test_meetings import NOW, TTL, draft, setup
 

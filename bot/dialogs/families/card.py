@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -18,6 +17,7 @@ from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row, SwitchTo
 
+from bot.clock import local_date
 from bot.db.models import CaseStage, CloseReason, Role, SupportLevel
 from bot.dialogs.context import Ctx, ctx
 from bot.dialogs.families.dialog import LEVEL_NAMES
@@ -36,7 +36,6 @@ from bot.dialogs.widgets import (
     Window,
     choices,
     day_input,
-    esc,
     form_text,
     get_input_error,
     input_error_line,
@@ -45,7 +44,8 @@ from bot.dialogs.widgets import (
 )
 from bot.i18n import N_
 from bot.labels import CASE_STAGES, CLOSE_REASONS
-from bot.services import assignments, case_plans, families, programmes, visits
+from bot.markup import escape
+from bot.services import assignments, cases, families, programmes, visits
 from bot.services.errors import DomainError
 
 FAMILY_ID = "family_id"
@@ -81,7 +81,7 @@ def _reason(value: Any) -> CloseReason | None:
 
 
 def _names(refs: list[families.PersonRef], empty: str) -> str:
-    return ", ".join(esc(r.name) for r in refs) if refs else empty
+    return ", ".join(escape(r.name) for r in refs) if refs else empty
 
 
 def _zone_label(c: Ctx, zone: str) -> str:
@@ -112,38 +112,38 @@ async def get_card(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
     family = card.family
     level_name = LEVEL_NAMES[SupportLevel(family.support_level)]
     lines = [
-        f"<b>{esc(family.name)}</b>",
+        f"<b>{escape(family.name)}</b>",
         _("Category: {category}").format(
-            category=esc(c.content.category_label(family.category, c.locale))
+            category=escape(c.content.category_label(family.category, c.locale))
         ),
         _("Support level: {level}").format(level=_(level_name)),
-        _("Time zone: {zone}").format(zone=esc(_zone_label(c, family.timezone))),
+        _("Time zone: {zone}").format(zone=escape(_zone_label(c, family.timezone))),
         _("Parents: {names}").format(names=_names(card.parents, _("none linked yet"))),
         _("Mentors: {names}").format(names=_names(card.mentors, _("none assigned yet"))),
         _("Curator: {name}").format(
-            name=esc(card.curator.name) if card.curator else _("not assigned yet")
+            name=escape(card.curator.name) if card.curator else _("not assigned yet")
         ),
     ]
     if family.closed_at is not None:
         reason = _reason(family.closed_reason)
         lines.append(
             _("Status: closed on {date} — {reason}").format(
-                date=family.closed_at.astimezone(ZoneInfo(family.timezone)).strftime("%d.%m.%Y"),
-                reason=_(CLOSE_REASONS[reason]) if reason else esc(family.closed_reason or "—"),
+                date=local_date(family.closed_at, family.timezone).strftime("%d.%m.%Y"),
+                reason=_(CLOSE_REASONS[reason]) if reason else escape(family.closed_reason or "—"),
             )
         )
         if family.closed_note:
-            lines.append(_("Note: {note}").format(note=esc(family.closed_note)))
+            lines.append(_("Note: {note}").format(note=escape(family.closed_note)))
     else:
         lines.append(_("Status: open"))
-    case = await case_plans.case_state(c.session, family)
+    case = await cases.case_state(c.session, family)
     lines.append(_("Stage: {stage}").format(stage=_(CASE_STAGES[case.stage])))
     if family.closed_at is not None and case.final_meeting_date is not None:
         lines.append(
             _("Final meeting: {date}").format(date=case.final_meeting_date.strftime("%d.%m.%Y"))
         )
     if family.closed_at is not None and case.final_summary:
-        lines.append(_("Summary: {text}").format(text=esc(case.final_summary)))
+        lines.append(_("Summary: {text}").format(text=escape(case.final_summary)))
 
     page = await current_page(dialog_manager, TIMELINE)
     rows, total = await visits.visits_of_family(
@@ -162,9 +162,9 @@ async def get_card(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
             visit = row.visit
             parts = [
                 visit.visit_date.strftime("%d.%m.%Y"),
-                esc(row.mentor_name or "—"),
-                esc(c.content.visits.label("formats", visit.format, c.locale)),
-                esc(_situation(c, visit.situation)),
+                escape(row.mentor_name or "—"),
+                escape(c.content.visits.label("formats", visit.format, c.locale)),
+                escape(_situation(c, visit.situation)),
             ]
             lines.append(("⚠️ " if visit.concern else "• ") + " · ".join(parts))
     else:
@@ -225,13 +225,13 @@ async def on_open_stage(_c: CallbackQuery, _b: Button, manager: DialogManager) -
 async def get_stage(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     c = ctx(dialog_manager)
     family = await families.require_manage(c.session, c.actor, family_id_of(dialog_manager))
-    current = (await case_plans.case_state(c.session, family)).stage
+    current = (await cases.case_state(c.session, family)).stage
     return {
         "name": family.name,
         "stage": _(CASE_STAGES[current]),
         "stages": [
             (("✓ " if stage is current else "") + _(CASE_STAGES[stage]), stage.value)
-            for stage in case_plans.OPEN_STAGES
+            for stage in cases.OPEN_STAGES
         ],
     }
 
@@ -243,7 +243,7 @@ async def on_stage(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str
         return
     c = ctx(manager)
     try:
-        changed = await case_plans.set_stage(
+        changed = await cases.set_stage(
             c.session, c.require_actor(), family_id_of(manager), stage, c.now()
         )
     except DomainError as error:
@@ -260,7 +260,7 @@ async def on_stage(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str
 async def get_final_days(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     c = ctx(dialog_manager)
     family = await families.require_manage(c.session, c.actor, family_id_of(dialog_manager))
-    today = case_plans.family_today(family, c.now())
+    today = families.family_today(family, c.now())
     days = [today - timedelta(days=offset) for offset in FINAL_OFFSETS]
     return {"name": family.name, "days": [(d.strftime("%d.%m.%Y"), d.isoformat()) for d in days]}
 
@@ -270,7 +270,7 @@ async def _final_date_chosen(manager: DialogManager, day: date | None) -> None:
     family = await families.require_manage(c.session, c.actor, family_id_of(manager))
     if day is not None:
         try:
-            case_plans.check_final_date(family, day, c.now())
+            cases.check_final_date(family, day, c.now())
         except DomainError as error:
             show_input_error(manager, _(FINAL_ERRORS[error.code]))
             return
@@ -290,7 +290,7 @@ async def on_summary(message: Message, _w: Any, manager: DialogManager) -> None:
     if text is None:
         return
     try:
-        manager.dialog_data[SUMMARY] = case_plans.clean_summary(text)
+        manager.dialog_data[SUMMARY] = cases.clean_summary(text)
     except DomainError as error:
         show_input_error(manager, _(FINAL_ERRORS[error.code]))
         return
@@ -522,7 +522,7 @@ async def _close(manager: DialogManager, note: str | None) -> None:
         await manager.switch_to(FamilyCardSG.close_reason)
         return
     try:
-        manager.dialog_data[CLOSE_NOTE] = case_plans.check_close_note(reason, note)
+        manager.dialog_data[CLOSE_NOTE] = cases.check_close_note(reason, note)
     except DomainError as error:
         if error.code not in NOTE_ERRORS:
             raise
@@ -540,7 +540,7 @@ async def _finish_close(manager: DialogManager) -> None:
         await manager.switch_to(FamilyCardSG.close_reason)  # a stale step
         return
     try:
-        await case_plans.close_case(
+        await cases.close_case(
             c.session,
             c.require_actor(),
             family_id_of(manager),

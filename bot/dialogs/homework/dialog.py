@@ -30,7 +30,6 @@ from bot.dialogs.widgets import (
     T,
     Window,
     choices,
-    esc,
     form_text,
     get_input_error,
     input_error_line,
@@ -38,6 +37,7 @@ from bot.dialogs.widgets import (
     to_menu,
 )
 from bot.i18n import N_
+from bot.markup import escape
 from bot.services import homework
 from bot.services.errors import DomainError
 from bot.services.homework import HandInOutcome, ParentWeek, WeekState
@@ -447,7 +447,7 @@ async def get_progress(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
     for family in found:
         lines = []
         if len(found) > 1:
-            lines.append(_("<b>Family «{name}»</b>").format(name=esc(family.family_name)))
+            lines.append(_("<b>Family «{name}»</b>").format(name=escape(family.family_name)))
         if family.enrollment_id is None or family.programme_code is None:
             lines.append(_(NOT_ENROLLED))
             blocks.append("\n".join(lines))
@@ -456,7 +456,7 @@ async def get_progress(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
         title = programme.title.get(c.locale) if programme else family.programme_code
         lines.append(
             _("📚 <b>{title}</b>: week {current} of {total}").format(
-                title=esc(title), current=family.released, total=family.total
+                title=escape(title), current=family.released, total=family.total
             )
         )
         if family.status in STATUS_LINES:

@@ -29,11 +29,11 @@ from bot.dialogs.widgets import (
     Html,
     T,
     Window,
-    esc,
     form_text,
     get_input_error,
     input_error_line,
 )
+from bot.markup import escape
 from bot.services import homework_review
 from bot.services.access import Action, authorize
 from bot.services.errors import DomainError
@@ -129,11 +129,11 @@ def _head(view: dict[str, Any], c: Ctx) -> list[str]:
     week = programme.week(view["week"]) if programme else None
     lines = [
         _("<b>«{family}»</b> · {programme}").format(
-            family=esc(view["family"]),
-            programme=esc(programme.title.get(c.locale) if programme else view["programme"]),
+            family=escape(view["family"]),
+            programme=escape(programme.title.get(c.locale) if programme else view["programme"]),
         ),
         _("Week {week}: «{topic}»").format(
-            week=int(view["week"]), topic=esc(week.topic.get(c.locale) if week else "")
+            week=int(view["week"]), topic=escape(week.topic.get(c.locale) if week else "")
         ),
     ]
     if view["done_local"]:
@@ -146,7 +146,7 @@ def _head(view: dict[str, Any], c: Ctx) -> list[str]:
     if view["rating"] is not None:
         lines.append(_("How the week went: {rating}/10").format(rating=int(view["rating"])))
     if view["comment"]:
-        lines.append(_("Comment: «{comment}»").format(comment=esc(view["comment"])))
+        lines.append(_("Comment: «{comment}»").format(comment=escape(view["comment"])))
     return lines
 
 
@@ -172,7 +172,7 @@ def _feedback(view: dict[str, Any]) -> str | None:
     if not view["feedback"]:
         return None
     lines = [_("<b>Your replies already sent:</b> {count}").format(count=view["feedback_total"])]
-    lines += [f"— {esc(text)}" for text in view["feedback"]]
+    lines += [f"— {escape(text)}" for text in view["feedback"]]
     return "\n".join(lines)
 
 
@@ -186,7 +186,7 @@ def _answers(view: dict[str, Any], budget: int) -> str:
     used = 0
     for shown, (author, text) in enumerate(answers):
         cut = _cut(text, per_answer)
-        prefix = f"<i>{esc(author)}</i>: " if several_authors and author else ""
+        prefix = f"<i>{escape(author)}</i>: " if several_authors and author else ""
         size = _units(cut) + _units(author) + 8
         if used + size > budget:
             lines.append(
@@ -194,7 +194,7 @@ def _answers(view: dict[str, Any], budget: int) -> str:
             )
             break
         used += size
-        lines.append(f"• {prefix}{esc(cut)}")
+        lines.append(f"• {prefix}{escape(cut)}")
     return "\n".join(lines)
 
 

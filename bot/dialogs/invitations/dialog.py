@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 
+from bot.clock import zone_or
 from bot.db.models import Invitation, Role
 from bot.dialogs.context import ctx
 from bot.dialogs.invitations.states import InvitationsSG
@@ -29,7 +29,7 @@ async def on_start(_data: Any, manager: DialogManager) -> None:
 
 def _label(manager: DialogManager, invitation: Invitation, family_name: str | None) -> str:
     c = ctx(manager)
-    zone = ZoneInfo(c.person.timezone if c.person else c.settings.default_timezone)
+    zone = zone_or(c.person.timezone if c.person else None, c.settings.default_timezone)
     label = _(ROLE_NAMES[Role(invitation.role)])
     if family_name:
         label += f" · {family_name}"

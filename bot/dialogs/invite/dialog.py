@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram.types import BufferedInputFile, CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.widgets.kbd import Button, Start, SwitchTo
 
+from bot.clock import zone_or
 from bot.db.models import Role
 from bot.dialogs.context import ctx
 from bot.dialogs.families.states import FamilyAddSG
+from bot.dialogs.family_picker import family_page
 from bot.dialogs.invite.states import InviteSG
-from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
+from bot.dialogs.paging import pager
 from bot.dialogs.widgets import Dialog, T, Window, choices, to_menu
 from bot.qr import qr_png
 from bot.roles_text import ROLE_NAMES
-from bot.services import families, invitations
+from bot.services import invitations
 from bot.services.access import Action, authorize
 
 SCROLL = "families_scroll"
@@ -39,12 +40,8 @@ async def get_roles(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, 
 
 
 async def get_families(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
-    c = ctx(dialog_manager)
-    page = await current_page(dialog_manager, SCROLL)
-    rows, total = await families.list_page(
-        c.session, c.require_actor(), c.now(), offset=page * PAGE_SIZE, limit=PAGE_SIZE
-    )
-    return {"families": [(f.name, f.id) for f in rows], "total": total, **page_data(page, total)}
+    rows, paging = await family_page(dialog_manager, SCROLL)
+    return {"families": [(f.name, f.id) for f in rows], **paging}
 
 
 async def _create(
@@ -63,7 +60,7 @@ async def _create(
     await c.session.commit()
     me = await c.bot.me()
     link = invitations.invitation_link(me.username, created.token)
-    zone = ZoneInfo(c.person.timezone if c.person else c.settings.default_timezone)
+    zone = zone_or(c.person.timezone if c.person else None, c.settings.default_timezone)
     until = created.invitation.expires_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
     caption = _(
         "Invitation for a {role}. Forward this picture or the link to the person, "

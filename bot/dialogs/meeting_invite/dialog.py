@@ -35,19 +35,20 @@ from bot.dialogs.widgets import (
     form_text,
     get_input_error,
     input_error_line,
+    parse_id,
     to_menu,
 )
 from bot.i18n import N_
 from bot.labels import MEETING_FORMATS as FORMAT_NAMES
 from bot.labels import RELATIONS as RELATION_NAMES
 from bot.labels import RSVPS as RSVP_LABELS
+from bot.markup import escape
 from bot.services import meetings
 from bot.services.errors import DomainError
 from bot.services.meetings import InvitationView
 
 PARTICIPANT_ID = "participant_id"
 NOTICE = "notice"
-MAX_ID_DIGITS = 9
 # Telegram counts 4096 UTF-16 units after entity parsing; the rest of the window (a notice line)
 # needs a little room too.
 TEXT_BUDGET = 3800
@@ -67,10 +68,6 @@ COMMENT_SAVED = N_("Thank you! Your comment is saved: the coordinator will see i
 CLOSED = N_("Answers are closed now, so nothing was changed.")
 
 Gettext = Callable[[str], str]
-
-
-def _e(value: str) -> str:
-    return html.escape(value, quote=False)
 
 
 def _utf16_len(text: str) -> int:
@@ -126,12 +123,12 @@ def invitation_text(view: InvitationView, _: Gettext, *, timezone: str) -> str:
         _(
             "You are one of the people {child} holds dear. We invite you to a network meeting: "
             "the people close to the child come together to think about how to help."
-        ).format(child=_e(view.child_name)),
+        ).format(child=escape(view.child_name)),
         "",
         _("<b>The situation</b>"),
-        _e(view.note),
+        escape(view.note),
         "",
-        _("<b>Topic:</b> «{topic}»").format(topic=_e(view.topic)),
+        _("<b>Topic:</b> «{topic}»").format(topic=escape(view.topic)),
         _("<b>Format:</b> {format}").format(
             format=_(FORMAT_NAMES[view.format]) if view.format in FORMAT_NAMES else view.format
         ),
@@ -139,19 +136,19 @@ def invitation_text(view: InvitationView, _: Gettext, *, timezone: str) -> str:
             date=start.strftime("%d.%m.%Y"), weekday=_(WEEKDAYS[start.weekday()])
         ),
         _("<b>Time:</b> {time} (local time: {zone})").format(
-            time=start.strftime("%H:%M"), zone=_e(_zone(start, timezone))
+            time=start.strftime("%H:%M"), zone=escape(_zone(start, timezone))
         ),
-        _("<b>Place:</b> {place}").format(place=_e(view.place)),
+        _("<b>Place:</b> {place}").format(place=escape(view.place)),
         _("<b>Duration:</b> {duration}").format(duration=_duration(view.duration_minutes, _)),
-        _("<b>Facilitators:</b> {facilitators}").format(facilitators=_e(view.facilitators)),
-        _("<b>Coordinator's contact:</b> {contact}").format(contact=_e(view.contact)),
+        _("<b>Facilitators:</b> {facilitators}").format(facilitators=escape(view.facilitators)),
+        _("<b>Coordinator's contact:</b> {contact}").format(contact=escape(view.contact)),
     ]
     tail = ["", *_status_lines(view, _)]
     if view.comment:
-        tail.append(_("Your comment: {comment}").format(comment=_e(view.comment)))
+        tail.append(_("Your comment: {comment}").format(comment=escape(view.comment)))
     others = [
         "• {name} ({relation})".format(
-            name=_e(o.name),
+            name=escape(o.name),
             relation=_(RELATION_NAMES[o.relation]) if o.relation in RELATION_NAMES else "",
         )
         for o in view.others
@@ -200,10 +197,6 @@ def _participant_id(manager: DialogManager) -> int:
     return value
 
 
-def _parse_id(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) <= MAX_ID_DIGITS else None
-
-
 # --- the list of their meetings ------------------------------------------------------------
 
 
@@ -224,7 +217,7 @@ async def get_list(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
 
 
 async def on_pick(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
-    participant_id = _parse_id(item)
+    participant_id = parse_id(item)
     if participant_id is None:
         manager.show_mode = ShowMode.NO_UPDATE
         return

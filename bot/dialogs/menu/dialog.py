@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +28,7 @@ from bot.dialogs.myvisits.states import MyVisitsSG
 from bot.dialogs.plan.states import PlanSG
 from bot.dialogs.visit.states import VisitSG
 from bot.dialogs.widgets import Dialog, Html, T, Window
+from bot.markup import escape
 from bot.roles_text import ROLE_NAMES, help_text, role_names
 from bot.services import meetings, people
 
@@ -111,7 +111,7 @@ async def get_me(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any
     p = data.person
     lines = [
         _("<b>What the bot keeps about you</b>"),
-        _("Name from your Telegram profile: {name}").format(name=html.escape(p.display_name)),
+        _("Name from your Telegram profile: {name}").format(name=escape(p.display_name)),
         _("Telegram ID: {id}").format(id=p.telegram_id),
         _("Language: {language}").format(language="русский" if c.locale == "ru" else "English"),
         _("Time zone: {zone}").format(zone=p.timezone),
@@ -120,7 +120,7 @@ async def get_me(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any
     for link, family_name in data.family_links:
         lines.append(
             _("Family: {family} ({relation})").format(
-                family=html.escape(family_name),
+                family=escape(family_name),
                 relation=_(ROLE_NAMES[Role(link.kind)]) if link.kind in ROLE_NAMES else link.kind,
             )
         )

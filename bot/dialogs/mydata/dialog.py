@@ -6,7 +6,6 @@ stale or forged button finds nothing to show or withdraw.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.kbd import Button, SwitchTo
 
+from bot.clock import local_date, zone_or
 from bot.commands import forget_person_commands
 from bot.delivery.retry import with_retry_after
 from bot.dialogs.context import ctx
@@ -23,6 +23,7 @@ from bot.dialogs.mydata.states import MyDataSG
 from bot.dialogs.retired import RetiredMessages
 from bot.dialogs.widgets import Dialog, Html, T, Window, to_menu
 from bot.i18n import N_
+from bot.markup import escape
 from bot.roles_text import ROLE_NAMES, role_names
 from bot.services import privacy
 
@@ -51,25 +52,25 @@ async def get_summary(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str
     person = found.person
     lines = [
         _("<b>What the bot holds about you</b>"),
-        _("Name from your Telegram profile: {name}").format(name=html.escape(person.display_name)),
+        _("Name from your Telegram profile: {name}").format(name=escape(person.display_name)),
         _("Language: {language}").format(
             language=LANGUAGES.get(person.locale or c.locale, person.locale or c.locale)
         ),
-        _("Time zone: {zone}").format(zone=html.escape(person.timezone)),
+        _("Time zone: {zone}").format(zone=escape(person.timezone)),
         _("Roles: {roles}").format(roles=role_names(found.roles, _)),
     ]
     if found.consent_at is not None:
         when = found.consent_at.astimezone(ZoneInfo(person.timezone)).strftime("%d.%m.%Y %H:%M")
         lines.append(
             _("Consent given: {when} (text version {version})").format(
-                when=when, version=html.escape(found.consent_version or "")
+                when=when, version=escape(found.consent_version or "")
             )
         )
     for kind, family_id, name in found.families:
         role = _(ROLE_NAMES[kind]) if kind in ROLE_NAMES else kind  # type: ignore[index]
         lines.append(
             _("Family: {family} ({relation})").format(
-                family=f"{html.escape(name)} #{family_id}", relation=role
+                family=f"{escape(name)} #{family_id}", relation=role
             )
         )
     counted = _count_lines(found.counts)
@@ -90,8 +91,8 @@ async def get_confirm(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str
 async def on_download(callback: CallbackQuery, _b: Button, manager: DialogManager) -> None:
     c = ctx(manager)
     data = await privacy.export(c.session, c.actor, c.now())
-    zone = c.person.timezone if c.person is not None else c.settings.default_timezone
-    filename = privacy.export_filename(c.now().astimezone(ZoneInfo(zone)).date())
+    zone = zone_or(c.person.timezone if c.person else None, c.settings.default_timezone)
+    filename = privacy.export_filename(local_date(c.now(), zone))
     document = BufferedInputFile(privacy.export_bytes(data), filename=filename)
     await with_retry_after(
         c.clock,

@@ -35,16 +35,18 @@ from bot.dialogs.widgets import (
     choices,
     day_input,
     error_text,
-    esc,
     form_text,
     get_input_error,
     input_error_line,
+    parse_id,
+    shorten,
     show_input_error,
     to_menu,
 )
 from bot.i18n import N_
 from bot.labels import CASE_STAGES, TASK_STATUSES
-from bot.services import case_plans
+from bot.markup import escape
+from bot.services import case_plans, cases, families
 from bot.services.case_plans import PART_MAX, RESPONSIBLE_MAX, TITLE_MAX
 from bot.services.errors import DomainError
 
@@ -106,11 +108,6 @@ def _error_text(error: DomainError) -> str:
     return error_text(ERRORS, error)
 
 
-def shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def stage_name(stage: CaseStage) -> str:
     return _(CASE_STAGES[stage])
 
@@ -141,10 +138,6 @@ async def _task(manager: DialogManager) -> PlanTask:
     if task.family_id != _family_id(manager):
         raise DomainError("task_not_found")
     return task
-
-
-def _picked_id(item: str) -> int | None:
-    return int(item) if item.isdigit() and len(item) <= 9 else None
 
 
 async def on_start(data: Any, manager: DialogManager) -> None:
@@ -190,7 +183,7 @@ async def get_families(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
 
 
 async def on_family(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
-    family_id = _picked_id(item)
+    family_id = parse_id(item)
     if family_id is None:
         return
     c = ctx(manager)
@@ -212,8 +205,8 @@ def plan_lines(rows: list[PlanTask], names: dict[int, str], today: date, limit: 
             else task.responsible_text or "—"
         )
         mark = STATUS_MARKS[PlanTaskStatus(task.status)]
-        title = esc(shorten(task.title, limit))
-        lines.append(f"{n}. {mark} {title} — {esc(shorten(who, 40))}, {_due_text(task, today)}")
+        title = escape(shorten(task.title, limit))
+        lines.append(f"{n}. {mark} {title} — {escape(shorten(who, 40))}, {_due_text(task, today)}")
     return lines
 
 
@@ -224,8 +217,8 @@ async def get_plan(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
     names = await case_plans.person_names(
         c.session, {t.responsible_id for t in rows if t.responsible_id is not None}
     )
-    state = await case_plans.case_state(c.session, family)
-    today = case_plans.family_today(family, c.now())
+    state = await cases.case_state(c.session, family)
+    today = families.family_today(family, c.now())
     listing = _("No tasks yet.")
     if rows:
         for limit in (120, 60, 30):
@@ -252,7 +245,7 @@ async def get_plan(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
 
 
 async def on_task(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
-    task_id = _picked_id(item)
+    task_id = parse_id(item)
     if task_id is None:
         return
     manager.dialog_data[TASK_ID] = task_id
@@ -292,20 +285,20 @@ async def get_task(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
         c.session, {task.responsible_id} if task.responsible_id else set()
     )
     status = PlanTaskStatus(task.status)
-    today = case_plans.family_today(family, c.now())
+    today = families.family_today(family, c.now())
     lines = [
-        _("<b>Task</b> · family «{name}»").format(name=esc(family.name)),
-        esc(task.title),
+        _("<b>Task</b> · family «{name}»").format(name=escape(family.name)),
+        escape(task.title),
         "",
-        _("Success criteria: {text}").format(text=esc(task.criteria or "—")),
-        _("The family does: {text}").format(text=esc(task.family_part or "—")),
-        _("Specialists do: {text}").format(text=esc(task.specialists_part or "—")),
-        _("Responsible: {who}").format(who=esc(await _responsible_text(c, task, names))),
+        _("Success criteria: {text}").format(text=escape(task.criteria or "—")),
+        _("The family does: {text}").format(text=escape(task.family_part or "—")),
+        _("Specialists do: {text}").format(text=escape(task.specialists_part or "—")),
+        _("Responsible: {who}").format(who=escape(await _responsible_text(c, task, names))),
         _("Deadline: {due}").format(due=_due_text(task, today)),
         _("Status: {status}").format(status=_(TASK_STATUSES[status])),
     ]
     if status is PlanTaskStatus.NOT_DONE and task.status_note:
-        lines.append(_("Why: {text}").format(text=esc(task.status_note)))
+        lines.append(_("Why: {text}").format(text=escape(task.status_note)))
     is_open = family.closed_at is None
     return {
         "task_text": Html("\n".join(lines)),
@@ -485,7 +478,7 @@ async def _responsible_chosen(
 
 async def on_person(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
     c = ctx(manager)
-    person_id = _picked_id(item)
+    person_id = parse_id(item)
     people = await case_plans.responsible_choices(c.session, c.actor, _family_id(manager))
     if person_id is None or all(p.id != person_id for p in people):
         manager.show_mode = ShowMode.NO_UPDATE  # forged or stale
@@ -508,7 +501,7 @@ async def on_nobody(_c: CallbackQuery, _b: Button, manager: DialogManager) -> No
 async def get_days(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     c = ctx(dialog_manager)
     family = await _family(dialog_manager)
-    today = case_plans.family_today(family, c.now())
+    today = families.family_today(family, c.now())
     days = [today + timedelta(days=offset) for offset in DUE_OFFSETS]
     return {"days": [(d.strftime("%d.%m.%Y"), d.isoformat()) for d in days]}
 
@@ -593,7 +586,7 @@ async def get_decisions(dialog_manager: DialogManager, **_kwargs: Any) -> dict[s
 
 async def _add_from(manager: DialogManager, item: str, kind: str) -> None:
     c = ctx(manager)
-    source_id = _picked_id(item)
+    source_id = parse_id(item)
     if source_id is None:
         manager.show_mode = ShowMode.NO_UPDATE
         return

@@ -18,10 +18,12 @@ from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 
+from bot.clock import local_date
 from bot.db.models import Enrollment, EnrollmentStatus, Role
 from bot.dialogs.context import ctx
+from bot.dialogs.family_picker import family_page
 from bot.dialogs.homework_review.states import HomeworkReviewSG
-from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
+from bot.dialogs.paging import pager
 from bot.dialogs.programmes.states import ProgrammesSG
 from bot.dialogs.widgets import (
     Dialog,
@@ -29,7 +31,6 @@ from bot.dialogs.widgets import (
     T,
     Window,
     choices,
-    esc,
     form_text,
     get_input_error,
     input_error_line,
@@ -37,7 +38,8 @@ from bot.dialogs.widgets import (
     to_menu,
 )
 from bot.i18n import N_
-from bot.services import families, programmes, questionnaire
+from bot.markup import escape
+from bot.services import families, programmes, questionnaire, release_schedule
 from bot.services.access import Action, authorize, is_allowed
 from bot.services.errors import DomainError
 from bot.services.programmes import WeekProgress
@@ -93,18 +95,10 @@ async def on_start(data: Any, manager: DialogManager) -> None:
 
 
 async def get_families(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
-    c = ctx(dialog_manager)
-    actor = c.require_actor()
-    page = await current_page(dialog_manager, SCROLL)
-    if actor.has(Role.COORDINATOR):
-        rows, total = await families.list_page(
-            c.session, actor, c.now(), offset=page * PAGE_SIZE, limit=PAGE_SIZE
-        )
-    else:
-        rows, total = await families.my_families_page(
-            c.session, actor, offset=page * PAGE_SIZE, limit=PAGE_SIZE
-        )
-    return {"items": [(f.name, str(f.id)) for f in rows], "total": total, **page_data(page, total)}
+    # A coordinator picks from every family; mentors and curators from their own.
+    coordinator = ctx(dialog_manager).require_actor().has(Role.COORDINATOR)
+    rows, paging = await family_page(dialog_manager, SCROLL, linked_only=not coordinator)
+    return {"items": [(f.name, str(f.id)) for f in rows], **paging}
 
 
 async def on_family(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
@@ -173,7 +167,7 @@ def _result_lines(e: Enrollment) -> str:
         lines.append(_("🌱 Completed with positive dynamics: no"))
     if e.positive_override is not None:
         lines.append(
-            _("Decided by a coordinator: «{note}»").format(note=esc(e.override_note or ""))
+            _("Decided by a coordinator: «{note}»").format(note=escape(e.override_note or ""))
         )
     return "\n".join(lines)
 
@@ -183,7 +177,7 @@ async def get_overview(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
     p = await programmes.progress(
         c.session, c.require_actor(), _family_id(dialog_manager), c.now(), c.content.programmes
     )
-    lines = [_("<b>Programme of the family «{name}»</b>").format(name=esc(p.family.name))]
+    lines = [_("<b>Programme of the family «{name}»</b>").format(name=escape(p.family.name))]
     e = p.enrollment
     if e is None:
         lines.append(_("The family is not in a programme yet."))
@@ -191,7 +185,7 @@ async def get_overview(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
         title = p.programme.title.get(c.locale) if p.programme else e.programme_code
         lines.append(
             _("{title} — {status}").format(
-                title=esc(title), status=_(STATUS_NAMES.get(e.status, e.status))
+                title=escape(title), status=_(STATUS_NAMES.get(e.status, e.status))
             )
         )
         lines.append(
@@ -382,9 +376,9 @@ async def get_programmes(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
         items.append((title, code))
         lines.append(
             _("<b>{title}</b> ({weeks} weeks): {audience}").format(
-                title=esc(title),
+                title=escape(title),
                 weeks=prog.length,
-                audience=esc(prog.audience.get(c.locale)),
+                audience=escape(prog.audience.get(c.locale)),
             )
         )
     return {"items": items, "list": Html("\n".join(lines))}
@@ -398,7 +392,7 @@ async def on_programme(_c: CallbackQuery, _w: Any, manager: DialogManager, item:
 
 
 def _today(manager: DialogManager, timezone: str) -> date:
-    return ctx(manager).now().astimezone(ZoneInfo(timezone)).date()
+    return local_date(ctx(manager).now(), timezone)
 
 
 async def _family_zone(manager: DialogManager) -> str:
@@ -496,10 +490,10 @@ async def get_confirm(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str
         return {"summary": "", "ready": False}
     code, start, weekday, at, due = choice
     prog = c.content.programmes.get(code)
-    first = programmes.release_at(start, weekday, at, zone, 1)
+    first = release_schedule.release_at(start, weekday, at, zone, 1)
     local = first.astimezone(ZoneInfo(zone))
     lines = [
-        _("Programme: {title}").format(title=esc(prog.title.get(c.locale) if prog else code)),
+        _("Programme: {title}").format(title=escape(prog.title.get(c.locale) if prog else code)),
         _("Start: {date}").format(date=_fmt_date(start)),
         _("Every {weekday} at {time}, family time").format(
             weekday=_(WEEKDAYS[weekday]), time=at.strftime("%H:%M")

@@ -2,32 +2,31 @@
 
 Opened by «📝 Start the questionnaire» under the invitation (handlers/homework.py) or from
 /progress, with start data {"enrollment_id": id, "phase": "entry" | "exit"}. One statement per
-window, 1–5 with the scale's words; the answers stay in dialog_data until the last one, then
-services.questionnaire.save stores them for the family. Every press re-checks through the
-service that the person is a parent of that family and the questionnaire is still open.
-Parents see no scores.
+window, 1–5 with the scale's words (bot/dialogs/scale_survey.py asks them); the answers stay in
+dialog_data until the last one, then services.questionnaire.save stores them for the family.
+Every press re-checks through the service that the person is a parent of that family and the
+questionnaire is still open. Parents see no scores.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.widgets.kbd import Button
 
 from bot.db.models import QuestionnairePhase
-from bot.dialogs.context import ctx
+from bot.dialogs.context import Ctx, ctx
 from bot.dialogs.questionnaire.states import QuestionnaireSG
-from bot.dialogs.widgets import Dialog, T, Window, choices, to_menu
+from bot.dialogs.scale_survey import ScaleSurvey
+from bot.dialogs.widgets import Dialog, T, Window, to_menu
 from bot.i18n import N_
 from bot.services import questionnaire
 from bot.services.errors import DomainError
 
 ENROLLMENT_ID = "enrollment_id"
 PHASE = "phase"
-INDEX = "index"
 ANSWERS = "answers"
 
 ALREADY = N_("Your family has already filled it in. Thank you!")
@@ -66,9 +65,8 @@ async def on_start(data: Any, manager: DialogManager) -> None:
     if not isinstance(data, dict):
         return
     if isinstance(data.get(ENROLLMENT_ID), int) and data.get(PHASE) in {"entry", "exit"}:
-        manager.dialog_data.update(
-            {ENROLLMENT_ID: data[ENROLLMENT_ID], PHASE: data[PHASE], INDEX: 0, ANSWERS: {}}
-        )
+        manager.dialog_data.update({ENROLLMENT_ID: data[ENROLLMENT_ID], PHASE: data[PHASE]})
+        SURVEY.restart(manager)
 
 
 def _target(manager: DialogManager) -> tuple[int, QuestionnairePhase]:
@@ -103,51 +101,6 @@ async def get_intro(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, 
     return {"title": form.title.get(c.locale), "intro": form.intro.get(c.locale)}
 
 
-async def on_begin(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
-    if await _still_open(manager):
-        manager.dialog_data[INDEX] = 0
-        await manager.switch_to(QuestionnaireSG.statement)
-
-
-def _index(manager: DialogManager, count: int) -> int:
-    value = manager.dialog_data.get(INDEX)
-    return value if isinstance(value, int) and 0 <= value < count else 0
-
-
-async def get_statement(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
-    c = ctx(dialog_manager)
-    form = c.content.questionnaire
-    index = _index(dialog_manager, len(form.statements))
-    return {
-        "position": index + 1,
-        "count": len(form.statements),
-        "statement": form.statements[index].get(c.locale),
-        # The statement's position rides along, so a double tap cannot answer the next one.
-        "steps": [
-            (f"{step.value} · {step.get(c.locale)}", f"{index}.{step.value}") for step in form.scale
-        ],
-    }
-
-
-async def on_value(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
-    c = ctx(manager)
-    form = c.content.questionnaire
-    index = _index(manager, len(form.statements))
-    position, _dot, value = item.partition(".")
-    if position != str(index) or value not in {str(step.value) for step in form.scale}:
-        manager.show_mode = ShowMode.NO_UPDATE  # a double tap: that statement is answered
-        return
-    if not await _still_open(manager):
-        return
-    answers = dict(manager.dialog_data.get(ANSWERS) or {})
-    answers[form.statements[index].code] = int(value)
-    manager.dialog_data[ANSWERS] = answers
-    if index + 1 < len(form.statements):
-        manager.dialog_data[INDEX] = index + 1
-        return
-    await _save(manager, answers)
-
-
 async def _save(manager: DialogManager, answers: dict[str, int]) -> None:
     c = ctx(manager)
     enrollment_id, phase = _target(manager)
@@ -161,37 +114,42 @@ async def _save(manager: DialogManager, answers: dict[str, int]) -> None:
             return
         if error.code == "questionnaire_incomplete":
             # The statements were edited meanwhile: ask them all again.
-            manager.dialog_data.update({INDEX: 0, ANSWERS: {}})
+            SURVEY.restart(manager)
             return
         raise
     await manager.switch_to(QuestionnaireSG.thanks if saved.saved else QuestionnaireSG.already)
 
 
-async def on_back(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
-    index = _index(manager, len(ctx(manager).content.questionnaire.statements))
-    if index == 0:
-        await manager.switch_to(QuestionnaireSG.intro)
-        return
-    manager.dialog_data[INDEX] = index - 1
+def _scale(c: Ctx) -> list[tuple[str, int]]:
+    """1–5, each with the scale's words."""
+    return [
+        (f"{step.value} · {step.get(c.locale)}", step.value)
+        for step in c.content.questionnaire.scale
+    ]
+
+
+SURVEY = ScaleSurvey(
+    state=QuestionnaireSG.statement,
+    intro=QuestionnaireSG.intro,
+    answers_key=ANSWERS,
+    widget_id="qn_value",
+    items=lambda c: c.content.questionnaire.statements,
+    scale=_scale,
+    still_open=_still_open,
+    complete=_save,
+)
 
 
 def create_questionnaire_dialog() -> Dialog:
     return Dialog(
         Window(
             T("📝 <b>{title}</b>\n\n{intro}"),
-            Button(T("Begin"), id="begin", on_click=on_begin),
+            Button(T("Begin"), id="begin", on_click=SURVEY.on_begin),
             to_menu(T("Later")),
             state=QuestionnaireSG.intro,
             getter=get_intro,
         ),
-        Window(
-            T("<b>{position} of {count}</b>\n\n{statement}"),
-            T("\nHow true is this of your family now?"),
-            choices("qn_value", "steps", on_value),
-            Button(T("⬅️ Back"), id="back", on_click=on_back),
-            state=QuestionnaireSG.statement,
-            getter=get_statement,
-        ),
+        SURVEY.window(T("\nHow true is this of your family now?")),
         Window(
             T(
                 "Thank you! Your answers are saved. They help your mentor see what is changing "

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram.enums import ContentType
 from aiogram.fsm.state import State
@@ -20,9 +19,10 @@ from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 
+from bot.clock import local_date
 from bot.dialogs.context import Ctx, ctx
 from bot.dialogs.manager import LEAVES_A_MESSAGE
-from bot.dialogs.meetings.board import item_label, shorten
+from bot.dialogs.meetings.board import item_label
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
 from bot.dialogs.review import text
 from bot.dialogs.review.states import ReviewSG
@@ -34,6 +34,7 @@ from bot.dialogs.widgets import (
     choices,
     get_input_error,
     input_error_line,
+    shorten,
     show_input_error,
     to_menu,
 )
@@ -45,7 +46,6 @@ from bot.labels import SUPPORT_LEVELS
 from bot.services import review, stats
 from bot.services.review import Mode
 from bot.services.stats import Period, PeriodKind, RangeError, Scope, Section
-from bot.srs_content import active_srs
 
 MODE = "mode"
 PERIOD = "period"
@@ -93,7 +93,7 @@ def _zone(c: Ctx) -> str:
 
 
 def _local_today(c: Ctx) -> date:
-    return c.now().astimezone(ZoneInfo(_zone(c))).date()
+    return local_date(c.now(), _zone(c))
 
 
 def _period(manager: DialogManager) -> Period:
@@ -278,7 +278,7 @@ async def section_text(c: Ctx, section: Section, period: Period, scope: Scope) -
     actor = c.require_actor()
     category = lambda code: c.content.category_label(code, c.locale)  # noqa: E731
     if section is Section.MEETINGS:
-        srs = active_srs()
+        srs = c.content.srs
         codes = [item.code for item in srs.items]
         figures = await stats.meetings(c.session, actor, period, scope, codes)
         labels = [(item.code, item_label(item.get(c.locale))) for item in srs.items]

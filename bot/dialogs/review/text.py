@@ -10,9 +10,11 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from bot.db.models import CaseStage
-from bot.dialogs.meetings.board import esc, shorten, visible_length
+from bot.dialogs.meetings.board import visible_length
+from bot.dialogs.widgets import shorten
 from bot.i18n import N_
 from bot.labels import CASE_STAGES
+from bot.markup import escape
 from bot.services.stats import (
     CONCERN_TOTAL,
     FamiliesFigures,
@@ -76,23 +78,23 @@ def duration(minutes: float, _: Gettext) -> str:
 
 
 def header(mode_title: str, period: Period, scope_label: str) -> str:
-    lines = [f"<b>{esc(mode_title)}</b>", f"📅 {period_text(period)}"]
+    lines = [f"<b>{escape(mode_title)}</b>", f"📅 {period_text(period)}"]
     if scope_label:
-        lines.append(f"👥 {esc(scope_label)}")
+        lines.append(f"👥 {escape(scope_label)}")
     return "\n".join(lines)
 
 
 def _title(section: Section, _: Gettext) -> str:
-    return f"<b>{esc(_(SECTION_NAMES[section]))}</b>"
+    return f"<b>{escape(_(SECTION_NAMES[section]))}</b>"
 
 
 def _empty(section: Section, _: Gettext) -> str:
-    return f"{_title(section, _)}\n{esc(_(NO_DATA))}"
+    return f"{_title(section, _)}\n{escape(_(NO_DATA))}"
 
 
 def _breakdown(counts: dict[str, int], base: int, label: Label, _: Gettext) -> list[str]:
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [f"• {esc(label(code))}: {of(count, base, _)}" for code, count in ordered]
+    return [f"• {escape(label(code))}: {of(count, base, _)}" for code, count in ordered]
 
 
 def fit(lines: list[str]) -> str:
@@ -133,7 +135,7 @@ def meetings_text(
     if f.srs_responses and f.srs_total_mean is not None:
         for code, label in srs_items:
             if code in f.srs_item_means:
-                lines.append(f"• {esc(label)}: {decimal(f.srs_item_means[code], locale)}")
+                lines.append(f"• {escape(label)}: {decimal(f.srs_item_means[code], locale)}")
         lines.append(
             _("Mean total: {mean} of {max}").format(
                 mean=decimal(f.srs_total_mean, locale), max=SRS_MAX_TOTAL
@@ -176,7 +178,7 @@ def families_text(f: FamiliesFigures, _: Gettext, category: Label, level: Label)
 def _mentor_lines(rows: list[MentorVisits], _: Gettext) -> list[str]:
     return [
         _("{n}. {name}: {visits}").format(
-            n=number, name=esc(shorten(row.name, NAME_LIMIT)), visits=row.visits
+            n=number, name=escape(shorten(row.name, NAME_LIMIT)), visits=row.visits
         )
         for number, row in enumerate(rows, 1)
     ]
@@ -268,7 +270,7 @@ def plans_text(f: PlansFigures, _: Gettext) -> str:
     if f.stages and f.open_families:
         lines += ["", _("Open cases now, by stage: {n}").format(n=f.open_families)]
         lines += [
-            f"• {esc(_(name))}: {of(f.stages.get(stage.value, 0), f.open_families, _)}"
+            f"• {escape(_(name))}: {of(f.stages.get(stage.value, 0), f.open_families, _)}"
             for stage, name in CASE_STAGES.items()
             if stage is not CaseStage.CLOSED
         ]

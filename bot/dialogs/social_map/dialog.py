@@ -10,7 +10,6 @@ ids that came with a button are parsed defensively and must belong to the open m
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from aiogram.types import CallbackQuery, Message
@@ -21,10 +20,8 @@ from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 
 from bot.db.models import Relation, TieNature
 from bot.dialogs.context import ctx
-from bot.dialogs.meetings.board import RELATION_NAMES, relation_name, shorten
-from bot.dialogs.meetings.common import FAMILY_SCROLL, parse_id
-from bot.dialogs.meetings.new import get_families, on_clear_search, on_family_search
-from bot.dialogs.paging import pager
+from bot.dialogs.family_picker import FAMILY_ERRORS, family_search, get_families, picked_family
+from bot.dialogs.meetings.board import RELATION_NAMES, relation_name
 from bot.dialogs.social_map.states import MapSG
 from bot.dialogs.widgets import (
     Dialog,
@@ -36,11 +33,14 @@ from bot.dialogs.widgets import (
     form_text,
     get_input_error,
     input_error_line,
+    parse_id,
+    shorten,
     show_input_error,
     to_menu,
 )
 from bot.handlers.social_map import TIE_NATURES, MapPictureRequest, day, start_picture
 from bot.i18n import N_
+from bot.markup import escape
 from bot.services import families, social_maps
 from bot.services.access import Action, authorize
 from bot.services.errors import DomainError
@@ -55,8 +55,7 @@ NOTICE = "notice"
 NATURE_MARKS = {"supportive": "🟢", "neutral": "⚪", "conflictual": "🔴"}
 CIRCLE_NAMES = {1: N_("1 — closest"), 2: N_("2 — close"), 3: N_("3 — further")}
 ERRORS = {
-    "family_closed": N_("This family's case has been closed: choose another family."),
-    "family_not_found": N_("This family was not found: choose another one."),
+    **FAMILY_ERRORS,
     "map_not_found": N_("This map was not found."),
     "map_person_not_found": N_("This person is no longer on the map."),
     "map_full": N_("The map already has the most people it can show ({n})."),
@@ -99,18 +98,8 @@ async def on_back_to_card(_c: CallbackQuery, _b: Button, manager: DialogManager)
 
 
 async def on_family(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
-    c = ctx(manager)
-    family_id = parse_id(item)
-    if family_id is None:
-        _ignore(manager)
-        return
-    await authorize(c.session, c.actor, Action.MEETING_MANAGE)
-    try:
-        family = await families.require_view(c.session, c.actor, family_id)
-    except DomainError as error:
-        if error.code == "access_denied":
-            raise
-        show_input_error(manager, _error_text(error))
+    family = await picked_family(manager, item, action=Action.MEETING_MANAGE, open_only=False)
+    if family is None:
         return
     manager.dialog_data.update({FAMILY_ID: family.id, FAMILY_NAME: family.name})
     await manager.switch_to(MapSG.child)
@@ -201,7 +190,7 @@ async def get_snapshot(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
         lines += [
             "{mark} {name}, {relation}".format(
                 mark=NATURE_MARKS.get(p.nature, "•"),
-                name=html.escape(shorten(p.name, 40), quote=False),
+                name=escape(shorten(p.name, 40)),
                 relation=relation_name(p.relation, _),
             )
             for p in ring
@@ -494,17 +483,7 @@ def create_map_dialog() -> Dialog:
         Window(
             input_error_line(),
             T("<b>Social map</b>\nWhose child is it? Choose the family."),
-            T("Search: «{search}»", when="search"),
-            T("(page {page_no} of {pages})", when=lambda d, *_: d["pages"] > 1),
-            T(
-                "No open families found. To search, send a part of the family's name.",
-                when=lambda d, *_: not d["total"],
-            ),
-            T("To find a family, send a part of its name.", when="total"),
-            MessageInput(on_family_search),
-            choices("family", "families", on_family),
-            *pager(FAMILY_SCROLL),
-            Button(T("✖️ Clear the search"), id="clear", on_click=on_clear_search, when="search"),
+            *family_search(on_family),
             to_menu(),
             state=MapSG.family,
             getter=[get_input_error, get_families],

@@ -1,8 +1,8 @@
-"""The Session Rating Scale after a network meeting: four items 0–10 on buttons, an optional
-comment, then thanks. Opened by «📝 Rate the meeting» under the survey message
-(handlers/srs.py). The scores stay in dialog_data until the end; services.srs.submit stores them
-once (they cannot be changed afterwards). Every press re-checks through the service that the
-person attended this meeting.
+"""The Session Rating Scale after a network meeting: four items 0–10 on buttons (asked by
+bot/dialogs/scale_survey.py), an optional comment, then thanks. Opened by «📝 Rate the meeting»
+under the survey message (handlers/srs.py). The scores stay in dialog_data until the end;
+services.srs.submit stores them once (they cannot be changed afterwards). Every press re-checks
+through the service that the person attended this meeting.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
+from bot.content.srs import ITEM_MAX
 from bot.dialogs.context import ctx
+from bot.dialogs.scale_survey import ScaleSurvey
 from bot.dialogs.srs.states import SrsSG
 from bot.dialogs.widgets import (
     Dialog,
     T,
     Window,
-    choices,
     form_text,
     get_input_error,
     input_error_line,
@@ -31,10 +32,8 @@ from bot.dialogs.widgets import (
 )
 from bot.services import srs
 from bot.services.errors import DomainError
-from bot.srs_content import ITEM_MAX
 
 PARTICIPANT_ID = "participant_id"
-INDEX = "index"
 SCORES = "scores"
 
 
@@ -58,7 +57,8 @@ async def open_survey(
 
 async def on_start(data: Any, manager: DialogManager) -> None:
     if isinstance(data, dict) and isinstance(data.get(PARTICIPANT_ID), int):
-        manager.dialog_data.update({PARTICIPANT_ID: data[PARTICIPANT_ID], INDEX: 0, SCORES: {}})
+        manager.dialog_data[PARTICIPANT_ID] = data[PARTICIPANT_ID]
+        SURVEY.restart(manager)
 
 
 def _participant_id(manager: DialogManager) -> int:
@@ -83,70 +83,40 @@ async def get_intro(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, 
     return {"title": form.title.get(c.locale), "intro": form.intro.get(c.locale)}
 
 
-async def on_begin(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
-    if await _still_open(manager):
-        manager.dialog_data[INDEX] = 0
-        await manager.switch_to(SrsSG.item)
-
-
-def _index(manager: DialogManager, count: int) -> int:
-    value = manager.dialog_data.get(INDEX)
-    return value if isinstance(value, int) and 0 <= value < count else 0
-
-
-async def get_item(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
-    c = ctx(dialog_manager)
-    form = c.content.srs
-    index = _index(dialog_manager, len(form.items))
-    item = form.items[index]
-    return {
-        "position": index + 1,
-        "count": len(form.items),
-        "statement": item.get(c.locale),
-        "low": item.low.get(c.locale),
-        "high": item.high.get(c.locale),
-        "max": ITEM_MAX,
-        # The item's position rides along: a double tap cannot answer the next item.
-        "values": [(str(v), f"{index}.{v}") for v in range(ITEM_MAX + 1)],
-    }
-
-
-async def on_value(_c: CallbackQuery, _w: Any, manager: DialogManager, picked: str) -> None:
-    form = ctx(manager).content.srs
-    index = _index(manager, len(form.items))
-    position, _dot, value = picked.partition(".")
-    if position != str(index) or not value.isdigit() or not 0 <= int(value) <= ITEM_MAX:
-        manager.show_mode = ShowMode.NO_UPDATE  # a double tap on an item already answered
-        return
-    if not await _still_open(manager):
-        return
-    scores = dict(manager.dialog_data.get(SCORES) or {})
-    scores[form.items[index].code] = int(value)
-    manager.dialog_data[SCORES] = scores
-    if index + 1 < len(form.items):
-        manager.dialog_data[INDEX] = index + 1
-        return
+async def _to_comment(manager: DialogManager, _scores: dict[str, int]) -> None:
     await manager.switch_to(SrsSG.comment)
 
 
-async def on_back(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
-    index = _index(manager, len(ctx(manager).content.srs.items))
-    if index == 0:
-        await manager.switch_to(SrsSG.intro)
-        return
-    manager.dialog_data[INDEX] = index - 1
+SURVEY = ScaleSurvey(
+    state=SrsSG.item,
+    intro=SrsSG.intro,
+    answers_key=SCORES,
+    widget_id="srs_value",
+    items=lambda c: c.content.srs.items,
+    scale=lambda _c: [(str(v), v) for v in range(ITEM_MAX + 1)],
+    still_open=_still_open,
+    complete=_to_comment,
+    width=6,
+)
+
+
+async def get_scale_ends(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    """What 0 and the top score mean for the item on screen."""
+    c = ctx(dialog_manager)
+    item = c.content.srs.items[SURVEY.index(dialog_manager)]
+    return {"low": item.low.get(c.locale), "high": item.high.get(c.locale), "max": ITEM_MAX}
 
 
 async def _submit(manager: DialogManager, comment: str | None) -> None:
     c = ctx(manager)
-    scores = manager.dialog_data.get(SCORES) or {}
+    scores = SURVEY.answers(manager)
     try:
         saved = await srs.submit(
             c.session, c.actor, _participant_id(manager), scores, comment, c.now(), c.content.srs
         )
     except DomainError as error:
         if error.code == "srs_incomplete":  # the items were edited meanwhile: ask again
-            manager.dialog_data.update({INDEX: 0, SCORES: {}})
+            SURVEY.restart(manager)
             await manager.switch_to(SrsSG.item)
             return
         if error.code == "srs_comment_long":
@@ -176,19 +146,12 @@ def create_srs_dialog() -> Dialog:
     return Dialog(
         Window(
             T("📝 <b>{title}</b>\n\n{intro}"),
-            Button(T("Begin"), id="begin", on_click=on_begin),
+            Button(T("Begin"), id="begin", on_click=SURVEY.on_begin),
             to_menu(T("Later")),
             state=SrsSG.intro,
             getter=get_intro,
         ),
-        Window(
-            T("<b>{position} of {count}</b>\n\n{statement}"),
-            T("\n0 — {low}, {max} — {high}"),
-            choices("srs_value", "values", on_value, width=6),
-            Button(T("⬅️ Back"), id="back", on_click=on_back),
-            state=SrsSG.item,
-            getter=get_item,
-        ),
+        SURVEY.window(T("\n0 — {low}, {max} — {high}"), getter=get_scale_ends),
         Window(
             input_error_line(),
             T(

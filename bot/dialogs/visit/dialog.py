@@ -20,6 +20,7 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row, Start
 
 from bot import texts
+from bot.clock import local_date
 from bot.dialogs.context import ctx
 from bot.dialogs.menu.dialog import NOTICE, MenuNotice
 from bot.dialogs.menu.states import MenuSG
@@ -43,7 +44,7 @@ from bot.i18n import N_
 from bot.services import concerns, visits
 from bot.services.concerns import SavedConcern
 from bot.services.errors import AccessDenied, DomainError
-from bot.services.visits import OLD_DATE_DAYS, VisitDraft, local_today
+from bot.services.visits import OLD_DATE_DAYS, VisitDraft
 
 # dialog_data keys
 VISIT_ID = "visit_id"  # editing this visit (start data and dialog data)
@@ -112,7 +113,7 @@ def _step_id(state: Any) -> str:
 def family_today(manager: DialogManager) -> date:
     c = ctx(manager)
     zone = manager.dialog_data.get(FAMILY_TZ) or c.settings.default_timezone
-    return local_today(c.now(), zone)
+    return local_date(c.now(), zone)
 
 
 def _date(manager: DialogManager, key: str) -> date | None:

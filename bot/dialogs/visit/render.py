@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from datetime import date
 
 from aiogram.utils.i18n import gettext as _
@@ -10,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.content import Content
 from bot.db.models import Visit
 from bot.dialogs.widgets import Html
+from bot.markup import escape
 from bot.services.visits import VisitDraft
 
 
@@ -57,35 +57,33 @@ def visit_text(
     def labels(what: str, codes: tuple[str, ...] | list[str]) -> str:
         return ", ".join(vocabulary.label(what, code, locale) for code in codes)
 
-    lines = [_("<b>Family:</b> {family}").format(family=html.escape(family_name))]
+    lines = [_("<b>Family:</b> {family}").format(family=escape(family_name))]
     if mentor_name is not None:
-        lines.append(_("<b>Mentor:</b> {mentor}").format(mentor=html.escape(mentor_name)))
+        lines.append(_("<b>Mentor:</b> {mentor}").format(mentor=escape(mentor_name)))
     lines += [
         _("<b>Date:</b> {date}").format(date=day(draft.visit_date)),
         _("<b>Format:</b> {format}").format(
-            format=html.escape(vocabulary.label("formats", draft.format, locale))
+            format=escape(vocabulary.label("formats", draft.format, locale))
         ),
         _("<b>Duration:</b> {duration}").format(duration=minutes(draft.duration_minutes)),
         _("<b>Methods:</b> {methods}").format(
-            methods=html.escape(labels("methods", draft.methods)) or "—"
+            methods=escape(labels("methods", draft.methods)) or "—"
         ),
         _("<b>Help given:</b> {help}").format(
-            help=html.escape(labels("help", draft.help_given)) if draft.help_given else _("none")
+            help=escape(labels("help", draft.help_given)) if draft.help_given else _("none")
         ),
         _("<b>Family's situation:</b> {situation}").format(
-            situation=html.escape(situation_label(content, draft.situation, locale))
+            situation=escape(situation_label(content, draft.situation, locale))
         ),
     ]
     if draft.concern:
         lines.append(
-            _("<b>⚠️ Child-safety concern:</b> {text}").format(
-                text=html.escape(draft.concern_text or "")
-            )
+            _("<b>⚠️ Child-safety concern:</b> {text}").format(text=escape(draft.concern_text or ""))
         )
     else:
         lines.append(_("<b>Child-safety concern:</b> no"))
     if draft.notes_text:
-        lines.append(_("<b>Notes:</b> {notes}").format(notes=html.escape(draft.notes_text)))
+        lines.append(_("<b>Notes:</b> {notes}").format(notes=escape(draft.notes_text)))
     elif draft.notes_voice_file_id:
         lines.append(_("<b>Notes:</b> 🎤 a voice message"))
     else:
