@@ -56,8 +56,8 @@ from bot.clock import SystemClock
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade_async
 from tests.conftest import TOKEN
-from tests.e2e.test_http_transport import REPLY_TIMEOUT, WEBHOOK_PATH, free_port, press, reply
-from tests.e2e.test_replicas import (
+from tests.e2e.http_steps import REPLY_TIMEOUT, WEBHOOK_PATH, free_port, press, reply
+from tests.e2e.transport.replica_set import (
     SECRET,
     START_TIMEOUT,
     STOP_TIMEOUT,

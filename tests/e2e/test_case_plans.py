@@ -13,8 +13,7 @@ from bot.db.models import AuditEntry, PlanTask, PlanTaskStatus, Role, Visit
 from bot.scheduler.jobs import run_plan_reminders, run_weekly_digest
 from bot.services import case_plans, meeting_decisions
 from tests.conftest import ADMIN_ID
-from tests.e2e.test_meetings_after import _meeting
-from tests.e2e.test_reminders import set_zone
+from tests.e2e.steps import plan_council, set_zone
 from tests.faketg import FakeUser
 from tests.harness import BotHarness
 from tests.homework_support import link
@@ -81,7 +80,7 @@ async def world(app: BotHarness) -> tuple[FakeUser, FakeUser, int]:
     await link(app, MENTOR_ID, family_id, "mentor")
     await link(app, ADMIN_ID, family_id, "curator")
     await add_visit(app, family_id, date(2026, 11, 30))
-    meeting_id = await _meeting(app, family_id, "plan", datetime(2026, 11, 24, 17, 0))
+    meeting_id = await plan_council(app, family_id, "plan", datetime(2026, 11, 24, 17, 0))
     boss = await app.actor(ADMIN_ID)
     async with app.sessionmaker.begin() as session:
         await meeting_decisions.add(

@@ -7,7 +7,7 @@ own); the scheduler's job is called directly after moving the manual clock.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -15,18 +15,16 @@ import bot.notifications  # noqa: F401  (registers the message kinds)
 from bot.db.models import (
     AuditEntry,
     Family,
-    FamilyLink,
     OutboxMessage,
     Role,
     SafetyConcern,
-    Visit,
 )
-from bot.db.repositories import people as people_repo
 from bot.delivery.render import registry
 from bot.i18n import Translator
 from bot.i18n.telegram import create_i18n
 from bot.scheduler.jobs import Job, run_concern_alerts
 from tests.conftest import ADMIN_ID
+from tests.e2e.steps import add_visit, link, person_id
 from tests.faketg import FakeUser
 from tests.harness import BotHarness
 
@@ -45,74 +43,7 @@ REFUSED = (
 )
 
 
-# --- arranging (shared with the reminder and digest tests) ------------------------------------
-
-
-async def person_id(app: BotHarness, telegram_id: int) -> int:
-    async with app.sessionmaker() as session:
-        person = await people_repo.by_telegram_id(session, telegram_id)
-        assert person is not None
-        return person.id
-
-
-async def link(
-    app: BotHarness, family_id: int, telegram_id: int, kind: str, at: datetime | None = None
-) -> None:
-    pid = await person_id(app, telegram_id)
-    async with app.sessionmaker.begin() as session:
-        session.add(
-            FamilyLink(
-                family_id=family_id, person_id=pid, kind=kind, created_at=at or app.clock.now()
-            )
-        )
-
-
-_drafts = iter(range(1, 10**9))
-
-
-async def add_visit(
-    app: BotHarness,
-    family_id: int,
-    mentor_telegram_id: int,
-    visit_date: date,
-    *,
-    concern: str | None = None,
-    next_visit_date: date | None = None,
-    deleted: bool = False,
-) -> int:
-    """A visit as the visit form stores it; a concern row as visits.py adds it (alert now)."""
-    mentor = await person_id(app, mentor_telegram_id)
-    now = app.clock.now()
-    async with app.sessionmaker.begin() as session:
-        visit = Visit(
-            family_id=family_id,
-            mentor_id=mentor,
-            visit_date=visit_date,
-            recorded_at=now,
-            format="home",
-            duration_minutes=60,
-            methods=["observation"],
-            help_given=[],
-            situation=3,
-            concern=concern is not None,
-            concern_text=concern,
-            next_visit_date=next_visit_date,
-            draft_key=f"test-{next(_drafts)}",
-            deleted_at=now if deleted else None,
-        )
-        session.add(visit)
-        await session.flush()
-        if concern is not None:
-            session.add(
-                SafetyConcern(
-                    visit_id=visit.id,
-                    family_id=family_id,
-                    raised_at=now,
-                    alerts_sent=0,
-                    next_alert_at=now,
-                )
-            )
-        return visit.id
+# --- arranging ----------------------------------------------------------------------------------
 
 
 async def run_jobs(app: BotHarness, job: Job = run_concern_alerts) -> int:

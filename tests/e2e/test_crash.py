@@ -26,14 +26,14 @@ from bot.db.migrate import upgrade_async
 from bot.db.models import Family, FsmRecord, OutboxMessage, OutboxStatus
 from tests.conftest import ADMIN_ID, TOKEN
 from tests.e2e import bot_at
-from tests.e2e.test_faults import queue_messages, rows_by_chat
-from tests.e2e.test_http_transport import (
+from tests.e2e.http_steps import (
     calm_clock,
     end_abandoned_long_poll,
     press,
     reply,
     unhurried,
 )
+from tests.e2e.outbox_queue import queue_messages, rows_by_chat
 from tests.faketg import FakeTelegram, FakeUser, serve_http
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -21,7 +21,7 @@ from bot.db.engine import create_engine
 from bot.db.models import OutboxStatus
 from bot.middlewares.db import is_database_outage
 from tests.conftest import ADMIN_ID, ON_POSTGRES
-from tests.e2e.test_faults import queue_messages, rows_by_chat
+from tests.e2e.outbox_queue import queue_messages, rows_by_chat
 from tests.faketg import FakeSession, FakeTelegram
 from tests.harness import BotHarness
 

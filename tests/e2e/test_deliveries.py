@@ -14,14 +14,14 @@ from bot.delivery import sender
 from bot.handlers.deliveries import REASONS
 from bot.services.deliveries import Reason, reason_of
 from tests.conftest import ADMIN_ID, TOKEN
-from tests.e2e.test_faults import queue_messages
-from tests.e2e.test_http_transport import (
+from tests.e2e.http_steps import (
     end_abandoned_long_poll,
     press,
     reply,
     running,
     settings_for,
 )
+from tests.e2e.outbox_queue import queue_messages
 from tests.faketg import FakeTelegram, serve_http
 from tests.faketg.faults import DISCONNECT, HANG, server_error
 from tests.harness import BotHarness

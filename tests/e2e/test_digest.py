@@ -9,8 +9,7 @@ from sqlalchemy import update
 from bot.db.models import Family, Role
 from bot.scheduler.jobs import run_due_jobs, run_weekly_digest
 from tests.conftest import ADMIN_ID
-from tests.e2e.test_concerns import add_visit, link
-from tests.e2e.test_reminders import set_zone
+from tests.e2e.steps import add_visit, link, set_zone
 from tests.faketg import FakeUser
 from tests.harness import BotHarness
 

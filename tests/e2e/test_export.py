@@ -21,7 +21,7 @@ from bot.services.stats import Period, Scope
 from tests.conftest import ADMIN_ID
 from tests.faketg.core import StoredMessage
 from tests.harness import BotHarness
-from tests.unit.test_stats import MSK, NOVEMBER, build
+from tests.stats_world import MSK, NOVEMBER, build
 
 BOSS_ID = ADMIN_ID
 

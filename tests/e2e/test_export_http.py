@@ -23,17 +23,17 @@ from bot.i18n.telegram import create_i18n
 from bot.services.access import Actor
 from bot.services.stats import Scope
 from tests.conftest import ADMIN_ID, TOKEN
-from tests.e2e.test_homework_http import join
-from tests.e2e.test_http_transport import (
+from tests.e2e.http_steps import (
     DELIVERY_TIMEOUT,
     calm_clock,
     end_abandoned_long_poll,
+    join,
     running,
     settings_for,
     unhurried,
 )
 from tests.faketg import FakeTelegram, serve_http
-from tests.unit.test_stats import NOVEMBER, build
+from tests.stats_world import NOVEMBER, build
 
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])

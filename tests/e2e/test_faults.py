@@ -19,65 +19,25 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import ManualClock
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade_async
-from bot.db.models import OutboxMessage, OutboxStatus, Person
+from bot.db.models import OutboxStatus
 from bot.delivery import OutboxSender
 from bot.delivery.ratelimit import Deferred, RateLimiter, Reservation
 from bot.delivery.sender import DROPPED, TIMEOUT
 from bot.i18n import Translator
 from bot.i18n.telegram import create_i18n
-from bot.notifications.invitations import INVITATION_ACCEPTED
-from bot.services.outbox import Recipient, enqueue
 from tests.conftest import ADMIN_ID, TOKEN, make_settings
+from tests.e2e.outbox_queue import queue_messages, rows_by_chat
 from tests.faketg import FakeTelegram
 from tests.faketg.faults import DISCONNECT, HANG, server_error, too_many_requests
 from tests.faketg.http import serve_http
 from tests.harness import BotHarness
 
-PURPOSE = "fault.test"
-FIRST_CHAT = 50_000
 MENU = "Что хотите сделать?"
-
-
-async def queue_messages(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    fake: FakeTelegram,
-    count: int,
-    *,
-    first_chat: int = FIRST_CHAT,
-) -> list[int]:
-    """One notice to each of `count` people who use the bot; returns their chat ids."""
-    chats = list(range(first_chat, first_chat + count))
-    now = fake.clock.now()
-    async with sessionmaker.begin() as session:
-        for chat in chats:
-            person = Person(
-                telegram_id=chat, display_name=f"Ирина{chat}", timezone="UTC", created_at=now
-            )
-            session.add(person)
-            await session.flush()
-            fake.user(chat, first_name="Ирина")
-            fake.mark_started(chat)
-            await enqueue(
-                session,
-                recipient=Recipient(person.id, chat),
-                purpose=PURPOSE,
-                kind=INVITATION_ACCEPTED,
-                params={"name": f"Олег{chat}", "role": "mentor"},
-                now=now,
-            )
-    return chats
-
-
-async def rows_by_chat(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[int, OutboxMessage]:
-    async with sessionmaker() as session:
-        rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == PURPOSE))
-        return {row.chat_id: row for row in rows}
 
 
 def delivered(fake: FakeTelegram, chats: list[int]) -> Counter[int]:

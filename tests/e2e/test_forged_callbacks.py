@@ -31,7 +31,7 @@ from bot.db.models import (
 )
 from bot.services import meeting_decisions
 from tests.conftest import ADMIN_ID
-from tests.e2e.test_meetings_participant import invite, join_by_link, make_meeting
+from tests.e2e.steps import invite, join_by_link, make_meeting
 from tests.faketg import FakeUser
 from tests.harness import BotHarness
 from tests.homework_support import enrol_now, release, send_now

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import MeetingDecision, SrsResponse
-from tests.e2e.test_hostile_text import STEPS, count_rows, walk, world
-from tests.e2e.test_srs import held
+from tests.e2e.steps import held
 from tests.faketg import FakeUser
 from tests.harness import BotHarness
+from tests.hostile.text_steps import STEPS, count_rows, walk, world
 
 COMMAND_HINT = {
     "ru": "Это похоже на команду, поэтому ничего не сохранено.",
@@ -24,8 +24,8 @@ LONG_HINT = {
     "ru": "Это длинновато: пожалуйста, уложитесь в {limit} символов.",
     "en": "That is a bit long: please keep it under {limit} characters.",
 }
-# The steps of test_hostile_text that take free text (the others take a date, a time, buttons
-# only, several kinds of answer, or are not a form).
+# The steps of tests/hostile/text_steps.py that take free text (the others take a date, a time,
+# buttons only, several kinds of answer, or are not a form).
 FREE_TEXT = [
     "family name",
     "family search",

@@ -27,27 +27,21 @@ from bot.scheduler.jobs import run_homework_digest, run_homework_release
 from bot.services import families, invitations, programmes
 from bot.services.access import Actor
 from tests.conftest import ADMIN_ID, TOKEN
-from tests.e2e.test_http_transport import (
+from tests.e2e.http_steps import (
     DELIVERY_TIMEOUT,
     calm_clock,
     end_abandoned_long_poll,
+    join,
     press,
     reply,
     running,
     settings_for,
     unhurried,
 )
-from tests.faketg import FakeTelegram, FakeUser, serve_http
+from tests.faketg import FakeTelegram, serve_http
 
 PARENT_ID = 3001
 MENTOR_ID = 2001
-
-
-async def join(fake: FakeTelegram, user: FakeUser, token: str | None = None) -> None:
-    await user.send_start(token)
-    await reply(fake, user, lambda t: "Прежде чем начать" in t)
-    await press(fake, user, "✅ Согласен(на)")
-    await reply(fake, user, lambda t: "Здравствуйте" in t or "Что хотите сделать?" in t)
 
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])

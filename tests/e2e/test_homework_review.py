@@ -8,17 +8,12 @@ an hourly UTC grid: a hand-in at 07:0x goes out in the first run after 08:00.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
-
 from sqlalchemy import func, select
 
-from bot.db.models import AnswerKind, AuditEntry, HomeworkFeedback
-from bot.services import homework
+from bot.db.models import HomeworkFeedback
 from bot.services.homework_review import DIGEST_PURPOSE
 from tests.conftest import ADMIN_ID
-from tests.faketg import FakeUser
-from tests.faketg.media import TINY_PNG
+from tests.e2e.steps import after_the_hour, audits, hand_in_week, parent_files
 from tests.harness import BotHarness
 from tests.homework_support import (
     Family,
@@ -35,59 +30,6 @@ from tests.homework_support import (
 OPEN = "hw:o:{}"
 
 
-@dataclass
-class Media:
-    photo: str
-    voice: str
-
-
-def parent_files(app: BotHarness) -> Media:
-    """File ids of a photo and a voice message as if the parent had sent them to the bot."""
-    photo = app.fake.add_user_file("photo", TINY_PNG)[-1].file_id
-    voice = app.fake.add_user_file(
-        "voice", b"OggS\x00fake-voice", mime_type="audio/ogg", duration=3
-    )[0].file_id
-    return Media(photo, voice)
-
-
-async def hand_in_week(
-    app: BotHarness,
-    parent: FakeUser,
-    week_id: int,
-    texts: list[str],
-    media: Media | None,
-    caption: str | None = None,
-) -> None:
-    actor = await app.actor(parent.id)
-    now = app.clock.now()
-    async with app.sessionmaker.begin() as session:
-        for text in texts:
-            await homework.add_answer(
-                session,
-                actor,
-                week_id,
-                kind=AnswerKind.TEXT,
-                text=text,
-                file_id=None,
-                message_id=None,
-                now=now,
-            )
-        if media is not None:
-            for kind, file_id in ((AnswerKind.PHOTO, media.photo), (AnswerKind.VOICE, media.voice)):
-                await homework.add_answer(
-                    session,
-                    actor,
-                    week_id,
-                    kind=kind,
-                    text=caption if kind is AnswerKind.PHOTO else None,
-                    file_id=file_id,
-                    message_id=None,
-                    now=now,
-                )
-        await homework.hand_in(session, actor, week_id, now)
-        await homework.rate(session, actor, week_id, 8, now)
-
-
 async def released_family(app: BotHarness, **kwargs: object) -> tuple[Family, int]:
     """A family enrolled now with week 1 released; returns the family and the week id."""
     fam = await family_with_people(app, **kwargs)  # type: ignore[arg-type]
@@ -97,24 +39,6 @@ async def released_family(app: BotHarness, **kwargs: object) -> tuple[Family, in
     await send_now(app)
     week = max(await weeks(app), key=lambda w: w.id)
     return fam, week.id
-
-
-async def after_the_hour(app: BotHarness) -> int:
-    """Move past the next full hour and run the digest job; returns digests queued."""
-    now = app.clock.now()
-    app.clock.set(now.replace(minute=0, second=30, microsecond=0) + timedelta(hours=1))
-    queued = await digest(app)
-    await send_now(app)
-    return queued
-
-
-async def audits(app: BotHarness, action: str) -> list[AuditEntry]:
-    async with app.sessionmaker() as session:
-        return list(
-            await session.scalars(
-                select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
-            )
-        )
 
 
 async def feedback_count(app: BotHarness) -> int:

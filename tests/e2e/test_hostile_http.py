@@ -14,10 +14,10 @@ from bot.clock import SystemClock
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.models import Family, Person
 from tests.conftest import ADMIN_ID, TOKEN
-from tests.e2e.test_homework_http import join
-from tests.e2e.test_http_transport import (
+from tests.e2e.http_steps import (
     REPLY_TIMEOUT,
     end_abandoned_long_poll,
+    join,
     press,
     running,
     settings_for,

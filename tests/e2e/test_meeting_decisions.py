@@ -13,7 +13,7 @@ from bot.db.models import AuditEntry, MeetingDecision, Role
 from bot.scheduler.jobs import run_meeting_decisions
 from bot.services import meeting_decisions, srs
 from tests.conftest import ADMIN_ID
-from tests.e2e.test_meetings_after import _meeting, open_board
+from tests.e2e.steps import open_board, plan_council
 from tests.harness import BotHarness
 from tests.homework_support import send_now
 
@@ -59,7 +59,7 @@ async def test_decisions_through_the_board_and_their_reminders(app: BotHarness, 
     w = WORDS[lang]
     admin = await app.admin(ADMIN_ID, language_code=lang)
     family_id = await app.add_family(ADMIN_ID, "Ивановы")
-    meeting_id = await _meeting(app, family_id, "decisions")  # 24.11.2026 17:00 Moscow
+    meeting_id = await plan_council(app, family_id, "decisions")  # 24.11.2026 17:00 Moscow
     await open_board(admin)
     await admin.press(next(t for t in admin.last().button_texts() if t.startswith(w["decisions"])))
     assert ("No decisions recorded yet." if lang == "en" else "Решений пока не записано.") in (
@@ -125,7 +125,7 @@ async def test_decisions_through_the_board_and_their_reminders(app: BotHarness, 
 async def test_marking_done_on_the_board_and_no_reminder_after(app: BotHarness) -> None:
     admin = await app.admin(ADMIN_ID, language_code="en")
     family_id = await app.add_family(ADMIN_ID, "Ивановы")
-    meeting_id = await _meeting(app, family_id, "decisions-done")
+    meeting_id = await plan_council(app, family_id, "decisions-done")
     boss = await app.actor(ADMIN_ID)
     async with app.sessionmaker.begin() as session:
         decision = await meeting_decisions.add(
@@ -137,7 +137,9 @@ async def test_marking_done_on_the_board_and_no_reminder_after(app: BotHarness) 
             date(2026, 11, 26),
             app.clock.now(),
         )
-    other_meeting = await _meeting(app, family_id, "decisions-other", datetime(2026, 11, 25, 17, 0))
+    other_meeting = await plan_council(
+        app, family_id, "decisions-other", datetime(2026, 11, 25, 17, 0)
+    )
     async with app.sessionmaker.begin() as session:
         foreign = await meeting_decisions.add(
             session, boss, other_meeting, "Чужое", "кто", date(2026, 11, 26), app.clock.now()
@@ -166,7 +168,7 @@ async def test_marking_done_on_the_board_and_no_reminder_after(app: BotHarness) 
 async def test_a_mentor_cannot_and_a_forged_done_is_refused(app: BotHarness) -> None:
     await app.admin(ADMIN_ID, language_code="en")
     family_id = await app.add_family(ADMIN_ID, "Ивановы")
-    meeting_id = await _meeting(app, family_id, "decisions-forged")
+    meeting_id = await plan_council(app, family_id, "decisions-forged")
     boss = await app.actor(ADMIN_ID)
     async with app.sessionmaker.begin() as session:
         decision = await meeting_decisions.add(

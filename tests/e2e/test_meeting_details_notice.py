@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_meetings_after import open_board, planned
+from tests.e2e.steps import open_board, planned
 from tests.harness import BotHarness
 
 WORDS = {

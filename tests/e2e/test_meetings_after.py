@@ -22,11 +22,11 @@ from bot.db.models import (
 )
 from bot.services import meetings, srs
 from tests.conftest import ADMIN_ID
+from tests.e2e.steps import COUNCIL_START, open_board, plan_council, planned
 from tests.faketg import FakeUser
 from tests.harness import BotHarness
 from tests.homework_support import send_now
 
-START = datetime(2026, 11, 24, 17, 0)  # Moscow wall time, the day after the harness starts
 STARTED_2H = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # two hours into the meeting
 
 WORDS = {
@@ -97,88 +97,6 @@ WORDS = {
         "srs_one_none": "Обратная связь (SRS): ответили 0 из 1 участников встречи",
     },
 }
-
-
-async def _meeting(
-    app: BotHarness, family_id: int, key: str, starts_local: datetime = START
-) -> int:
-    boss = await app.actor(ADMIN_ID)
-    async with app.sessionmaker.begin() as session:
-        meeting = await meetings.create(
-            session,
-            boss,
-            family_id,
-            meetings.MeetingDraft(
-                child_name="Маша",
-                topic="Я хочу жить с мамой",
-                format=MeetingFormat.FAMILY_COUNCIL,
-                starts_local=starts_local,
-                place="Центр «Семья»",
-                duration_minutes=90,
-                facilitators="Ольга",
-                contact="+7 900",
-                note="Коротко о ситуации.",
-            ),
-            draft_key=key,
-            now=app.clock.now(),
-        )
-        return meeting.id
-
-
-async def planned(
-    app: BotHarness, coordinator_language: str
-) -> tuple[FakeUser, list[FakeUser], list[int], int]:
-    """A planned meeting: three invitees who use the bot (ru: Приду, en: Приду, ru: Не смогу)
-    and a grandmother who does not; returns the coordinator, the users, participant ids (the
-    grandmother last) and the meeting id."""
-    admin = await app.admin(ADMIN_ID, language_code=coordinator_language)
-    family_id = await app.add_family(ADMIN_ID, "Ивановы")
-    users = []
-    for index, lang in enumerate(("ru", "en", "ru")):
-        token = await app.invitation(ADMIN_ID, Role.MENTOR)  # anyone who uses the bot
-        users.append(await app.joined(4001 + index, token, language_code=lang))
-    await app.deliver()
-    meeting_id = await _meeting(app, family_id, "after-test")
-    boss = await app.actor(ADMIN_ID)
-    rows = []
-    async with app.sessionmaker.begin() as session:
-        for user, rsvp in zip(users, (Rsvp.YES, Rsvp.YES, Rsvp.NO), strict=True):
-            person = await app.actor(user.id)
-            row = await meetings.add_participant(
-                session,
-                boss,
-                meeting_id,
-                name=f"Гость {user.id}",
-                relation=Relation.FRIEND,
-                approved_by_child=True,
-                phone=None,
-                person_id=person.person_id,
-                now=app.clock.now(),
-            )
-            await meetings.invite(session, boss, row.id, app.clock.now(), ttl=timedelta(days=7))
-            await meetings.answer(session, person, row.id, rsvp, app.clock.now())
-            rows.append(row.id)
-        grandmother = await meetings.add_participant(
-            session,
-            boss,
-            meeting_id,
-            name="Бабушка",
-            relation=Relation.RELATIVE,
-            approved_by_child=True,
-            phone=None,
-            now=app.clock.now(),
-        )
-        rows.append(grandmother.id)
-    await app.deliver()
-    return admin, users, rows, meeting_id
-
-
-async def open_board(admin: FakeUser, when: str = "24.11.2026") -> None:
-    """The meeting of that day, from the upcoming list or, once it has started, the past one."""
-    await admin.send_command("meetings")
-    if not any(when in t for t in admin.last().button_texts()):
-        await admin.press(next(t for t in admin.last().button_texts() if t.startswith("🗂")))
-    await admin.press(next(t for t in admin.last().button_texts() if when in t))
 
 
 async def participants(app: BotHarness, meeting_id: int) -> dict[int, MeetingParticipant]:
@@ -259,8 +177,8 @@ async def test_held_attendance_and_the_srs_summary(app: BotHarness, lang: str) -
     await admin.press("▫️ Бабушка")
 
     # A tick forged with another meeting's participant id is refused at Save.
-    other_meeting = await _meeting(
-        app, await _family_id(app, meeting_id), "other", START + timedelta(days=7)
+    other_meeting = await plan_council(
+        app, await _family_id(app, meeting_id), "other", COUNCIL_START + timedelta(days=7)
     )
     boss = await app.actor(ADMIN_ID)
     async with app.sessionmaker.begin() as session:
@@ -340,8 +258,8 @@ async def test_a_started_meeting_waits_for_who_came_at_the_top(app: BotHarness, 
     words = AWAITING[lang]
     admin, _users, _rows, meeting_id = await planned(app, lang)
     # A later meeting, cancelled: by date it would come first among the past ones.
-    later = await _meeting(
-        app, await _family_id(app, meeting_id), "later", START + timedelta(days=7)
+    later = await plan_council(
+        app, await _family_id(app, meeting_id), "later", COUNCIL_START + timedelta(days=7)
     )
     boss = await app.actor(ADMIN_ID)
     async with app.sessionmaker.begin() as session:
@@ -410,7 +328,7 @@ async def test_a_full_held_board_with_html_stays_within_limits(app: BotHarness, 
                 child_name="<Маша>&",
                 topic="<i>" + "т" * 190,
                 format=MeetingFormat.PROCESS,
-                starts_local=START,
+                starts_local=COUNCIL_START,
                 place="<место> & " + "м" * 180,
                 duration_minutes=90,
                 facilitators="<вед> & " + "в" * 180,

@@ -18,6 +18,7 @@ from bot.db.models import (
 )
 from bot.services.invitations import hash_token
 from tests.conftest import ADMIN_ID
+from tests.e2e.steps import add_participant, create_meeting
 from tests.faketg import FakeUser
 from tests.harness import BotHarness
 
@@ -32,56 +33,6 @@ TYPICAL = [
     ("Мария Олеговна", "specialist", True),  # social worker
     ("Пётр Ильич", "specialist", True),  # psychotherapist
 ]
-
-
-async def create_meeting(
-    admin: FakeUser,
-    family: str,
-    *,
-    child: str = "Маша",
-    topic: str = "Я хочу жить с мамой",
-    place: str = "Школа №5, кабинет 12",
-    facilitators: str = "Елена и Павел",
-    contact: str = "+7 900 000-00-00, Елена",
-    note: str = "Маша сейчас живёт у бабушки и хочет вернуться к маме.",
-) -> None:
-    """The wizard in English, straight through (tomorrow 17:30, 90 min)."""
-    await admin.send_command("meetings")
-    await admin.press("➕ New meeting")
-    await admin.press(family)
-    await admin.send_text(child)
-    await admin.send_text(topic)
-    await admin.press("meeting-dialogue")
-    await admin.press("Tomorrow, 24.11")
-    await admin.send_text("17:30")
-    await admin.send_text(place)
-    await admin.press("90 min")
-    await admin.send_text(facilitators)
-    await admin.send_text(contact)
-    await admin.send_text(note)
-    await admin.press("✅ Save")
-
-
-async def add_participant(
-    admin: FakeUser,
-    name: str,
-    relation: str,
-    approved: bool,
-    phone: str | None = None,
-    *,
-    en: bool = True,
-) -> None:
-    await admin.press("➕ Participant" if en else "➕ Участник")
-    await admin.send_text(name)
-    await admin.press(relation)
-    if en:
-        await admin.press("✅ Yes" if approved else "❌ Not yet")
-    else:
-        await admin.press("✅ Да" if approved else "❌ Пока нет")
-    if phone:
-        await admin.send_text(phone)
-    else:
-        await admin.press("➡️ Skip" if en else "➡️ Пропустить")
 
 
 def photos(admin: FakeUser) -> list[str]:

@@ -8,23 +8,20 @@ The coordinator's side is arranged through the services. The clock starts on Mon
 
 from __future__ import annotations
 
-import itertools
 import re
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import AuditEntry, MeetingFormat, MeetingParticipant, Relation, Role
+from bot.db.models import AuditEntry, MeetingParticipant, Relation, Role
 from bot.services import meetings
-from bot.services.meetings import MeetingDraft
 from tests.conftest import ADMIN_ID
+from tests.e2e.steps import MEETING_START, invite, join_by_link, make_meeting
 from tests.faketg import FakeUser, StoredMessage
 from tests.harness import BotHarness, agree_button
 
-MEETING_START = datetime(2026, 11, 30, 15, 0)  # Moscow wall time
 FAMILY = "Ивановы"
-_keys = itertools.count(1)
 
 WORDS = {
     "ru": {
@@ -75,67 +72,6 @@ WORDS = {
 }
 
 
-def draft(**changes: object) -> MeetingDraft:
-    values: dict[str, object] = {
-        "child_name": "Маша",
-        "topic": "Я хочу жить с мамой",
-        "format": MeetingFormat.DIALOGUE,
-        "starts_local": MEETING_START,
-        "place": "Центр «Семья», ул. Ленина, 5",
-        "duration_minutes": 90,
-        "facilitators": "Елена Викторовна, Сергей",
-        "contact": "+7 900 000-00-00, Ольга",
-        "note": "Маша живёт у бабушки; мама хочет забрать её домой.",
-    }
-    values.update(changes)
-    return MeetingDraft(**values)  # type: ignore[arg-type]
-
-
-async def make_meeting(
-    app: BotHarness,
-    family_id: int,
-    people: list[tuple[str, Relation]],
-    *,
-    person_ids: dict[int, int] | None = None,
-    **changes: object,
-) -> tuple[int, list[int]]:
-    """A planned meeting with approved participants; returns its id and the participant ids."""
-    actor = await app.actor(ADMIN_ID)
-    async with app.sessionmaker.begin() as session:
-        meeting = await meetings.create(
-            session,
-            actor,
-            family_id,
-            draft(**changes),
-            draft_key=f"mtp-{next(_keys)}",
-            now=app.clock.now(),
-        )
-        ids = []
-        for index, (name, relation) in enumerate(people):
-            participant = await meetings.add_participant(
-                session,
-                actor,
-                meeting.id,
-                name=name,
-                relation=relation,
-                approved_by_child=True,
-                phone=None,
-                now=app.clock.now(),
-                person_id=(person_ids or {}).get(index),
-            )
-            ids.append(participant.id)
-        return meeting.id, ids
-
-
-async def invite(app: BotHarness, participant_id: int) -> str | None:
-    actor = await app.actor(ADMIN_ID)
-    async with app.sessionmaker.begin() as session:
-        invited = await meetings.invite(
-            session, actor, participant_id, app.clock.now(), ttl=timedelta(days=14)
-        )
-        return invited.token
-
-
 async def participant(app: BotHarness, participant_id: int) -> MeetingParticipant:
     async with app.sessionmaker() as session:
         row = await session.get(MeetingParticipant, participant_id)
@@ -149,13 +85,6 @@ async def denied_count(app: BotHarness) -> int:
             select(AuditEntry.id).where(AuditEntry.action == "access.denied")
         )
         return len(list(rows))
-
-
-async def join_by_link(app: BotHarness, user_id: int, token: str, language: str) -> FakeUser:
-    user = app.user(user_id, language_code=language)
-    await user.send_start(token)
-    await user.press(agree_button(language))
-    return user
 
 
 def invitation(user: FakeUser, words: dict[str, str]) -> StoredMessage:

@@ -19,7 +19,7 @@ from bot.db.models import (
 )
 from bot.services import meetings
 from tests.conftest import ADMIN_ID
-from tests.e2e.test_meetings_coordinator import add_participant, create_meeting
+from tests.e2e.steps import add_participant, create_meeting
 from tests.faketg import FakeUser
 from tests.harness import BotHarness
 

@@ -10,10 +10,10 @@ import pytest
 
 from bot.clock import SystemClock
 from tests.conftest import ADMIN_ID, TOKEN
-from tests.e2e.test_homework_http import join
-from tests.e2e.test_http_transport import (
+from tests.e2e.http_steps import (
     DELIVERY_TIMEOUT,
     end_abandoned_long_poll,
+    join,
     press,
     reply,
     running,

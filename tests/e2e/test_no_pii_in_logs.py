@@ -19,14 +19,13 @@ from sqlalchemy import select
 from bot.clock import SystemClock
 from bot.db.models import Family, Role
 from bot.logging_setup import CEILINGS, keep_personal_data_out
+from tests.cli_support import CLI_TIMEOUT, finish, start_cli
 from tests.conftest import ADMIN_ID, TOKEN
-from tests.e2e.test_http_transport import press, reply, running, settings_for, unhurried
-from tests.e2e.test_meetings_coordinator import add_participant, create_meeting
-from tests.e2e.test_visit import attach
+from tests.e2e.http_steps import press, reply, running, settings_for, unhurried
+from tests.e2e.steps import add_participant, attach, create_meeting
 from tests.faketg import FakeTelegram, serve_http
 from tests.harness import BotHarness
 from tests.homework_support import enrol_now, family_with_people, release, send_now
-from tests.unit.test_cli import CLI_TIMEOUT, finish, start_cli
 
 # Distinctive words nobody's code or library would log by chance.
 ADMIN_FIRST, ADMIN_LAST, ADMIN_USERNAME = "Zeraphina", "Quillborne", "zq_secret_handle"

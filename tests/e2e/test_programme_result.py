@@ -16,7 +16,7 @@ from bot.db.models import AuditEntry, Enrollment
 from bot.services import questionnaire
 from bot.services.errors import AccessDenied
 from tests.conftest import ADMIN_ID
-from tests.e2e.test_homework_review import after_the_hour, audits, hand_in_week, parent_files
+from tests.e2e.steps import after_the_hour, audits, hand_in_week, open_progress, parent_files
 from tests.faketg import FakeUser
 from tests.harness import BotHarness
 from tests.homework_support import (
@@ -29,11 +29,6 @@ from tests.homework_support import (
 )
 
 NOTE = "Семья сама отметила перемены; анкету в конце не заполнили <по болезни>"
-
-
-async def open_progress(user: FakeUser, family: str) -> None:
-    await user.send_command("programmes")
-    await user.press(family)
 
 
 async def _weeks(app: BotHarness) -> list[int]:

@@ -15,7 +15,7 @@ from bot.db.models import Enrollment, EnrollmentStatus, OutboxStatus, Person
 from bot.scheduler.jobs import run_questionnaire_reminders
 from bot.services.homework import QUESTIONNAIRE_REMINDER_PURPOSE
 from tests.conftest import ADMIN_ID
-from tests.e2e.test_programme_result import open_progress
+from tests.e2e.steps import open_progress
 from tests.harness import BotHarness
 from tests.homework_support import (
     QUESTIONNAIRE_EN_LABELS,

@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from bot.db.models import Family, OutboxMessage, OutboxStatus, Person, Role
+from bot.db.models import Family, OutboxMessage, OutboxStatus, Role
 from bot.scheduler.jobs import run_mentor_reminders
 from tests.conftest import ADMIN_ID
-from tests.e2e.test_concerns import add_visit, link, person_id
+from tests.e2e.steps import add_visit, link, person_id, set_zone
 from tests.faketg import FakeUser
 from tests.harness import BotHarness
 
@@ -35,13 +35,6 @@ async def jobs(app: BotHarness) -> int:
     queued = await run_mentor_reminders(app.sessionmaker, app.clock, app.settings)
     await app.sender.drain(max_idle_wait=0)
     return queued
-
-
-async def set_zone(app: BotHarness, telegram_id: int, zone: str) -> None:
-    async with app.sessionmaker.begin() as session:
-        await session.execute(
-            update(Person).where(Person.telegram_id == telegram_id).values(timezone=zone)
-        )
 
 
 async def close(app: BotHarness, family_id: int) -> None:

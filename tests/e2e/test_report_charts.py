@@ -23,7 +23,7 @@ from tests.conftest import ADMIN_ID
 from tests.faketg import FakeUser
 from tests.faketg.core import StoredMessage
 from tests.harness import BotHarness
-from tests.unit.test_stats import MSK, NOVEMBER, build
+from tests.stats_world import MSK, NOVEMBER, build
 
 MENTOR_ID = 2002
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from bot.clock import SystemClock
 from bot.db.engine import create_engine, create_sessionmaker
 from tests.conftest import ADMIN_ID, TOKEN
-from tests.e2e.test_http_transport import (
+from tests.e2e.http_steps import (
     DELIVERY_TIMEOUT,
     end_abandoned_long_poll,
     press,
@@ -23,7 +23,7 @@ from tests.e2e.test_http_transport import (
     unhurried,
 )
 from tests.faketg import FakeTelegram, serve_http
-from tests.unit.test_stats import build
+from tests.stats_world import build
 
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])

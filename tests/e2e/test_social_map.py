@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.db.models import AuditEntry, MeetingParticipant, Role, SocialMap, SocialMapPerson
 from tests.conftest import ADMIN_ID
-from tests.e2e.test_meetings_coordinator import create_meeting
+from tests.e2e.steps import create_meeting
 from tests.faketg import FakeUser
 from tests.harness import BotHarness
 

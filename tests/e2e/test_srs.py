@@ -4,70 +4,11 @@ answer alerts the coordinator in their language; someone who did not come cannot
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from sqlalchemy import select
 
-from bot.db.models import MeetingFormat, Relation, Role, SrsResponse
-from bot.services import meetings, srs
-from tests.conftest import ADMIN_ID
-from tests.faketg import FakeUser
+from bot.db.models import SrsResponse
+from tests.e2e.steps import held
 from tests.harness import BotHarness
-
-NOTE = "Маше сейчас непросто <важно>."
-
-
-async def held(
-    app: BotHarness, languages: tuple[str, ...]
-) -> tuple[FakeUser, list[FakeUser], list[int]]:
-    """A meeting with one invitee per language who uses the bot; all but the last came."""
-    admin = await app.admin(ADMIN_ID)
-    family_id = await app.add_family(ADMIN_ID, "Ивановы")
-    boss = await app.actor(ADMIN_ID)
-    users, rows = [], []
-    for index, lang in enumerate(languages):
-        token = await app.invitation(ADMIN_ID, Role.MENTOR)  # anyone who uses the bot
-        users.append(await app.joined(4001 + index, token, language_code=lang))
-    await app.deliver()
-    async with app.sessionmaker.begin() as session:
-        meeting = await meetings.create(
-            session,
-            boss,
-            family_id,
-            meetings.MeetingDraft(
-                child_name="Маша",
-                topic="Я хочу жить с мамой",
-                format=MeetingFormat.FAMILY_COUNCIL,
-                starts_local=datetime(2026, 11, 24, 17, 0),
-                place="Центр «Семья»",
-                duration_minutes=90,
-                facilitators="Ольга",
-                contact="+7 900",
-                note=NOTE,
-            ),
-            draft_key="srs-test",
-            now=app.clock.now(),
-        )
-        for user in users:
-            person = await app.actor(user.id)
-            row = await meetings.add_participant(
-                session,
-                boss,
-                meeting.id,
-                name=f"Гость {user.id}",
-                relation=Relation.FRIEND,
-                approved_by_child=True,
-                phone=None,
-                person_id=person.person_id,
-                now=app.clock.now(),
-            )
-            rows.append(row.id)
-        starts_at = meeting.starts_at
-    app.clock.set(starts_at + timedelta(hours=2))
-    async with app.sessionmaker.begin() as session:
-        assert await srs.mark_held(session, boss, meeting.id, set(rows[:-1]), app.clock.now())
-    await app.sender.drain(max_idle_wait=0)
-    return admin, users, rows
 
 
 async def test_attendees_rate_once_and_a_low_answer_alerts(app: BotHarness) -> None:

@@ -18,7 +18,7 @@ from tests.conftest import ADMIN_ID
 from tests.factories import make_person
 from tests.faketg import FakeUser
 from tests.harness import BotHarness
-from tests.unit.test_stats import World, add_plans, build
+from tests.stats_world import World, add_plans, build
 
 NOT_ALLOWED = "для вашей роли это недоступно"
 NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30), "Europe/Moscow")

@@ -15,10 +15,10 @@ from bot.db.repositories import people as people_repo
 from bot.services import families
 from bot.services.access import Actor
 from tests.conftest import ADMIN_ID, TOKEN
-from tests.e2e.test_homework_http import join
-from tests.e2e.test_http_transport import (
+from tests.e2e.http_steps import (
     calm_clock,
     end_abandoned_long_poll,
+    join,
     press,
     reply,
     running,

@@ -6,67 +6,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from bot.db.models import AuditEntry, FamilyLink, Role, SafetyConcern, Visit
+from bot.db.models import AuditEntry, Role, SafetyConcern, Visit
 from tests.conftest import ADMIN_ID
-from tests.faketg import FakeUser
+from tests.e2e.steps import MENTOR_ID, attach, fill_to_summary_ru, mentor_with, visits_in_db
 from tests.harness import BotHarness
-
-MENTOR_ID = 2001
-
-
-async def attach(app: BotHarness, telegram_id: int, family_id: int) -> None:
-    """What the coordinator's assignment does (another flow): a mentor link to the family."""
-    actor = await app.actor(telegram_id)
-    async with app.sessionmaker.begin() as session:
-        session.add(
-            FamilyLink(
-                family_id=family_id,
-                person_id=actor.person_id,
-                kind="mentor",
-                created_at=app.clock.now(),
-            )
-        )
-
-
-async def mentor_with(
-    app: BotHarness, *families: str, telegram_id: int = MENTOR_ID, language_code: str = "ru"
-) -> tuple[FakeUser, list[int]]:
-    if not await _has_admin(app):
-        await app.admin(ADMIN_ID)
-    ids = [await app.add_family(ADMIN_ID, name) for name in families]
-    mentor = await app.joined(
-        telegram_id, await app.invitation(ADMIN_ID, Role.MENTOR), language_code=language_code
-    )
-    for family_id in ids:
-        await attach(app, telegram_id, family_id)
-    return mentor, ids
-
-
-async def _has_admin(app: BotHarness) -> bool:
-    from bot.db.repositories import people as people_repo
-
-    async with app.sessionmaker() as session:
-        return await people_repo.by_telegram_id(session, ADMIN_ID) is not None
-
-
-async def visits_in_db(app: BotHarness) -> list[Visit]:
-    async with app.sessionmaker() as session:
-        return list(await session.scalars(select(Visit).order_by(Visit.id)))
-
-
-async def fill_to_summary_ru(mentor: FakeUser) -> None:
-    """From the date step to the summary, the Russian labels."""
-    await mentor.press("📅 Сегодня")
-    await mentor.press("Визит домой")
-    await mentor.press("60 мин")
-    await mentor.press("▫️ Наблюдение")
-    await mentor.press("▫️ Курирование")
-    await mentor.press("➡️ Далее")
-    await mentor.press("➡️ Далее")  # no help this time
-    await mentor.press("4 — лучше")
-    await mentor.press("Нет")
-    await mentor.press("Пропустить")
-    await mentor.press("Пока не запланирован")
 
 
 async def test_mentor_logs_a_full_visit_in_russian(app: BotHarness) -> None:

@@ -16,7 +16,7 @@ from bot.scheduler.jobs import run_concern_alerts
 from bot.services import concerns, visits
 from bot.services.visits import VisitDraft
 from tests.conftest import ADMIN_ID
-from tests.e2e.test_visit import MENTOR_ID, fill_to_summary_ru, mentor_with
+from tests.e2e.steps import MENTOR_ID, fill_to_summary_ru, mentor_with
 from tests.faketg import FakeUser
 from tests.harness import BotHarness
 

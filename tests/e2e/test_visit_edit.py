@@ -10,7 +10,7 @@ from bot.db.models import AuditEntry
 from bot.services import visits
 from bot.services.visits import VisitDraft
 from tests.conftest import ADMIN_ID
-from tests.e2e.test_visit import MENTOR_ID, fill_to_summary_ru, mentor_with, visits_in_db
+from tests.e2e.steps import MENTOR_ID, fill_to_summary_ru, mentor_with, visits_in_db
 from tests.harness import BotHarness
 
 
@@ -164,7 +164,7 @@ async def test_myvisits_pages_newest_first_and_filters_by_family(app: BotHarness
 
 async def test_myvisits_in_english_and_a_foreign_visit_is_refused(app: BotHarness) -> None:
     from bot.db.models import Role
-    from tests.e2e.test_visit import attach
+    from tests.e2e.steps import attach
 
     await app.admin(ADMIN_ID)
     mentor, (family_id,) = await mentor_with(app, "Smirnov family", language_code="en")
