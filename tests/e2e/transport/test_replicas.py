@@ -34,7 +34,6 @@ from bot.db.models import Family, OutboxMessage, OutboxStatus, Person
 from bot.services import outbox
 from bot.services.assignments import FAMILY_ASSIGNED_MENTOR
 from tests.conftest import ADMIN_ID, ON_POSTGRES, REDIS_URL, TOKEN
-from tests.e2e import bot_at
 from tests.e2e.http_steps import (
     REPLY_TIMEOUT,
     WEBHOOK_PATH,
@@ -45,6 +44,7 @@ from tests.e2e.http_steps import (
     reply,
     unhurried,
 )
+from tests.e2e.transport import bot_at
 from tests.e2e.transport.replica_set import (
     REPLICA_COUNT,
     START_TIMEOUT,

@@ -1,5 +1,5 @@
 """/stats, /report, /export, /charts: the coordinator's review dialog on known data (the month of
-tests/unit/test_stats.py), in Russian and English; refusals for other roles and forged buttons."""
+tests/stats_world.py), in Russian and English; refusals for other roles and forged buttons."""
 
 from __future__ import annotations
 

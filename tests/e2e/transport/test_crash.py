@@ -25,7 +25,6 @@ from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade_async
 from bot.db.models import Family, FsmRecord, OutboxMessage, OutboxStatus
 from tests.conftest import ADMIN_ID, TOKEN
-from tests.e2e import bot_at
 from tests.e2e.http_steps import (
     calm_clock,
     end_abandoned_long_poll,
@@ -34,9 +33,10 @@ from tests.e2e.http_steps import (
     unhurried,
 )
 from tests.e2e.outbox_queue import queue_messages, rows_by_chat
+from tests.e2e.transport import bot_at
 from tests.faketg import FakeTelegram, FakeUser, serve_http
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 START_TIMEOUT = 30.0
 SETTLE_TIMEOUT = 60.0
 PASS_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
@@ -47,7 +47,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSI
 
 class BotProcess:
     """`python -m bot run` in polling mode against the fake, restartable, killable; started
-    through tests/e2e/bot_at.py, so every life of it runs on the test's calm calendar."""
+    through tests/e2e/transport/bot_at.py, so every life of it runs on the test's calm calendar."""
 
     def __init__(
         self, tmp_path: Path, fake: FakeTelegram, api_url: str, clock: ShiftedClock

@@ -1,4 +1,5 @@
-"""`python -m tests.e2e.bot_at OFFSET_SECONDS [command]`: `python -m bot`, its clock moved.
+"""`python -m tests.e2e.transport.bot_at OFFSET_SECONDS [command]`: `python -m bot`, its clock
+moved.
 
 The tests that run the bot as a process set its calendar with this, as `calm_clock` does for the
 bot run in the test's own process: real seconds pass, from a moment that does not depend on when
