@@ -39,7 +39,7 @@ from bench.updates import add_families
 from bot.clock import SystemClock
 from bot.db.migrate import upgrade_async
 from tests.conftest import TOKEN
-from tests.e2e.test_http_transport import REPLY_TIMEOUT
+from tests.e2e.http_steps import REPLY_TIMEOUT
 from tests.faketg import FakeTelegram, serve_http
 
 REPO = Path(__file__).resolve().parents[1]

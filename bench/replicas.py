@@ -7,7 +7,8 @@
 bench/updates.py measures the whole stack in one process, the fake Telegram in-process. This is the
 deployment's shape instead: the fake Telegram served over HTTP (tests/faketg, flood control off),
 real bot processes (`python -m bot run`, webhook mode, one PostgreSQL database, one Redis FSM
-storage, one webhook secret) behind the small round-robin balancer of tests/e2e/test_replicas.py.
+storage, one webhook secret) behind the small round-robin balancer of
+tests/e2e/transport/replica_set.py.
 Two setups run side by side on the same database: one replica behind its balancer, two replicas
 behind theirs. The fake's webhook points at one setup at a time, in the order 1, 2, 2, 1 (each
 block half of every user's steps), so a machine getting busier or quieter during the run weighs
@@ -56,8 +57,8 @@ from bot.clock import SystemClock
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade_async
 from tests.conftest import TOKEN
-from tests.e2e.test_http_transport import REPLY_TIMEOUT, WEBHOOK_PATH, free_port, press, reply
-from tests.e2e.test_replicas import (
+from tests.e2e.http_steps import REPLY_TIMEOUT, WEBHOOK_PATH, free_port, press, reply
+from tests.e2e.transport.replica_set import (
     SECRET,
     START_TIMEOUT,
     STOP_TIMEOUT,
@@ -184,7 +185,7 @@ async def replica_set(
     redis_url: str,
     admin_ids: list[int],
 ) -> AsyncIterator[Fleet]:
-    """`count` replicas behind a balancer, as tests/e2e/test_replicas.py starts its two."""
+    """`count` replicas behind a balancer, as tests/e2e/transport/test_replicas.py starts two."""
     ports = [free_port() for _ in range(count)]
     upstreams = [f"http://127.0.0.1:{port}" for port in ports]
     registered = len(fake.calls_of("setWebhook"))

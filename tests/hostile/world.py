@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.db.models import Relation, Role
 from tests.conftest import ADMIN_ID
-from tests.e2e.test_meetings_participant import invite, join_by_link, make_meeting
+from tests.e2e.steps import invite, join_by_link, make_meeting
 from tests.faketg import FakeUser
 from tests.harness import BotHarness
 from tests.homework_support import link

@@ -10,7 +10,7 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from bot.db.migrate import alembic_config, upgrade
-from tests.unit.test_cli import cli, db_path, one_line_error, tables
+from tests.cli_support import cli, db_path, one_line_error, tables
 
 INSERT_PERSON = (
     "INSERT INTO people (telegram_id, display_name, timezone, created_at) "

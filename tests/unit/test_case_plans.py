@@ -31,7 +31,7 @@ from bot.services.case_plans import OVERDUE_PURPOSE, REMINDER_KIND, SOON_PURPOSE
 from bot.services.digest import KIND as DIGEST_KIND
 from bot.services.errors import AccessDenied
 from tests.factories import make_person
-from tests.unit.test_meetings import NOW, raises, setup
+from tests.unit.meeting_setup import NOW, raises, setup
 
 DUE = date(2026, 12, 1)
 

@@ -21,7 +21,7 @@ from bot.services.charts import Chart
 from bot.services.errors import AccessDenied
 from bot.services.stats import Period, Scope
 from tests.factories import make_person
-from tests.unit.test_stats import ITEMS, MSK, NOVEMBER, NOW, World, at, build
+from tests.stats_world import ITEMS, MSK, NOVEMBER, NOW, World, at, build
 
 CONTENT = Content()
 I18N = create_i18n("ru")

@@ -6,66 +6,30 @@ from scratch (so no BOT_TOKEN or DATABASE_URL leaks in from the shell running th
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import os
 import re
 import signal
 import socket
 import sqlite3
-import subprocess
-import sys
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from bot.clock import SystemClock
+from tests.cli_support import (
+    CLI_TIMEOUT,
+    cli,
+    db_path,
+    finish,
+    one_line_error,
+    start_cli,
+    tables,
+)
 from tests.conftest import ADMIN_ID, TOKEN
 from tests.faketg import FakeTelegram, serve_http
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CLI_TIMEOUT = 60.0
 LINK_RE = re.compile(r"https://t\.me/family_test_bot\?start=([A-Za-z0-9_-]+)")
-PASS_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
-
-
-def cli_env(tmp_path: Path, **settings: str) -> dict[str, str]:
-    env = {key: os.environ[key] for key in PASS_THROUGH if key in os.environ}
-    env["PYTHONPATH"] = str(REPO_ROOT)
-    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{db_path(tmp_path)}"
-    env.update(settings)
-    return env
-
-
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "bot.sqlite3"  # the directory does not exist yet
-
-
-def cli(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env=cli_env(tmp_path, **settings),
-        capture_output=True,
-        text=True,
-        timeout=CLI_TIMEOUT,
-        check=False,
-    )
-
-
-def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode != 0, result
-    assert "Traceback" not in result.stderr, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
-
-
-def tables(path: Path) -> set[str]:
-    with closing(sqlite3.connect(path)) as conn:
-        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-    return {name for (name,) in rows}
 
 
 # ---- configuration errors --------------------------------------------------------------------
@@ -157,31 +121,6 @@ def test_backup_without_a_database_says_so(tmp_path: Path) -> None:
 
 
 # ---- commands that talk to the Bot API (the fake, served over real HTTP) ----------------------
-
-
-async def start_cli(tmp_path: Path, *args: str, **settings: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        cwd=tmp_path,
-        env=cli_env(tmp_path, **settings),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
-async def finish(process: asyncio.subprocess.Process) -> tuple[int, str, str]:
-    try:
-        async with asyncio.timeout(CLI_TIMEOUT):
-            stdout, stderr = await process.communicate()
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        raise
-    assert process.returncode is not None
-    return process.returncode, stdout.decode(), stderr.decode()
 
 
 async def cli_async(tmp_path: Path, *args: str, **settings: str) -> tuple[int, str, str]:

@@ -1,4 +1,4 @@
-"""ShiftedClock: the calendar the tests that run the real bot set (see tests/e2e/bot_at.py)."""
+"""ShiftedClock: the calendar the tests running the real bot set (tests/e2e/transport/bot_at.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,6 @@ def test_a_shifted_clock_starts_at_its_moment_and_keeps_real_seconds() -> None:
 
 def test_clocks_with_one_offset_agree_like_processes_restarted_on_one_calendar() -> None:
     clock = ShiftedClock.starting_at(WEDNESDAY)
-    restarted = ShiftedClock(clock.offset)  # what tests/e2e/bot_at.py rebuilds from argv
+    restarted = ShiftedClock(clock.offset)  # what tests/e2e/transport/bot_at.py rebuilds from argv
     assert abs(restarted.now() - clock.now()) < timedelta(hours=1)
     assert ShiftedClock(timedelta(seconds=clock.offset.total_seconds())).offset == clock.offset

@@ -1,4 +1,4 @@
-"""The /export workbook against the known rows of tests.unit.test_stats.build: every sheet's rows,
+"""The /export workbook against the known rows of tests.stats_world.build: every sheet's rows,
 headers per language, local dates, labels for codes, the sheet set-up, access and audit."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from bot.services.export import SHEETS, ExportSummary, export_filename, write_wo
 from bot.services.stats import Period, Scope
 from bot.services.xlsx import XlsxWriter
 from tests.factories import make_person
-from tests.unit.test_stats import MSK, NOVEMBER, NOW, World, at, build
+from tests.stats_world import MSK, NOVEMBER, NOW, World, at, build
 
 CONTENT = Content()
 I18N = create_i18n("ru")

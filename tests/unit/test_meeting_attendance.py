@@ -15,8 +15,7 @@ from bot.dialogs.meetings.board import srs_summary_text
 from bot.services import meetings, srs
 from bot.services.errors import AccessDenied, DomainError
 from tests.factories import make_person
-from tests.unit.test_meetings import NOW, draft
-from tests.unit.test_srs import GOOD, SRS, held_meeting
+from tests.unit.meeting_setup import GOOD, NOW, SRS, draft, held_meeting
 
 
 async def _after(session: AsyncSession, meeting_id: int, hours: int = 5) -> datetime:

@@ -21,7 +21,7 @@ from bot.services import meeting_decisions, meetings
 from bot.services.errors import AccessDenied
 from bot.services.meeting_decisions import DUE_PURPOSE, FOLLOW_UP_PURPOSE
 from tests.factories import make_person
-from tests.unit.test_meetings import NOW, draft, raises, setup
+from tests.unit.meeting_setup import NOW, draft, raises, setup
 
 MEETING_DAY = date(2026, 12, 1)  # 17:00 Moscow
 

@@ -13,59 +13,17 @@ from bot.config import Settings
 from bot.db.models import (
     AuditEntry,
     Invitation,
-    MeetingFormat,
     MeetingStatus,
     OutboxMessage,
     Relation,
     Role,
     Rsvp,
-    SupportLevel,
 )
-from bot.services import families, invitations, meetings, people
+from bot.services import invitations, meetings, people
 from bot.services.access import Actor
-from bot.services.errors import AccessDenied, DomainError
+from bot.services.errors import AccessDenied
 from tests.factories import make_person
-
-# Monday 23.11.2026, 10:00 in Moscow.
-NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
-TTL = timedelta(days=7)
-
-
-def draft(**changes: object) -> meetings.MeetingDraft:
-    values: dict[str, object] = {
-        "child_name": "Маша",
-        "topic": "Я хочу жить с мамой",
-        "format": MeetingFormat.DIALOGUE,
-        "starts_local": datetime(2026, 12, 1, 17, 0),
-        "place": "Центр «Семья», ул. Ленина, 1",
-        "duration_minutes": 120,
-        "facilitators": "Ольга и Пётр",
-        "contact": "+7 900 000-00-00",
-        "note": "Маше сейчас непросто, ей важна поддержка близких.",
-    }
-    values.update(changes)
-    return meetings.MeetingDraft(**values)  # type: ignore[arg-type]
-
-
-async def setup(session: AsyncSession) -> tuple[Actor, int]:
-    boss = await make_person(session, 1, Role.COORDINATOR, now=NOW)
-    family = await families.add(
-        session,
-        boss,
-        name="Ивановы",
-        category="tzhs",
-        support_level=SupportLevel.BASIC,
-        timezone="Europe/Moscow",
-        known_categories={"tzhs"},
-        now=NOW,
-    )
-    return boss, family.id
-
-
-async def raises(code: str, awaitable: object) -> None:
-    with pytest.raises(DomainError) as caught:
-        await awaitable  # type: ignore[misc]
-    assert caught.value.code == code
+from tests.unit.meeting_setup import NOW, TTL, draft, raises, setup
 
 
 async def test_plan_validates_and_a_second_save_is_the_same_meeting(

@@ -13,7 +13,7 @@ from bot.services import meetings
 from bot.services.access import Actor
 from bot.services.errors import AccessDenied
 from tests.factories import make_person
-from tests.unit.test_meetings import NOW, draft, raises, setup
+from tests.unit.meeting_setup import NOW, draft, raises, setup
 
 
 async def named(

@@ -42,7 +42,7 @@ from bot.services.access import Actor
 from bot.services.outbox import Recipient, enqueue
 from bot.services.stats import Period, Scope
 from tests.factories import make_person
-from tests.unit.test_stats import ITEMS, NOVEMBER, TODAY, World, add_plans, build
+from tests.stats_world import ITEMS, NOVEMBER, TODAY, World, add_plans, build
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.content.programmes import Programme, Questionnaire
 from bot.db.models import CloseReason, Family, OutboxStatus, QuestionnairePhase
 from bot.services import families, homework, programmes, questionnaire
-from tests.unit.test_homework import (
+from tests.unit.homework_world import (
     DAY,
     HOUR,
     NOW,
@@ -27,7 +27,7 @@ from tests.unit.test_homework import (
     world,
 )
 
-__all__ = ["known", "survey"]  # module fixtures, shared with test_homework
+__all__ = ["known", "survey"]  # module fixtures, from homework_world
 
 QUIET = (time(21, 0), time(9, 0))
 REMIND_AT = NOW + 2 * DAY  # Tuesday 24.11, 13:00 in Moscow

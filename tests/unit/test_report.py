@@ -21,8 +21,8 @@ from bot.services.access import Actor
 from bot.services.errors import AccessDenied
 from bot.services.stats import Period, Scope
 from tests.factories import make_person
-from tests.unit.test_stats import MSK, NOVEMBER, NOW, TODAY, World, add_plans
-from tests.unit.test_stats import build as build_stats
+from tests.stats_world import MSK, NOVEMBER, NOW, TODAY, World, add_plans
+from tests.stats_world import build as build_stats
 
 CONTENT = Content()
 I18N = create_i18n("ru")

@@ -12,44 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.base import ContentError
 from bot.content.srs import load_srs
-from bot.db.models import OutboxMessage, OutboxStatus, Relation, Role
-from bot.services import meetings, srs
-from bot.services.access import Actor
+from bot.db.models import OutboxMessage, OutboxStatus
+from bot.services import srs
 from bot.services.errors import AccessDenied, DomainError
-from tests.factories import make_person
-from tests.unit.test_meetings import NOW, TTL, draft, setup
+from tests.unit.meeting_setup import GOOD, NOW, SRS, held_meeting
 
-SRS = load_srs()
-GOOD = {"relationship": 10, "goals": 9, "approach": 10, "overall": 9}
 WEAK = {"relationship": 10, "goals": 6, "approach": 10, "overall": 10}
-
-
-async def held_meeting(session: AsyncSession) -> tuple[Actor, int, list[tuple[Actor, int]]]:
-    """A meeting with three invitees who use the bot; two of them came."""
-    boss, family_id = await setup(session)
-    meeting = await meetings.create(session, boss, family_id, draft(), draft_key="k", now=NOW)
-    guests = []
-    for index in range(3):
-        person = await make_person(session, 9100 + index, Role.PARTICIPANT, now=NOW)
-        row = await meetings.add_participant(
-            session,
-            boss,
-            meeting.id,
-            name=f"Гость {index}",
-            relation=Relation.FRIEND,
-            approved_by_child=True,
-            phone=None,
-            person_id=person.person_id,
-            now=NOW,
-        )
-        await meetings.invite(session, boss, row.id, NOW, ttl=TTL)
-        guests.append((person, row.id))
-    with pytest.raises(DomainError):
-        await srs.mark_held(session, boss, meeting.id, {guests[0][1]}, NOW)  # not started yet
-    after = meeting.starts_at + timedelta(hours=3)
-    queued = await srs.mark_held(session, boss, meeting.id, {guests[0][1], guests[1][1]}, after)
-    assert queued == 2
-    return boss, meeting.id, guests
 
 
 async def rows(session: AsyncSession, purpose: str) -> list[OutboxMessage]:
