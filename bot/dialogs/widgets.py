@@ -95,6 +95,24 @@ class Window(DialogWindow):
         return f"⚠️ {escape(hint)}\n\n{text}" if hint else text
 
 
+# The id of the dialog that last closed back to this one (kept in the parent's dialog data).
+CLOSED_INTENT = "closed_intent"
+_JUST_CLOSED = "just_closed_intent"
+
+
+def repeated_tap(manager: DialogManager, message_id: int, intent_id: str | None) -> bool:
+    """A quick second tap whose first one already turned this message into another live window:
+    the buttons belong to a dialog still on the stack under the one now shown (the first tap
+    opened a dialog over it), or to the dialog that just closed back to the one now shown."""
+    if intent_id is None or not manager.has_context():
+        return False
+    stack = manager.current_stack()
+    if stack.last_message_id != message_id:
+        return False
+    shown = manager.current_context()
+    return intent_id in stack.intents or shown.dialog_data.get(CLOSED_INTENT) == intent_id
+
+
 class Dialog(BaseDialog):
     """aiogram-dialog's Dialog, minus a pointless redraw.
 
@@ -118,6 +136,18 @@ class Dialog(BaseDialog):
         ):
             return False
         return bool(super()._need_refresh(processed, old_context, dialog_manager))
+
+    async def process_close(self, result: Any, manager: DialogManager) -> None:
+        # Remembered for the dialog it returns to (below): a quick second tap on the buttons of
+        # the dialog that just closed is then a repeat, not a stale button (handlers/errors.py).
+        manager.middleware_data[_JUST_CLOSED] = manager.current_context().id
+        await super().process_close(result, manager)
+
+    async def process_result(self, start_data: Any, result: Any, manager: DialogManager) -> None:
+        closed = manager.middleware_data.pop(_JUST_CLOSED, None)
+        if closed is not None:
+            manager.dialog_data[CLOSED_INTENT] = closed
+        await super().process_result(start_data, result, manager)
 
     async def _message_handler(self, message: Message, dialog_manager: DialogManager) -> None:
         """No message vanishes: one that no widget of the window took (a window of buttons

@@ -14,12 +14,14 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
+from aiogram_dialog.utils import remove_intent_id
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
 from bot.clock import Clock
 from bot.dialogs.menu.states import MenuSG
 from bot.dialogs.retired import RetiredMessages, deletable
+from bot.dialogs.widgets import repeated_tap
 from bot.i18n import N_, locale_for
 from bot.services import audit
 from bot.services.access import Actor
@@ -63,14 +65,14 @@ async def on_stale_dialog(
     if (
         query is not None
         and isinstance(query.message, Message)
-        and dialog_manager.has_context()
-        and dialog_manager.current_stack().last_message_id == query.message.message_id
+        and repeated_tap(
+            dialog_manager, query.message.message_id, remove_intent_id(query.data or "")[0]
+        )
         and not await retired_messages.contains(
             bot.id, query.message.chat.id, query.message.message_id
         )
     ):
-        # A quick second tap: the first one already turned this message into another live
-        # window (a dialog opened over it, or closed back to it). That window stays.
+        # The window the first tap opened stays; the second tap changes nothing.
         await query.answer()
         return
     log.info("stale dialog button in update %s", event.update.update_id)

@@ -233,23 +233,41 @@ async def open_board(user: FakeUser) -> StoredMessage:
     return board
 
 
+BACK_TO_BOARD = "⬅️ К встрече"
+
+
 async def test_a_double_tap_on_a_board_button_ends_where_a_single_tap_does(
     app: BotHarness, world: World
 ) -> None:
     """The meeting board opens each of its flows (details, participants, attendance, decisions,
-    a new time) as a dialog of its own in the same message. A quick second tap still carries
-    the board's buttons: it is let go quietly, and the window the first tap opened stays — no
-    «button is out of date», no menu in its place. Every button of the board, one by one."""
+    a new time) as a dialog of its own in the same message, and each returns to the board. A
+    quick second tap still carries the buttons the first tap replaced: it is let go quietly, and
+    the window the first tap opened stays — no «button is out of date», no menu in its place.
+    Every button of the board but «🏠 Меню», and the way back from every window they open."""
     user = world.coordinator
     labels = [b["text"] for b in (await open_board(user)).buttons() if "callback_data" in b]
     assert len(labels) >= 4, labels
+    backs = 0
     for label in labels:
         board = await open_board(user)
         await user.press(label, board.message_id)
-        once = user.last_text()
+        once, opened = user.last_text(), user.last().button_texts()
+        if MENU in once:
+            continue  # the menu ends the dialogs; a second tap is a stale one (above)
         board = await open_board(user)
         _first, second = await user.press_twice(label, board.message_id)
         assert STALE not in stale_answer(app, second), label
         assert user.last_text() == once, label
+        if BACK_TO_BOARD not in opened:
+            continue
+        backs += 1
+        await user.press(BACK_TO_BOARD, user.last().message_id)
+        back_once = user.last_text()
+        board = await open_board(user)
+        await user.press(label, board.message_id)
+        _first, second = await user.press_twice(BACK_TO_BOARD, user.last().message_id)
+        assert STALE not in stale_answer(app, second), (label, BACK_TO_BOARD)
+        assert user.last_text() == back_once, (label, BACK_TO_BOARD)
+    assert backs >= 2
     assert rejected(app) == []
     app.fake.assert_no_violations()
