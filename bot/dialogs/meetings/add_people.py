@@ -21,13 +21,13 @@ from bot.db.models import Relation
 from bot.dialogs.context import ctx
 from bot.dialogs.meetings.board import RELATION_NAMES
 from bot.dialogs.meetings.common import (
-    _error_text,
-    _ignore,
-    _notify,
-    _take_notice,
     back_to_board,
+    leave_as_is,
+    meeting_error,
     meeting_id_of,
+    notify,
     on_start_for_meeting,
+    take_notice,
 )
 from bot.dialogs.meetings.states import MeetingAddSG
 from bot.dialogs.widgets import (
@@ -73,7 +73,7 @@ async def get_relations(dialog_manager: DialogManager, **_kwargs: Any) -> dict[s
 
 async def on_relation(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
     if item not in {r.value for r in Relation}:
-        _ignore(manager)
+        leave_as_is(manager)
         return
     manager.dialog_data["p_relation"] = item
     await manager.switch_to(MeetingAddSG.approved)
@@ -117,7 +117,7 @@ async def _add_participant(manager: DialogManager, phone: str | None) -> None:
     except DomainError as error:
         if error.code == "access_denied":
             raise
-        notice = _error_text(error)
+        notice = meeting_error(error)
     else:
         notice = _("{name} is added.").format(name=shorten(participant.name, 80))
     await back_to_board(manager, notice)
@@ -153,11 +153,11 @@ async def on_fill_from_map(_c: CallbackQuery, _b: Button, manager: DialogManager
     except DomainError as error:
         if error.code == "access_denied":
             raise
-        notice = _error_text(error)
+        notice = meeting_error(error)
     else:
         notice = _("Added from the map: {n}. Mark who the child approves.").format(n=added)
         if left_out:
-            notice += " " + _error_text(DomainError("meeting_full"))
+            notice += " " + meeting_error(DomainError("meeting_full"))
     await back_to_board(manager, notice)
 
 
@@ -199,7 +199,7 @@ async def get_candidates(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
     found = dialog_manager.dialog_data.get(FOUND) or []
     return {
         "candidates": [(shorten(str(name), 40), str(person_id)) for person_id, name in found],
-        "notice": _take_notice(dialog_manager),
+        "notice": take_notice(dialog_manager),
     }
 
 
@@ -217,7 +217,7 @@ async def on_candidate(_c: CallbackQuery, _w: Any, manager: DialogManager, item:
         None,
     )
     if picked is None:
-        _notify(manager, _("This button is out of date."))
+        notify(manager, _("This button is out of date."))
         return
     manager.dialog_data[P_PERSON] = picked[0]
     manager.dialog_data["p_name"] = str(picked[1])[:NAME_MAX].strip() or str(picked[0])

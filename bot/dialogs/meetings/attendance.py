@@ -19,14 +19,14 @@ from aiogram_dialog.widgets.kbd import Button, Cancel
 from bot.db.models import MeetingStatus, Rsvp
 from bot.dialogs.context import ctx
 from bot.dialogs.meetings.common import (
-    _error_text,
-    _ignore,
-    _notify,
-    _take_notice,
     back_to_board,
     for_meeting,
+    leave_as_is,
     load_board,
+    meeting_error,
+    notify,
     on_start_for_meeting,
+    take_notice,
 )
 from bot.dialogs.meetings.states import MeetingAttendanceSG
 from bot.dialogs.widgets import Dialog, T, Window, checklist, shorten
@@ -63,10 +63,10 @@ async def _open(
     board = await load_board(manager)
     if board.meeting.status != status:
         other = board.meeting.status in (MeetingStatus.PLANNED, MeetingStatus.HELD)
-        _notify(manager, _error_text(DomainError(other_code if other else "meeting_not_planned")))
+        notify(manager, meeting_error(DomainError(other_code if other else "meeting_not_planned")))
         return
     if c.now() < board.meeting.starts_at:
-        _notify(manager, _error_text(DomainError("meeting_not_started")))
+        notify(manager, meeting_error(DomainError("meeting_not_started")))
         return
     ticks = [line.participant_id for line in board.lines if ticked(line)]
     await manager.start(MeetingAttendanceSG.came, data=for_meeting(manager, **{TICKED: ticks}))
@@ -100,7 +100,7 @@ async def _drop_foreign_ticks(manager: DialogManager, board: meetings.Board) -> 
 
 async def get_held(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     board = await load_board(dialog_manager)
-    notice = _take_notice(dialog_manager)
+    notice = take_notice(dialog_manager)
     if await _drop_foreign_ticks(dialog_manager, board):
         notice = _("This button is out of date.")
     return {
@@ -115,11 +115,11 @@ async def on_held_save(_c: CallbackQuery, _b: Button, manager: DialogManager) ->
     board = await load_board(manager)
     came = manager.find(CAME)
     if came is None:
-        _ignore(manager)
+        leave_as_is(manager)
         return
     if await _drop_foreign_ticks(manager, board):
         # A tick for someone not in this meeting came from a forged button: nothing is saved.
-        _notify(manager, _("This button is out of date."))
+        notify(manager, _("This button is out of date."))
         return
     attended = {int(raw) for raw in came.get_checked()}
     try:
@@ -141,7 +141,7 @@ async def on_held_save(_c: CallbackQuery, _b: Button, manager: DialogManager) ->
     except DomainError as error:
         if error.code == "access_denied":
             raise
-        text = _error_text(error)
+        text = meeting_error(error)
     await back_to_board(manager, text)
 
 

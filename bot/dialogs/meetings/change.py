@@ -19,17 +19,17 @@ from aiogram_dialog.widgets.kbd import Button, Cancel, SwitchTo
 
 from bot.dialogs.context import ctx
 from bot.dialogs.meetings.common import (
-    _error_text,
     back_to_board,
     change_refusal,
     load_board,
+    meeting_error,
     meeting_id_of,
     on_start_for_meeting,
 )
 from bot.dialogs.meetings.new import (
     FAMILY_TZ,
-    _accept_date,
-    _accept_time,
+    accept_date,
+    accept_time,
     get_dates,
     get_times,
     on_date_text,
@@ -68,7 +68,7 @@ async def _changeable(manager: DialogManager) -> meetings.Board | None:
     refusal = change_refusal(board, ctx(manager).now())
     if refusal is None:
         return board
-    await back_to_board(manager, _error_text(DomainError(refusal)))
+    await back_to_board(manager, meeting_error(DomainError(refusal)))
     return None
 
 
@@ -93,13 +93,13 @@ async def get_change(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str,
 async def on_keep_date(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
     board = await _changeable(manager)
     if board is not None:
-        await _accept_date(manager, local_start(board.meeting).date())
+        await accept_date(manager, local_start(board.meeting).date())
 
 
 async def on_keep_time(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
     board = await _changeable(manager)
     if board is not None:
-        await _accept_time(manager, local_start(board.meeting).time())
+        await accept_time(manager, local_start(board.meeting).time())
 
 
 async def on_change_place(message: Message, _w: Any, manager: DialogManager) -> None:
@@ -139,10 +139,10 @@ async def on_change_save(_c: CallbackQuery, _b: Button, manager: DialogManager) 
         if error.code == "access_denied":
             raise
         if error.code == "meeting_in_past":
-            show_input_error(manager, _error_text(error))
+            show_input_error(manager, meeting_error(error))
             await manager.switch_to(MeetingChangeSG.time)
             return
-        await back_to_board(manager, _error_text(error))
+        await back_to_board(manager, meeting_error(error))
         return
     await back_to_board(
         manager,

@@ -53,11 +53,11 @@ ERRORS = {
 }
 
 
-def _error_text(error: DomainError) -> str:
+def meeting_error(error: DomainError) -> str:
     return error_text(ERRORS, error)
 
 
-def _notify(manager: DialogManager, text: str) -> None:
+def notify(manager: DialogManager, text: str) -> None:
     """A line above the window; the same line again would leave the message as it is, which
     Telegram refuses to edit, so then nothing is redrawn."""
     if manager.dialog_data.get(SHOWN_NOTICE) == text:
@@ -66,13 +66,13 @@ def _notify(manager: DialogManager, text: str) -> None:
         manager.dialog_data[NOTICE] = text
 
 
-def _take_notice(manager: DialogManager) -> str:
+def take_notice(manager: DialogManager) -> str:
     notice = str(manager.dialog_data.pop(NOTICE, ""))
     manager.dialog_data[SHOWN_NOTICE] = notice
     return notice
 
 
-def _ignore(manager: DialogManager) -> None:
+def leave_as_is(manager: DialogManager) -> None:
     """A stale or forged button: nothing changes, so the window is left as it is."""
     manager.show_mode = ShowMode.NO_UPDATE
 

@@ -65,7 +65,7 @@ ERRORS = {
 }
 
 
-def _error_text(error: DomainError) -> str:
+def meeting_error(error: DomainError) -> str:
     return error_text(ERRORS, error)
 
 
@@ -74,7 +74,7 @@ async def _meeting(manager: DialogManager) -> Meeting:
     return await meeting_decisions.meeting_for(c.session, c.actor, meeting_id_of(manager))
 
 
-def _notify(manager: DialogManager, text: str) -> None:
+def notify(manager: DialogManager, text: str) -> None:
     """The same line again would leave the message as it is, which Telegram refuses to edit."""
     if manager.dialog_data.get(SHOWN) == text:
         manager.show_mode = ShowMode.NO_UPDATE
@@ -157,10 +157,10 @@ async def on_done(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str)
     rows = await meeting_decisions.for_meeting(c.session, c.require_actor(), meeting.id)
     picked = next((row for row in rows if str(row.id) == item and len(item) <= 9), None)
     if picked is None:
-        _notify(manager, _("This button is out of date."))  # another meeting's id: forged
+        notify(manager, _("This button is out of date."))  # another meeting's id: forged
         return
     done = await meeting_decisions.mark_done(c.session, c.require_actor(), picked.id, c.now())
-    _notify(
+    notify(
         manager,
         _("Marked as done: «{what}».").format(what=shorten(picked.what, 60))
         if done
@@ -231,9 +231,9 @@ async def _save(manager: DialogManager, due: date) -> None:
         if error.code == "access_denied":
             raise
         if error.code.startswith("decision_due"):
-            show_input_error(manager, _error_text(error))  # pick another day
+            show_input_error(manager, meeting_error(error))  # pick another day
             return
-        data[NOTICE] = _error_text(error)
+        data[NOTICE] = meeting_error(error)
     else:
         data[NOTICE] = _("The decision is saved: «{what}», by {due}.").format(
             what=shorten(decision.what, 60), due=decision.due_date.strftime("%d.%m.%Y")

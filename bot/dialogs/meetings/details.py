@@ -19,10 +19,10 @@ from bot.db.models import MeetingFormat
 from bot.dialogs.context import ctx
 from bot.dialogs.meetings.board import format_name
 from bot.dialogs.meetings.common import (
-    _error_text,
-    _ignore,
     back_to_board,
+    leave_as_is,
     load_board,
+    meeting_error,
     meeting_id_of,
     on_start_for_meeting,
 )
@@ -65,7 +65,7 @@ async def _save_details(manager: DialogManager, **changes: Any) -> None:
     except DomainError as error:
         if error.code == "access_denied":
             raise
-        notice = _error_text(error)
+        notice = meeting_error(error)
     else:
         notice = (
             _(
@@ -97,14 +97,14 @@ on_note = _text_step("note", NOTE_MAX, N_("Please send a short note as text."))
 
 async def on_format(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
     if item not in {f.value for f in MeetingFormat}:
-        _ignore(manager)
+        leave_as_is(manager)
         return
     await _save_details(manager, format=MeetingFormat(item))
 
 
 async def on_duration(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
     if not item.isdigit() or len(item) > 3 or int(item) not in DURATIONS:
-        _ignore(manager)
+        leave_as_is(manager)
         return
     await _save_details(manager, duration_minutes=int(item))
 

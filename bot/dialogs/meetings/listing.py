@@ -35,15 +35,15 @@ from bot.dialogs.meetings.common import (
     MEETING_ID,
     NOTICE,
     PARTICIPANT_ID,
-    _error_text,
-    _ignore,
-    _notify,
-    _take_notice,
     change_refusal,
     for_meeting,
+    leave_as_is,
     load_board,
+    meeting_error,
     meeting_id_of,
+    notify,
     on_board_result,
+    take_notice,
 )
 from bot.dialogs.meetings.new import FAMILY_TZ
 from bot.dialogs.meetings.states import (
@@ -117,7 +117,7 @@ async def on_toggle_past(_c: CallbackQuery, _b: Button, manager: DialogManager) 
 async def on_pick_meeting(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
     meeting_id = parse_id(item)
     if meeting_id is None:
-        _ignore(manager)
+        leave_as_is(manager)
         return
     manager.dialog_data[MEETING_ID] = meeting_id
     await manager.switch_to(MeetingsSG.board)
@@ -151,7 +151,7 @@ async def get_board(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, 
         ],
         "planned": planned,
         "can_add": planned and len(board.lines) < meetings.MAX_PARTICIPANTS,
-        "notice": _take_notice(dialog_manager),
+        "notice": take_notice(dialog_manager),
     }
 
 
@@ -162,7 +162,7 @@ async def on_pick_participant(
     board = await load_board(manager)
     if all(line.participant_id != participant_id for line in board.lines):
         # Not this meeting's person: a stale or forged button.
-        _notify(manager, _("This button is out of date."))
+        notify(manager, _("This button is out of date."))
         return
     manager.dialog_data[PARTICIPANT_ID] = participant_id
     await manager.switch_to(MeetingsSG.participant)
@@ -179,7 +179,7 @@ async def _changeable(manager: DialogManager) -> meetings.Board | None:
     refusal = change_refusal(board, c.now())
     if refusal is None:
         return board
-    manager.dialog_data[NOTICE] = _error_text(DomainError(refusal))
+    manager.dialog_data[NOTICE] = meeting_error(DomainError(refusal))
     await manager.switch_to(MeetingsSG.board)
     return None
 
@@ -247,7 +247,7 @@ async def get_participant(dialog_manager: DialogManager, **_kwargs: Any) -> dict
         "progress": progress,
         "answer": rsvp_name(line.rsvp, _),
         "comment": shorten(line.comment or "", 600),
-        "notice": _take_notice(dialog_manager),
+        "notice": take_notice(dialog_manager),
     }
 
 
@@ -255,7 +255,7 @@ async def on_toggle_approved(_c: CallbackQuery, _b: Button, manager: DialogManag
     c = ctx(manager)
     line = await _line(manager)
     if line is None:
-        _ignore(manager)
+        leave_as_is(manager)
         return
     await meetings.set_approved(
         c.session, c.require_actor(), line.participant_id, not line.approved, c.now()
@@ -266,7 +266,7 @@ async def on_invite(callback: CallbackQuery, _b: Button, manager: DialogManager)
     c = ctx(manager)
     line = await _line(manager)
     if line is None:
-        _ignore(manager)
+        leave_as_is(manager)
         return
     try:
         invited = await meetings.invite(
@@ -279,10 +279,10 @@ async def on_invite(callback: CallbackQuery, _b: Button, manager: DialogManager)
     except DomainError as error:
         if error.code == "access_denied":
             raise
-        _notify(manager, _error_text(error))
+        notify(manager, meeting_error(error))
         return
     if invited.token is None:
-        _notify(
+        notify(
             manager,
             _("{name} already uses the bot: the invitation was sent in the chat.").format(
                 name=shorten(line.name, 80)

@@ -22,8 +22,8 @@ from bot.dialogs.meetings.common import (
     DATE_DAYS,
     MEETING_ID,
     TIME_BUTTONS,
-    _error_text,
-    _ignore,
+    leave_as_is,
+    meeting_error,
 )
 from bot.dialogs.meetings.states import MeetingChangeSG, MeetingNewSG, MeetingsSG
 from bot.dialogs.widgets import (
@@ -132,7 +132,7 @@ async def get_formats(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str
 
 async def on_format(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
     if item not in {f.value for f in MeetingFormat}:
-        _ignore(manager)
+        leave_as_is(manager)
         return
     manager.dialog_data["format"] = item
     await _advance(manager, MeetingNewSG.date)
@@ -160,7 +160,7 @@ async def get_dates(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, 
     return {"days": days, "family": dialog_manager.dialog_data.get(FAMILY_NAME, "")}
 
 
-async def _accept_date(manager: DialogManager, picked: date) -> None:
+async def accept_date(manager: DialogManager, picked: date) -> None:
     if picked < _family_now(manager).date():
         show_input_error(manager, _("That day has already passed: please choose a later date."))
         return
@@ -175,9 +175,9 @@ async def on_day(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) 
     try:
         picked = date.fromisoformat(item)
     except ValueError:
-        _ignore(manager)
+        leave_as_is(manager)
         return
-    await _accept_date(manager, picked)
+    await accept_date(manager, picked)
 
 
 async def on_date_text(message: Message, _w: Any, manager: DialogManager) -> None:
@@ -189,7 +189,7 @@ async def on_date_text(message: Message, _w: Any, manager: DialogManager) -> Non
     if picked > _family_now(manager).date() + timedelta(days=366):
         show_input_error(manager, _("That is more than a year ahead: please check the date."))
         return
-    await _accept_date(manager, picked)
+    await accept_date(manager, picked)
 
 
 async def get_times(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
@@ -201,7 +201,7 @@ async def get_times(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, 
     }
 
 
-async def _accept_time(manager: DialogManager, picked: time) -> None:
+async def accept_time(manager: DialogManager, picked: time) -> None:
     raw = manager.dialog_data.get("date")
     editing = _editing(manager)
     if not raw:
@@ -222,9 +222,9 @@ async def on_time(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str)
     try:
         picked = datetime.strptime(item, "%H:%M").time()
     except ValueError:
-        _ignore(manager)
+        leave_as_is(manager)
         return
-    await _accept_time(manager, picked)
+    await accept_time(manager, picked)
 
 
 async def on_time_text(message: Message, _w: Any, manager: DialogManager) -> None:
@@ -233,7 +233,7 @@ async def on_time_text(message: Message, _w: Any, manager: DialogManager) -> Non
     except ValueError:
         show_input_error(manager, _("Please send the time as HH:MM, for example 17:30."))
         return
-    await _accept_time(manager, picked)
+    await accept_time(manager, picked)
 
 
 # place
@@ -259,7 +259,7 @@ async def on_place(message: Message, _w: Any, manager: DialogManager) -> None:
 
 async def on_see_pin(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
     if manager.dialog_data.get("lat") is None:
-        _ignore(manager)
+        leave_as_is(manager)
         return
     manager.dialog_data["place"] = _("see the pin")
     await _advance(manager, MeetingNewSG.duration)
@@ -277,7 +277,7 @@ async def get_durations(dialog_manager: DialogManager, **_kwargs: Any) -> dict[s
 
 async def on_duration(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
     if not item.isdigit() or len(item) > 3 or int(item) not in DURATIONS:
-        _ignore(manager)
+        leave_as_is(manager)
         return
     manager.dialog_data["duration"] = int(item)
     await _advance(manager, MeetingNewSG.facilitators)
@@ -362,7 +362,7 @@ async def on_save(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None
     except DomainError as error:
         if error.code == "access_denied":
             raise
-        show_input_error(manager, _error_text(error))
+        show_input_error(manager, meeting_error(error))
         state = MeetingNewSG.time if error.code == "meeting_in_past" else MeetingNewSG.family
         await manager.switch_to(state)
         return
