@@ -114,7 +114,8 @@ def repeated_tap(manager: DialogManager, message_id: int, intent_id: str | None)
 
 
 class Dialog(BaseDialog):
-    """aiogram-dialog's Dialog, minus a pointless redraw.
+    """aiogram-dialog's Dialog, minus a pointless redraw, plus a memory of the dialog that just
+    closed back to it (`repeated_tap` above: a quick second tap on that dialog's buttons).
 
     A press that no widget handled (a double tap, a button of a window already left) makes
     aiogram-dialog redraw the window into the same message; when that message already shows the
