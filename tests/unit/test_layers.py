@@ -11,6 +11,8 @@ and a service that imports aiogram fail here.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -164,6 +166,22 @@ def test_services_do_not_know_telegram() -> None:
         for module, tree in _trees("services").items()
     }
     assert not {m: i for m, i in offenders.items() if i}
+
+
+def test_services_do_not_load_telegram_through_another_module() -> None:
+    """Not even by way of a helper they import (the i18n mark, content, markup): every service
+    imported in a fresh interpreter leaves aiogram unloaded."""
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "import bot.services as services\n"
+        "for found in pkgutil.iter_modules(services.__path__):\n"
+        "    importlib.import_module(f'bot.services.{found.name}')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith('aiogram')}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]", done.stdout
 
 
 def test_handlers_and_dialogs_neither_query_nor_reach_repositories() -> None:
