@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # how long a claimed or in-flight row is a worker's own; after a crash it waits this long
     delivery_lease_seconds: float = Field(default=60.0, gt=0)
 
+    # The family's mentors also see its case's assessment and documents (coordinators always do).
+    mentors_see_case_details: bool = False
+
     # Personal data of families closed more than this many years ago is anonymised by a job.
     retention_years: int = Field(default=5, ge=1, le=75)
     # Messages sent (or failed for good) longer ago than this keep no names or texts.

@@ -21,6 +21,11 @@ from bot.db.fsm_storage import SqlStorage
 from bot.delivery.response_models import PinResponseModels
 from bot.delivery.retry import RetryAfterMiddleware
 from bot.dialogs import make_intent_ids_unique
+from bot.dialogs.assessment.dialog import create_assessment_dialog
+from bot.dialogs.case.dialog import create_case_dialog
+from bot.dialogs.case.members import create_members_dialog
+from bot.dialogs.case.request import create_request_dialog
+from bot.dialogs.case_documents.dialog import create_documents_dialog
 from bot.dialogs.families.card import create_family_card_dialog, create_my_families_dialog
 from bot.dialogs.families.dialog import create_families_dialog, create_family_add_dialog
 from bot.dialogs.homework.dialog import create_answer_dialog, create_progress_dialog
@@ -148,6 +153,11 @@ def create_dispatcher(
         create_visit_dialog(),
         create_myvisits_dialog(),
         create_plan_dialog(),
+        create_assessment_dialog(),
+        create_case_dialog(),
+        create_request_dialog(),
+        create_members_dialog(),
+        create_documents_dialog(),
         create_programmes_dialog(),
         create_homework_review_dialog(),
         create_answer_dialog(),

@@ -28,6 +28,7 @@ HELP_BLOCKS = {
         "/meetings — network meetings: plan one, its participants, invitations and answers\n"
         "/map — a child's social map: who is around the child, how close; compare two dates\n"
         "/plan — families' support plans: tasks, deadlines, progress\n"
+        "/case — a family's case: the request, the make-up, the assessment, documents\n"
         "/stats — figures for a period: meetings, families, mentors, programmes\n"
         "/report — the indicator report for a period (XLSX)\n"
         "/export — all data of a period as an XLSX workbook\n"
@@ -38,7 +39,8 @@ HELP_BLOCKS = {
         "<b>As a mentor</b>\n"
         "/visit — record a visit to a family (about a minute)\n"
         "/myvisits — your recorded visits; change one within 48 hours\n"
-        "/plan — your families' support plans: tasks, deadlines, progress"
+        "/plan — your families' support plans: tasks, deadlines, progress\n"
+        "/case — your families' cases: the request and the family's make-up"
     ),
     Role.PARENT: N_(
         "<b>For your family</b>\n"
@@ -85,6 +87,7 @@ COMMANDS = (
     CommandSpec("myvisits", N_("My visits"), frozenset({Role.MENTOR})),
     CommandSpec("programmes", N_("Family programmes"), frozenset({Role.COORDINATOR, Role.MENTOR})),
     CommandSpec("plan", N_("Support plans"), frozenset({Role.COORDINATOR, Role.MENTOR})),
+    CommandSpec("case", N_("Family cases"), frozenset({Role.COORDINATOR, Role.MENTOR})),
     CommandSpec("progress", N_("Our programme"), frozenset({Role.PARENT})),
     CommandSpec("me", N_("My data"), None),
     CommandSpec("mydata", N_("Download my data or withdraw consent"), None),

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.content.assessment import load_assessment
 from bot.content.base import CONTENT_DIR, load_model
 from bot.content.choices import CategoriesFile, Category, TimeZonesFile, VisitsFile
+from bot.content.intake import load_intake
 from bot.content.programmes import load_programmes, load_questionnaire
 from bot.content.srs import load_srs
 
@@ -24,6 +26,9 @@ class Content:
         self.programmes = load_programmes(directory / "programmes")
         self.questionnaire = load_questionnaire(directory / "questionnaire.yaml")
         self.srs = load_srs(directory / "srs.yaml")
+        # The case: the request's lists, the make-up's relations, the documents' kinds.
+        self.intake = load_intake(directory / "intake.yaml")
+        self.assessment = load_assessment(directory / "assessment.yaml")
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)

@@ -684,3 +684,88 @@ class PlanTask(Base):
         Index("ix_plan_tasks_open_due", "status", "due_date"),
         UniqueConstraint("family_id", "source_type", "source_id"),
     )
+
+
+class AssessmentPhase(StrEnum):
+    INTAKE = "intake"  # the preliminary assessment at the request
+    FINAL = "final"  # again at the final monitoring
+
+
+class CaseRequest(Base):
+    """How the family came to the service (обращение): one per family, kept by a coordinator.
+    Codes come from content/intake.yaml; the family's own words are the only free text."""
+
+    __tablename__ = "case_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int] = mapped_column(
+        ForeignKey("families.id", ondelete="CASCADE"), unique=True
+    )
+    received_on: Mapped[date] = mapped_column(Date)  # the family's calendar
+    source: Mapped[str] = mapped_column(String(32))
+    words: Mapped[str | None] = mapped_column(Text)  # the request in the family's own words
+    difficulties: Mapped[list[str]] = mapped_column(JSON, default=list)
+    level: Mapped[str] = mapped_column(String(16))  # SupportLevel chosen at intake
+    level_signs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_case_requests_received", "received_on"),)
+
+
+class FamilyMember(Base):
+    """The family's make-up, the minimum: a first name or a label («старший»), the year of
+    birth, child or adult, and an adult's relation to the children (a content code)."""
+
+    __tablename__ = "family_members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    is_child: Mapped[bool] = mapped_column(Boolean)
+    relation: Mapped[str | None] = mapped_column(String(24))  # adults only
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_family_members_family", "family_id", "is_child"),)
+
+
+class CaseAssessment(Base):
+    """One aspect of the preliminary (intake) or final assessment: a score on the short scale
+    of content/assessment.yaml and a note. One row per family, phase and aspect."""
+
+    __tablename__ = "case_assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    phase: Mapped[str] = mapped_column(String(16))  # AssessmentPhase
+    aspect: Mapped[str] = mapped_column(String(32))
+    score: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    assessed_on: Mapped[date] = mapped_column(Date)  # the family's calendar
+    assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("family_id", "phase", "aspect"),)
+
+
+class CaseDocument(Base):
+    """A document of the case (social passport, inspection act, application, signed consent…):
+    its kind (content/intake.yaml), its date and the Telegram file id only, never a copy."""
+
+    __tablename__ = "case_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    dated: Mapped[date] = mapped_column(Date)
+    media: Mapped[str] = mapped_column(String(16))  # "photo" | "document"
+    # Blanked by withdrawal and retention: the row (kind, date) stays for the case's history.
+    file_id: Mapped[str | None] = mapped_column(String(256))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_case_documents_family", "family_id", "dated"),)

@@ -219,6 +219,23 @@ def parse_id(raw: Any) -> int | None:
     return int(text) if text.isdigit() and len(text) <= 9 else None
 
 
+def stored_id(manager: DialogManager, key: str, missing: str) -> int:
+    """An id our code put into the dialog's data (never one from a button); without it the
+    dialog cannot go on: DomainError(missing)."""
+    value = manager.dialog_data.get(key)
+    if not isinstance(value, int):
+        raise DomainError(missing)
+    return value
+
+
+def started_family(data: Any) -> int:
+    """The family id in a dialog's start data (set by our code; the caller checks access)."""
+    family_id = data.get("family_id") if isinstance(data, dict) else None
+    if not isinstance(family_id, int):
+        raise DomainError("family_not_found")
+    return family_id
+
+
 def error_text(errors: Mapping[str, str], error: DomainError, **values: object) -> str:
     """The kind sentence for a refused input: the dialog's table by error code, else a plain
     "try again"; `values` fill the sentence's {placeholders}."""

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from bot.clock import Clock
 from bot.db.models import Role
+from bot.dialogs.case.states import CaseSG
 from bot.dialogs.families.states import FamiliesSG
 from bot.dialogs.invitations.states import InvitationsSG
 from bot.dialogs.invite.states import InviteSG
@@ -87,6 +88,10 @@ async def cmd_plan(message: Message, dialog_manager: DialogManager) -> None:
     await _open(dialog_manager, PlanSG.families)
 
 
+async def cmd_case(message: Message, dialog_manager: DialogManager) -> None:
+    await _open(dialog_manager, CaseSG.families)
+
+
 async def cmd_coordinator_refused(
     message: Message, session: AsyncSession, actor: Actor, clock: Clock
 ) -> None:
@@ -113,4 +118,6 @@ def create_router() -> Router:
     router.message.register(cmd_coordinator_refused, Command("programmes"), Joined())
     router.message.register(cmd_plan, Command("plan"), HasRole(Role.COORDINATOR, Role.MENTOR))
     router.message.register(cmd_coordinator_refused, Command("plan"), Joined())
+    router.message.register(cmd_case, Command("case"), HasRole(Role.COORDINATOR, Role.MENTOR))
+    router.message.register(cmd_coordinator_refused, Command("case"), Joined())
     return router

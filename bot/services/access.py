@@ -58,6 +58,11 @@ class Action(StrEnum):
     STATS_VIEW = "stats.view"  # /stats, /report, /charts: figures for the whole service
     DATA_EXPORT = "data.export"  # /export: raw data with personal data
     DELIVERIES_VIEW = "deliveries.view"  # /deliveries: outbox counts and failed deliveries
+    CASE_VIEW = "case.view"  # object: family id; the request and the make-up (its staff)
+    CASE_KEEP = "case.keep"  # object: family id; record the intake, assessment, documents
+    # object: family id; the assessment and the documents: coordinators (the curator is one);
+    # the family's mentors too when the service allows it (MENTORS_SEE_CASE_DETAILS)
+    CASE_DETAILS = "case.details"
 
 
 # Actions open to coordinators only; coordinators see their whole service.
@@ -74,6 +79,8 @@ COORDINATOR_ACTIONS = frozenset(
         Action.STATS_VIEW,
         Action.DATA_EXPORT,
         Action.DELIVERIES_VIEW,
+        Action.CASE_KEEP,
+        Action.CASE_DETAILS,
     }
 )
 
@@ -114,7 +121,7 @@ async def is_allowed(
         return await families_repo.is_linked(
             session, object_id, actor.person_id, {FamilyLinkKind.MENTOR.value}
         )
-    if action is Action.PROGRAMME_VIEW:
+    if action in (Action.PROGRAMME_VIEW, Action.CASE_VIEW):
         return await families_repo.is_linked(session, object_id, actor.person_id, FAMILY_STAFF)
     if action is Action.HOMEWORK_REVIEW:
         family_id = await _family_of_week(session, object_id)

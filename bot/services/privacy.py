@@ -379,9 +379,10 @@ async def _rewrite_change_notices(
 
 
 async def _rewrite_plans_and_maps(session: AsyncSession, person_id: int, words: set[str]) -> int:
-    """In the plans and maps of the families around them (linked, a task they hold or added, a
-    map they drew): task texts, the closing summary and the names on maps lose their name's
-    words; queued reminders of a changed task carry the new title."""
+    """In the plans, maps and cases of the families around them (linked, a task they hold or
+    added, a map they drew): task texts, the closing summary, the names on maps, the request's
+    words, the make-up's names and the assessment's notes lose their name's words; queued
+    reminders of a changed task carry the new title."""
     if not words:
         return 0
     family_ids = await privacy_repo.families_touching(session, person_id)
@@ -405,6 +406,11 @@ async def _rewrite_plans_and_maps(session: AsyncSession, person_id: int, words: 
     for row_id, name in await privacy_repo.map_people_names(session, family_ids):
         if (new := scrub(name, words)) != name:
             await privacy_repo.set_map_person_name(session, row_id, new)
+            changed += 1
+    # The case: the family's words, the make-up's names, the assessment's notes.
+    for table, row_id, text in await privacy_repo.case_texts(session, family_ids):
+        if (new := scrub(text, words)) != text:
+            await privacy_repo.set_case_text(session, table, row_id, new)
             changed += 1
     for row_id, _status, params in await outbox_repo.with_params(
         session,
@@ -474,6 +480,8 @@ async def withdraw(session: AsyncSession, actor: Actor | None, now: datetime) ->
     parent_of = sorted({fid for kind, fid, _ in links if kind == FamilyLinkKind.PARENT.value})
     session.expunge(person)  # the bulk updates below change the row under the ORM
     cancelled = await _anonymise(session, person_id, now)
+    # A parent's family documents (application, signed consent, passport) carry their data.
+    await privacy_repo.forget_documents(session, parent_of)
     staff = [p for p in await _staff_to_tell(session, parent_of) if p.id != person_id]
     for member in staff:
         await enqueue(

@@ -12,12 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
     AuditEntry,
+    CaseAssessment,
+    CaseDocument,
     CaseRecord,
+    CaseRequest,
     Consent,
     Enrollment,
     Family,
     FamilyLink,
     FamilyLinkKind,
+    FamilyMember,
     HomeworkAnswer,
     HomeworkFeedback,
     HomeworkWeek,
@@ -310,6 +314,49 @@ async def set_case_summary(session: AsyncSession, record_id: int, summary: str) 
     )
 
 
+# The case's free texts: (table, its text column), rewritten by withdrawal, blanked by retention.
+CASE_TEXTS: tuple[tuple[Any, Any], ...] = (
+    (CaseRequest, CaseRequest.words),
+    (FamilyMember, FamilyMember.name),
+    (CaseAssessment, CaseAssessment.note),
+)
+
+
+async def case_texts(
+    session: AsyncSession, family_ids: Collection[int]
+) -> list[tuple[str, int, str]]:
+    """(table name, row id, text) of these families' case texts that have one: the request in
+    the family's words, the make-up's names, the assessment's notes."""
+    if not family_ids:
+        return []
+    found: list[tuple[str, int, str]] = []
+    for model, column in CASE_TEXTS:
+        rows = await session.execute(
+            select(model.id, column)
+            .where(model.family_id.in_(list(family_ids)), column.is_not(None))
+            .order_by(model.id)
+        )
+        found.extend((model.__tablename__, int(i), str(text)) for i, text in rows.all())
+    return found
+
+
+async def set_case_text(session: AsyncSession, table: str, row_id: int, text: str) -> None:
+    model, column = next(pair for pair in CASE_TEXTS if pair[0].__tablename__ == table)
+    await _run(session, update(model).where(model.id == row_id).values({column.key: text}))
+
+
+async def forget_documents(session: AsyncSession, family_ids: Collection[int]) -> int:
+    """The documents of these families lose their file ids: kind and date stay."""
+    if not family_ids:
+        return 0
+    return await _run(
+        session,
+        update(CaseDocument)
+        .where(CaseDocument.family_id.in_(list(family_ids)), CaseDocument.file_id.is_not(None))
+        .values(file_id=None),
+    )
+
+
 async def map_people_names(
     session: AsyncSession, family_ids: Collection[int]
 ) -> list[tuple[int, str]]:
@@ -512,6 +559,7 @@ async def anonymise_families(
     )
     await _anonymise_plans(session, marked)
     await _anonymise_maps(session, marked)
+    await _anonymise_cases(session, marked)
     return marked
 
 
@@ -542,6 +590,29 @@ async def _anonymise_plans(session: AsyncSession, family_ids: list[int]) -> None
         .where(CaseRecord.family_id.in_(family_ids))
         .values(final_summary=_blank_if_set(CaseRecord.final_summary)),
     )
+
+
+async def _anonymise_cases(session: AsyncSession, family_ids: list[int]) -> None:
+    """The request keeps its day, source, difficulties and level (counted by /stats) and loses
+    the family's words; the make-up keeps years of birth, child or adult and relation, the names
+    go; assessments keep their scores, the notes go; documents keep kind and date, not the file."""
+    await _run(
+        session,
+        update(CaseRequest)
+        .where(CaseRequest.family_id.in_(family_ids))
+        .values(words=_blank_if_set(CaseRequest.words)),
+    )
+    await _run(
+        session,
+        update(FamilyMember).where(FamilyMember.family_id.in_(family_ids)).values(name=BLANK),
+    )
+    await _run(
+        session,
+        update(CaseAssessment)
+        .where(CaseAssessment.family_id.in_(family_ids))
+        .values(note=_blank_if_set(CaseAssessment.note)),
+    )
+    await forget_documents(session, family_ids)
 
 
 async def _anonymise_maps(session: AsyncSession, family_ids: list[int]) -> None:

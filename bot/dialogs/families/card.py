@@ -19,6 +19,8 @@ from aiogram_dialog.widgets.kbd import Button, Cancel, Row, SwitchTo
 
 from bot.clock import local_date
 from bot.db.models import CaseStage, CloseReason, Role, SupportLevel
+from bot.dialogs.case.states import FAMILY_ID as CASE_FAMILY_ID
+from bot.dialogs.case.states import CaseSG
 from bot.dialogs.context import Ctx, ctx
 from bot.dialogs.families.dialog import LEVEL_NAMES
 from bot.dialogs.families.states import FamilyCardSG, MyFamiliesSG
@@ -209,6 +211,11 @@ FINAL_ERRORS = {
 async def on_open_plan(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
     # The plan dialog checks the right to the family's plan itself on start.
     await manager.start(PlanSG.plan, data={FAMILY_ID: family_id_of(manager)})
+
+
+async def on_open_case(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    # The case dialog checks the right to the family's case itself on start.
+    await manager.start(CaseSG.case, data={CASE_FAMILY_ID: family_id_of(manager)})
 
 
 async def on_open_map(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
@@ -594,7 +601,10 @@ def create_family_card_dialog() -> Dialog:
                 T("📚 Programme"), id="programme", on_click=on_open_programme, when="can_programme"
             ),
             Row(
+                Button(T("🗂 Case"), id="case", on_click=on_open_case),
                 Button(T("📋 Plan"), id="plan", on_click=on_open_plan),
+            ),
+            Row(
                 Button(T("🗺 Social map"), id="map", on_click=on_open_map, when="can_map"),
                 Button(T("🧭 Stage"), id="stage", on_click=on_open_stage, when="manage_open"),
             ),

@@ -41,6 +41,7 @@ from bot.dialogs.widgets import (
     parse_id,
     shorten,
     show_input_error,
+    stored_id,
     to_menu,
 )
 from bot.i18n import N_
@@ -113,17 +114,11 @@ def stage_name(stage: CaseStage) -> str:
 
 
 def _family_id(manager: DialogManager) -> int:
-    value = manager.dialog_data.get(FAMILY_ID)
-    if not isinstance(value, int):
-        raise DomainError("family_not_found")
-    return value
+    return stored_id(manager, FAMILY_ID, "family_not_found")
 
 
 def _task_id(manager: DialogManager) -> int:
-    value = manager.dialog_data.get(TASK_ID)
-    if not isinstance(value, int):
-        raise DomainError("task_not_found")
-    return value
+    return stored_id(manager, TASK_ID, "task_not_found")
 
 
 async def _family(manager: DialogManager) -> Family:

@@ -42,6 +42,7 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str]] = {
     "myvisits": (R, "Визитов пока нет.", R, R, A, A),
     "programmes": ("Программы: выберите семью.", "Программы: выберите семью.", R, R, A, A),
     "plan": ("Планы сопровождения: выберите семью.",) * 2 + (R, R, A, A),
+    "case": ("Дела семей: выберите семью.",) * 2 + (R, R, A, A),
     "progress": (
         "ход — в /programmes",
         "ход — в /programmes",

@@ -33,6 +33,7 @@ COORDINATOR_COMMANDS = (
     "families",
     "programmes",
     "plan",
+    "case",
     "meetings",
     "map",
     "invite",
@@ -41,7 +42,7 @@ COORDINATOR_COMMANDS = (
     "me",
     "mydata",
 )
-MENTOR_COMMANDS = ("visit", "myvisits", "programmes", "plan", "me")
+MENTOR_COMMANDS = ("visit", "myvisits", "programmes", "plan", "case", "me")
 PARENT_COMMANDS = ("progress", "me")
 
 
