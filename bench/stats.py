@@ -9,13 +9,18 @@
 
 Builds the database once (bench/stats_data.py: 10,000 families, 200 mentors, 1,000,000 visits,
 200,000 homework answers, 20,000 meetings with 160,000 participants, ~47,000 plan tasks at scale
-1.0) and reuses it on later runs; --rebuild starts over. Migrations run every time, so new indexes
-reach a cached database. Then times, as a coordinator through bot/services/stats.py, each /stats
-section for this year and the previous year, scoped to all families, one mentor and one category
-(median and p95 over --runs runs, and the CPU time of this process: on SQLite that is the queries'
-own cost even when other work shares the machine), then /report and /export of this year (the
-export in a child process, for its peak memory; --writer both exports the year once with each
-XLSX writer, one child each, in the same run).
+1.0; then, here, each family's case: its request, make-up, assessments at intake and at the final
+monitoring, and consilium reviews with their decisions) and reuses it on later runs; --rebuild
+starts over, and a database built before the case's rows gets them on the next run. Migrations run
+every time, so new indexes reach a cached database (and migration 0013 fills visit_codes from its
+visits); a fresh build fills visit_codes from the bulk-loaded visits. Then times, as a coordinator
+through bot/services/stats.py, each /stats section for this year and the previous year, scoped to
+all families, one mentor and one category (help: help given and methods used on visits), and the
+case's figures inside the families and plans sections on their own (reach and requests; consiliums
+and assessment): median and p95 over --runs runs, and the CPU time of this process (on SQLite that
+is the queries' own cost even when other work shares the machine); then /report and /export of this
+year (the export in a child process, for its peak memory; --writer both exports the year once with
+each XLSX writer, one child each, in the same run).
 Targets: each /stats section under 200 ms median on SQLite; the export of a year under 30 s and
 300 MB.
 """
@@ -25,13 +30,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as day_time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -44,10 +51,28 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bench.proc import peak_rss_mb
-from bench.stats_data import COORDINATOR_ID, COORDINATOR_TG, COORDINATOR_ZONE, NOW, Builder, Sizes
+from bench.stats_data import (
+    COORDINATOR_ID,
+    COORDINATOR_TG,
+    COORDINATOR_ZONE,
+    NOW,
+    TODAY,
+    WINDOW_DAYS,
+    Builder,
+    Sizes,
+)
+from bot.content import Content
+from bot.content.intake import LEVELS
 from bot.content.srs import ITEM_CODES
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import downgrade, upgrade_async
+from bot.db.models import (
+    CaseAssessment,
+    CaseRequest,
+    Consilium,
+    ConsiliumDecision,
+    FamilyMember,
+)
 from bot.services import stats
 from bot.services.access import Actor
 from bot.services.stats import Period, PeriodKind, Scope
@@ -61,6 +86,9 @@ COORDINATOR = Actor(COORDINATOR_ID, COORDINATOR_TG, frozenset({"coordinator"}))
 # A table outside the models: "this database holds the data". Renamed when the data grows
 # (v2: case plans), so an older cached database is built again.
 MARKER = "bench_stats_built_v2"
+# The family's case (requests, make-up, assessments, consilium reviews), added to a database
+# built before them without building the rest again.
+CASE_MARKER = "bench_stats_case_v1"
 SCOPE_MENTOR = 3  # ~45 families (bench/stats_data.py: family id % 200 == 1, none % 10 == 0)
 SCOPE_CATEGORY = "sop"
 # The XLSX writers /export can be timed with: ours (bot/services/xlsx.py), which the bot uses,
@@ -125,6 +153,248 @@ async def prepare(url: str, scale: float, rebuild: bool) -> None:
         print(f"  {table:<22} {count:>9,}")
 
 
+async def _has_table(engine: AsyncEngine, name: str) -> bool:
+    async with engine.connect() as conn:
+        try:
+            await conn.execute(text(f"SELECT 1 FROM {name}"))
+        except Exception:
+            return False
+    return True
+
+
+# Each live visit's methods and help, one code a row: what the help section reads.
+FILL_CODES = {
+    "sqlite": """
+        INSERT OR IGNORE INTO visit_codes (visit_id, kind, code, family_id, visit_date)
+        SELECT v.id, :kind, j.value, v.family_id, v.visit_date
+        FROM visits AS v, json_each(v.{column}) AS j
+        WHERE v.deleted_at IS NULL AND j.value IS NOT NULL AND j.value != ''""",
+    "postgresql": """
+        INSERT INTO visit_codes (visit_id, kind, code, family_id, visit_date)
+        SELECT v.id, :kind, j.value, v.family_id, v.visit_date
+        FROM visits AS v, json_array_elements_text(v.{column}) AS j(value)
+        WHERE v.deleted_at IS NULL AND j.value IS NOT NULL AND j.value != ''
+        ON CONFLICT DO NOTHING""",
+}
+
+
+async def prepare_codes(url: str) -> None:
+    """visit_codes of the bulk-loaded visits (the bot's writers and migration 0013 fill them for
+    visits written their way; the builder's bulk inserts write the visits alone), then the
+    planner's statistics of the table when it has none (also after 0013 filled it)."""
+    postgres = url.startswith("postgresql")
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        empty = (await conn.execute(text("SELECT 1 FROM visit_codes LIMIT 1"))).first() is None
+        visits = (await conn.execute(text("SELECT 1 FROM visits LIMIT 1"))).first() is not None
+        if empty and visits:
+            started = time.perf_counter()
+            for kind, column in (("method", "methods"), ("help", "help_given")):
+                sql = FILL_CODES["postgresql" if postgres else "sqlite"].format(column=column)
+                await conn.execute(text(sql), {"kind": kind})
+            count = (await conn.execute(text("SELECT count(*) FROM visit_codes"))).scalar()
+            print(f"visit_codes filled in {time.perf_counter() - started:.1f} s: {count:,} rows")
+        analysed = (
+            "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'visit_codes'"
+            " AND coalesce(last_analyze, last_autoanalyze) IS NOT NULL"
+            if postgres
+            else "SELECT 1 FROM sqlite_stat1 WHERE tbl = 'visit_codes'"
+        )
+        try:
+            fresh = (await conn.execute(text(analysed))).first() is None
+        except Exception:  # SQLite before its first ANALYZE has no sqlite_stat1
+            fresh = True
+    if fresh or (empty and visits):
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("ANALYZE visit_codes"))
+    await engine.dispose()
+
+
+async def prepare_cases(url: str, scale: float) -> None:
+    """Each family's case, once: CaseBuilder's rows, then the planner's statistics again."""
+    engine = create_engine(url)
+    if await _has_table(engine, CASE_MARKER):
+        await engine.dispose()
+        return
+    started = time.perf_counter()
+    counts = await CaseBuilder(engine, scale).build()
+    async with engine.begin() as conn:
+        await conn.execute(text(f"CREATE TABLE {CASE_MARKER} (scale VARCHAR(16))"))
+        await conn.execute(text(f"INSERT INTO {CASE_MARKER} VALUES ('{scale}')"))
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("VACUUM ANALYZE" if url.startswith("postgresql") else "ANALYZE"))
+    await engine.dispose()
+    print(f"the case's rows built in {time.perf_counter() - started:.1f} s:")
+    for table, count in counts.items():
+        print(f"  {table:<22} {count:>9,}")
+
+
+class CaseBuilder:
+    """Every family's case on top of bench/stats_data.py's rows, read back from the database (so a
+    cached database gets them too). Per family: the request on its registration day (how it
+    came, 1–2 kinds of difficulty, its level with 1–3 signs), 1–2 adults and 1–4 children,
+    6 of the 8 aspects rated at intake a few weeks later; families with a case record also have
+    consilium reviews every ~4 months while open (most held with 0–3 decisions, 5 % cancelled, the
+    last still planned: some ahead, some overdue), and those at the final monitoring or closed a
+    final assessment of the same aspects."""
+
+    def __init__(self, engine: AsyncEngine, scale: float) -> None:
+        self.engine = engine
+        self.rows = Builder(engine, Sizes.at(scale))  # its batched insert
+        self.rnd = random.Random(2028)
+        content = Content()
+        self.sources = [item.code for item in content.intake.sources]
+        self.difficulties = [item.code for item in content.intake.difficulties]
+        self.signs = {
+            level: [item.code for item in content.intake.level_signs[level]] for level in LEVELS
+        }
+        self.relations = [item.code for item in content.intake.relations]
+        self.aspects = content.assessment.codes()
+        self.outcomes = ("continue", "continue", "change_plan", "approve_plan", "change_level")
+
+    async def build(self) -> dict[str, int]:
+        async with self.engine.connect() as conn:
+            families = (
+                await conn.execute(
+                    text(
+                        "SELECT id, created_at, closed_at, support_level FROM families ORDER BY id"
+                    )
+                )
+            ).all()
+            stages = dict(
+                (await conn.execute(text("SELECT family_id, stage FROM case_records"))).all()
+            )
+        window_start = TODAY - timedelta(days=WINDOW_DAYS)
+        requests, members, marks, consiliums, decisions = [], [], [], [], []
+        rnd = self.rnd
+        for family_id, created_raw, closed_raw, level in families:
+            created, closed = _as_day(created_raw), _as_day(closed_raw)
+            received = created
+            requests.append(
+                {
+                    "family_id": family_id,
+                    "received_on": received,
+                    "source": rnd.choice(self.sources),
+                    "words": "Хотим, чтобы сын снова ходил в школу",
+                    "difficulties": rnd.sample(self.difficulties, rnd.randint(1, 2)),
+                    "level": level,
+                    "level_signs": rnd.sample(self.signs[level], rnd.randint(1, 3)),
+                    "created_at": _moment(received),
+                    "updated_at": _moment(received),
+                }
+            )
+            for n in range(rnd.randint(1, 2)):
+                members.append(self._member(family_id, False, n, created))
+            for n in range(rnd.randint(1, 4)):
+                members.append(self._member(family_id, True, n, created))
+            last = closed or TODAY
+            assessed = min(last, received + timedelta(days=rnd.randint(3, 30)))
+            aspects = rnd.sample(self.aspects, 6)
+            for aspect in aspects:
+                marks.append(self._mark(family_id, "intake", aspect, rnd.randint(1, 4), assessed))
+            stage = stages.get(family_id)
+            if stage is None:
+                continue
+            if stage in ("final_monitoring", "closed") and last > assessed:
+                final = last - timedelta(days=rnd.randint(0, min(20, (last - assessed).days)))
+                for aspect in aspects:
+                    score = min(5, max(1, rnd.randint(1, 4) + rnd.choice((-1, 0, 1, 1, 2))))
+                    marks.append(self._mark(family_id, "final", aspect, score, final))
+            day = max(received, window_start) + timedelta(days=rnd.randint(20, 60))
+            while day < last + timedelta(days=30):
+                upcoming = day >= TODAY or (closed is not None and day > closed)
+                cancelled = not upcoming and rnd.random() < 0.05
+                overdue = not upcoming and not cancelled and closed is None and rnd.random() < 0.03
+                held = not (upcoming or cancelled or overdue)
+                consilium_id = len(consiliums) + 1
+                consiliums.append(
+                    {
+                        "id": consilium_id,
+                        "family_id": family_id,
+                        "planned_on": day,
+                        "held_on": day if held else None,
+                        "outcome": rnd.choice(self.outcomes) if held else None,
+                        "participant_ids": [COORDINATOR_ID] if held else [],
+                        "participants_text": "психолог ЦСОН, педагог" if held else None,
+                        "note": None,
+                        "next_review_on": day + timedelta(days=120) if held else None,
+                        "created_at": _moment(day - timedelta(days=14)),
+                        "created_by_id": COORDINATOR_ID,
+                        "held_at": _moment(day) if held else None,
+                        "held_by_id": COORDINATOR_ID if held else None,
+                        "cancelled_at": _moment(day - timedelta(days=2)) if cancelled else None,
+                    }
+                )
+                for _ in range(rnd.randint(0, 3) if held else 0):
+                    decisions.append(
+                        {
+                            "consilium_id": consilium_id,
+                            "what": "Записать ребёнка в кружок",
+                            "who": "школа",
+                            "due_on": day + timedelta(days=30),
+                            "created_at": _moment(day),
+                            "created_by_id": COORDINATOR_ID,
+                        }
+                    )
+                if upcoming or (closed is not None and day > closed):
+                    break
+                day += timedelta(days=rnd.randint(90, 150))
+        await self.rows.insert(CaseRequest, requests)
+        await self.rows.insert(FamilyMember, members)
+        await self.rows.insert(CaseAssessment, marks)
+        await self.rows.insert(Consilium, consiliums)
+        await self.rows.insert(ConsiliumDecision, decisions)
+        if self.engine.dialect.name == "postgresql":
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    text(
+                        "SELECT setval(pg_get_serial_sequence('consiliums', 'id'), "
+                        "(SELECT max(id) FROM consiliums))"
+                    )
+                )
+        return self.rows.counts
+
+    def _member(self, family_id: int, child: bool, n: int, created: date) -> dict[str, Any]:
+        rnd = self.rnd
+        age = rnd.randint(1, 17) if child else rnd.randint(22, 60)
+        return {
+            "family_id": family_id,
+            "name": ("Саша", "Маша", "Ваня", "Катя")[n] if child else ("Ольга", "Иван")[n],
+            "birth_year": None if rnd.random() < 0.05 else TODAY.year - age,
+            "is_child": child,
+            "relation": None if child else rnd.choice(self.relations),
+            "created_at": _moment(created),
+        }
+
+    def _mark(
+        self, family_id: int, phase: str, aspect: str, score: int, day: date
+    ) -> dict[str, Any]:
+        return {
+            "family_id": family_id,
+            "phase": phase,
+            "aspect": aspect,
+            "score": score,
+            "note": "Семья справляется с помощью бабушки" if self.rnd.random() < 0.3 else None,
+            "assessed_on": day,
+            "created_at": _moment(day),
+        }
+
+
+def _as_day(value: Any) -> date | None:
+    """A datetime column read with text(): a string on SQLite."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _moment(day: date) -> datetime:
+    return datetime.combine(day, day_time(11), UTC)
+
+
 async def database_size(engine: AsyncEngine, url: str) -> str:
     if url.startswith("postgresql"):
         async with engine.connect() as conn:
@@ -175,6 +445,12 @@ def sections(period: Period, scope: Scope) -> dict[str, Callable[[AsyncSession],
         "mentors": lambda s: stats.mentors(s, COORDINATOR, period, scope, today=today),
         "programmes": lambda s: stats.programmes(s, COORDINATOR, period, scope),
         "plans": lambda s: stats.plans(s, COORDINATOR, period, scope, today=today),
+        "help": lambda s: stats.visit_work(s, COORDINATOR, period, scope),
+        # The case's figures inside the families and plans sections, each on its own.
+        "reach": lambda s: stats.reach(s, COORDINATOR, period, scope),
+        "requests": lambda s: stats.requests(s, COORDINATOR, period, scope),
+        "consiliums": lambda s: stats.consilium_reviews(s, COORDINATOR, period, scope, today=today),
+        "assessment": lambda s: stats.assessment_change(s, COORDINATOR, period, scope),
     }
 
 
@@ -365,6 +641,8 @@ async def _export_child(url: str, writer: str) -> int:
 async def run(args: argparse.Namespace) -> int:
     url = database_url(args.backend, args.scale)
     await prepare(url, args.scale, args.rebuild)
+    await prepare_cases(url, args.scale)
+    await prepare_codes(url)
     if args.revision:  # e.g. the figures before a migration's indexes; the next run re-applies
         await asyncio.to_thread(downgrade, url, args.revision)
         print(f"schema at revision {args.revision}")

@@ -26,6 +26,9 @@ from bot.dialogs.case.dialog import create_case_dialog
 from bot.dialogs.case.members import create_members_dialog
 from bot.dialogs.case.request import create_request_dialog
 from bot.dialogs.case_documents.dialog import create_documents_dialog
+from bot.dialogs.case_file.dialog import create_case_file_dialog
+from bot.dialogs.consilium.dialog import create_consilium_dialog
+from bot.dialogs.consilium.parting import create_parting_dialog
 from bot.dialogs.families.card import create_family_card_dialog, create_my_families_dialog
 from bot.dialogs.families.dialog import create_families_dialog, create_family_add_dialog
 from bot.dialogs.homework.dialog import create_answer_dialog, create_progress_dialog
@@ -158,6 +161,9 @@ def create_dispatcher(
         create_request_dialog(),
         create_members_dialog(),
         create_documents_dialog(),
+        create_case_file_dialog(),
+        create_consilium_dialog(),
+        create_parting_dialog(),
         create_programmes_dialog(),
         create_homework_review_dialog(),
         create_answer_dialog(),

@@ -7,6 +7,8 @@ from __future__ import annotations
 from bot.db.models import (
     CaseStage,
     CloseReason,
+    ConsiliumOutcome,
+    LevelSource,
     MeetingFormat,
     PlanTaskStatus,
     Relation,
@@ -56,4 +58,19 @@ RSVPS = {
     Rsvp.YES: N_("I'll come"),
     Rsvp.NO: N_("I can't come"),
     Rsvp.MAYBE: N_("Not sure yet"),
+}
+
+CONSILIUM_OUTCOMES = {
+    ConsiliumOutcome.APPROVE_PLAN: N_("approve the plan"),
+    ConsiliumOutcome.CONTINUE: N_("continue as planned"),
+    ConsiliumOutcome.CHANGE_LEVEL: N_("change the support level"),
+    ConsiliumOutcome.CHANGE_PLAN: N_("change the plan"),
+    ConsiliumOutcome.FINAL_MONITORING: N_("move to the final monitoring"),
+    ConsiliumOutcome.CLOSE: N_("close the case"),
+}
+LEVEL_SOURCES = {
+    LevelSource.CARD: N_("by a coordinator"),
+    LevelSource.CONSILIUM: N_("by the consilium"),
+    LevelSource.INTAKE: N_("at the request"),
+    LevelSource.CONCERN: N_("after a child-safety concern"),
 }

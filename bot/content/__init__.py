@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.content.assessment import load_assessment
 from bot.content.base import CONTENT_DIR, load_model
+from bot.content.case_file import load_case_file
 from bot.content.choices import CategoriesFile, Category, TimeZonesFile, VisitsFile
 from bot.content.intake import load_intake
 from bot.content.programmes import load_programmes, load_questionnaire
@@ -29,6 +30,7 @@ class Content:
         # The case: the request's lists, the make-up's relations, the documents' kinds.
         self.intake = load_intake(directory / "intake.yaml")
         self.assessment = load_assessment(directory / "assessment.yaml")
+        self.case_file = load_case_file(directory / "case_file.docx")  # the DOCX template
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)

@@ -306,6 +306,31 @@ class Visit(Base):
     )
 
 
+class VisitCode(Base):
+    """One code of a live visit's methods or help, with the visit's family and day: what /stats
+    and /report total per code without unnesting every visit's JSON lists. Written with the
+    visit by bot/db/repositories/visits.py (and migration 0013 from the visits before it); a
+    deleted visit has none."""
+
+    __tablename__ = "visit_codes"
+
+    visit_id: Mapped[int] = mapped_column(
+        ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # "method" | "help"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    visit_date: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (
+        # All families: per code of one kind, the period's rows in code order (no sorting),
+        # read from the index alone.
+        Index("ix_visit_codes_code", "kind", "code", "visit_date", "family_id"),
+        # One mentor's or one category's families (the scope is a set of family ids).
+        Index("ix_visit_codes_family", "family_id", "kind", "visit_date", "code"),
+    )
+
+
 class SafetyConcern(Base):
     """A child-safety concern from a visit, alerted until someone takes it on."""
 
@@ -651,6 +676,19 @@ class CaseRecord(Base):
     stage_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     final_meeting_date: Mapped[date | None] = mapped_column(Date)  # the family's calendar
     final_summary: Mapped[str | None] = mapped_column(Text)
+    # Who approved the plan and when: a coordinator, or a consilium (its id).
+    plan_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    plan_approved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+    plan_approved_consilium_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consiliums.id", ondelete="SET NULL")
+    )
+    # The parting, planned ahead (the curator is reminded the day before), and the family's own
+    # words at it about before and after (the client speaks first).
+    final_meeting_planned_on: Mapped[date | None] = mapped_column(Date)
+    words_before: Mapped[str | None] = mapped_column(Text)
+    words_after: Mapped[str | None] = mapped_column(Text)
 
 
 class PlanTask(Base):
@@ -769,3 +807,86 @@ class CaseDocument(Base):
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
 
     __table_args__ = (Index("ix_case_documents_family", "family_id", "dated"),)
+
+
+class ConsiliumOutcome(StrEnum):
+    APPROVE_PLAN = "approve_plan"
+    CONTINUE = "continue"
+    CHANGE_LEVEL = "change_level"
+    CHANGE_PLAN = "change_plan"  # its decisions become plan tasks with one tap
+    FINAL_MONITORING = "final_monitoring"
+    CLOSE = "close"
+
+
+class Consilium(Base):
+    """A consilium (консилиум) reviewing a family's case: planned for a day of the family's
+    calendar (the curator and the coordinator who planned it are reminded the day before), then
+    held: who took part (people who use the bot by id, others in a few words), what was decided,
+    and the next review, planned as a consilium of its own."""
+
+    __tablename__ = "consiliums"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    planned_on: Mapped[date] = mapped_column(Date)
+    held_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(24))  # ConsiliumOutcome
+    participant_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    participants_text: Mapped[str | None] = mapped_column(Text)  # «психолог ЦСОН»
+    note: Mapped[str | None] = mapped_column(Text)
+    next_review_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    held_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_consiliums_family", "family_id", "planned_on"),
+        Index("ix_consiliums_planned", "planned_on", "held_on"),  # the reminder scan, overdue
+    )
+
+
+class ConsiliumDecision(Base):
+    """What a consilium decided for the plan: what, who (a few words), by when; one tap makes
+    it a plan task (plan_tasks.source_type "consilium_decision")."""
+
+    __tablename__ = "consilium_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consilium_id: Mapped[int] = mapped_column(
+        ForeignKey("consiliums.id", ondelete="CASCADE"), index=True
+    )
+    what: Mapped[str] = mapped_column(Text)
+    who: Mapped[str | None] = mapped_column(String(80))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+
+class LevelSource(StrEnum):
+    CARD = "card"  # a coordinator on the family card, with a reason
+    CONSILIUM = "consilium"
+    INTAKE = "intake"  # the request's level (its signs say why)
+    CONCERN = "concern"  # «raise to crisis» under a child-safety concern alert
+
+
+class LevelChange(Base):
+    """Why a family's support level changed (basic ↔ crisis), by whom: a coordinator on the
+    card, a consilium, or the request at intake."""
+
+    __tablename__ = "level_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    from_level: Mapped[str] = mapped_column(String(16))
+    to_level: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))  # LevelSource
+    reason: Mapped[str | None] = mapped_column(Text)
+    consilium_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consiliums.id", ondelete="SET NULL")
+    )
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_level_changes_family", "family_id", "changed_at"),)

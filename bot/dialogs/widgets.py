@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from aiogram.types import CallbackQuery, Message
@@ -314,6 +314,13 @@ def day_input(
         await chosen(manager, picked)
 
     return on_pick, on_text
+
+
+def day_buttons(today: date, offsets: tuple[int, ...]) -> list[tuple[str, str]]:
+    """(DD.MM, ISO date) for `today` plus each offset in days: the items of a date step's
+    buttons, taken back by day_input."""
+    days = [today + timedelta(days=n) for n in offsets]
+    return [(day.strftime("%d.%m"), day.isoformat()) for day in days]
 
 
 async def get_input_error(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:

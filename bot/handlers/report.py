@@ -8,12 +8,12 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from aiogram.enums import ChatAction
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import BufferedInputFile
 
 from bot import texts
 from bot.clock import local_date
 from bot.delivery.retry import with_retry_after
+from bot.handlers.file_notes import edit_or_say, say, show_progress
 from bot.handlers.review_files import FileRequest
 from bot.i18n import N_, Translator
 from bot.markup import escape
@@ -72,30 +72,6 @@ async def _allowed(request: FileRequest) -> bool:
     return True
 
 
-async def _show_progress(request: FileRequest, action: ChatAction) -> None:
-    # "sending a file…" under the chat title is a courtesy: never a reason to stop.
-    try:
-        await request.bot.send_chat_action(request.chat_id, action)
-    except TelegramAPIError as exc:
-        log.info("chat action for person %s: %s", request.actor.person_id, type(exc).__name__)
-
-
-async def _say(request: FileRequest, text: str) -> None:
-    await with_retry_after(request.clock, lambda: request.bot.send_message(request.chat_id, text))
-
-
-async def _edit_or_say(request: FileRequest, message_id: int, text: str) -> None:
-    try:
-        await with_retry_after(
-            request.clock,
-            lambda: request.bot.edit_message_text(
-                text=text, chat_id=request.chat_id, message_id=message_id
-            ),
-        )
-    except TelegramBadRequest:  # the "preparing" message is gone: say it anew
-        await _say(request, text)
-
-
 # --- /report -------------------------------------------------------------------------------
 
 
@@ -103,9 +79,9 @@ async def start_report(request: FileRequest) -> None:
     """Say "preparing…", then build and send the one-sheet report in the background."""
     t = Translator(request.i18n, request.locale)
     if not await _allowed(request):
-        await _say(request, t.gettext(texts.NOT_ALLOWED))
+        await say(request, t.gettext(texts.NOT_ALLOWED))
         return
-    await _show_progress(request, ChatAction.UPLOAD_DOCUMENT)
+    await show_progress(request, ChatAction.UPLOAD_DOCUMENT)
     notice = await with_retry_after(
         request.clock, lambda: request.bot.send_message(request.chat_id, t.gettext(PREPARING))
     )
@@ -127,12 +103,12 @@ async def _report_job(request: FileRequest, t: Translator, notice_id: int) -> No
             ),
         )
         done = REPORT_EMPTY if empty else REPORT_READY
-        await _edit_or_say(request, notice_id, t.gettext(done).format(period=period_text(period)))
+        await edit_or_say(request, notice_id, t.gettext(done).format(period=period_text(period)))
     except AccessDenied:
-        await _edit_or_say(request, notice_id, t.gettext(texts.NOT_ALLOWED))
+        await edit_or_say(request, notice_id, t.gettext(texts.NOT_ALLOWED))
     except Exception as exc:
         log.error("report for person %s failed: %s", request.actor.person_id, type(exc).__name__)
-        await _edit_or_say(request, notice_id, t.gettext(REPORT_FAILED))
+        await edit_or_say(request, notice_id, t.gettext(REPORT_FAILED))
 
 
 async def _build_report(request: FileRequest, t: Translator) -> tuple[bytes, bool]:
@@ -161,13 +137,13 @@ async def start_chart(request: FileRequest, chart: str) -> None:
     """Draw one chart (see bot.services.charts.Chart codes) and send it as a photo."""
     t = Translator(request.i18n, request.locale)
     if not await _allowed(request):
-        await _say(request, t.gettext(texts.NOT_ALLOWED))
+        await say(request, t.gettext(texts.NOT_ALLOWED))
         return
     # matplotlib is imported on the first chart, not at start: it costs ~50 MB and half a second.
     from bot.services import charts
 
     kind = charts.Chart(chart)  # codes come from our own buttons; a stranger is a bug
-    await _show_progress(request, ChatAction.UPLOAD_PHOTO)
+    await show_progress(request, ChatAction.UPLOAD_PHOTO)
     request.background.spawn(
         _chart_job(request, t, kind), name=f"chart:{kind.value}:{request.actor.person_id}"
     )
@@ -178,7 +154,7 @@ async def _chart_job(request: FileRequest, t: Translator, chart: charts.Chart) -
         async with request.background.heavy:
             picture = await _draw(request, t, chart)
         if picture is None:
-            await _say(request, t.gettext(CHART_EMPTY))
+            await say(request, t.gettext(CHART_EMPTY))
             return
         caption = t.gettext(CHART_CAPTION).format(
             title=escape(picture.title), period=period_text(request.period), n=picture.n
@@ -189,7 +165,7 @@ async def _chart_job(request: FileRequest, t: Translator, chart: charts.Chart) -
             lambda: request.bot.send_photo(request.chat_id, photo, caption=caption),
         )
     except AccessDenied:
-        await _say(request, t.gettext(texts.NOT_ALLOWED))
+        await say(request, t.gettext(texts.NOT_ALLOWED))
     except Exception as exc:
         log.error(
             "chart %s for person %s failed: %s",
@@ -197,7 +173,7 @@ async def _chart_job(request: FileRequest, t: Translator, chart: charts.Chart) -
             request.actor.person_id,
             type(exc).__name__,
         )
-        await _say(request, t.gettext(CHART_FAILED))
+        await say(request, t.gettext(CHART_FAILED))
 
 
 async def _draw(request: FileRequest, t: Translator, chart: charts.Chart) -> charts.Picture | None:

@@ -6,6 +6,7 @@ Importing this package registers every kind with the delivery registry.
 from bot.notifications import (
     case_plans,  # noqa: F401
     concerns,  # noqa: F401
+    consilium,  # noqa: F401
     digest,  # noqa: F401
     families,  # noqa: F401
     homework,  # noqa: F401

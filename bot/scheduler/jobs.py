@@ -25,6 +25,7 @@ from bot.content.programmes import Programme
 from bot.services import (
     case_plans,
     concerns,
+    consilium,
     digest,
     homework,
     homework_review,
@@ -118,6 +119,12 @@ async def run_meeting_decisions(
         return await meeting_decisions.enqueue_due(session, clock.now(), settings)
 
 
+async def run_case_reviews(sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> int:
+    """The day-before reminders of consiliums and final meetings, at the recipient's 10:00."""
+    async with sessionmaker.begin() as session:
+        return await consilium.enqueue_due(session, clock.now(), settings)
+
+
 async def run_plan_reminders(sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> int:
     """Reminders of plan tasks' deadlines: a few days before and the day after, local time."""
     async with sessionmaker.begin() as session:
@@ -173,6 +180,7 @@ def scans(content: Content) -> tuple[JobSpec, ...]:
         JobSpec(run_meeting_reminders, 120.0),
         JobSpec(run_meeting_decisions, 120.0),
         JobSpec(run_plan_reminders, 120.0),
+        JobSpec(run_case_reviews, 120.0),
         JobSpec(run_retention, 86400.0),  # daily, and once at start
         JobSpec(run_outbox_blanking, 86400.0),  # daily, and once at start
     )

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import zone_or
 from bot.config import Settings
 from bot.db.models import (
+    ConsiliumDecision,
     Family,
     FamilyLinkKind,
     MeetingDecision,
@@ -36,6 +37,7 @@ from bot.db.models import (
     Role,
 )
 from bot.db.repositories import case_plans as plans_repo
+from bot.db.repositories import consiliums as consiliums_repo
 from bot.db.repositories import families as families_repo
 from bot.db.repositories import outbox as outbox_repo
 from bot.db.repositories import people as people_repo
@@ -61,6 +63,7 @@ TEXT_FIELDS = ("title", "criteria", "family_part", "specialists_part")
 OBJECT_TASK = "plan_task"
 SOURCE_VISIT = "visit"
 SOURCE_DECISION = "meeting_decision"
+SOURCE_CONSILIUM = "consilium_decision"
 SOON_PURPOSE = "plan_task_soon"
 OVERDUE_PURPOSE = "plan_task_overdue"
 REMINDER_KIND = "plan_task_reminder"
@@ -430,6 +433,38 @@ async def add_from_decision(
         },
         now,
     )
+
+
+async def add_from_consilium(
+    session: AsyncSession, actor: Actor, family_id: int, decision_id: int, now: datetime
+) -> tuple[PlanTask, bool]:
+    """A consilium's decision as a task: what → the task, who → responsible (as written; the
+    curator and mentors are reminded), by when → the deadline (in two weeks when none was set
+    or it has passed). (task, created?)"""
+    family = await _open_family(session, actor, family_id)
+    row = await consiliums_repo.decision_with_family(session, decision_id)
+    if row is None or row[1] != family.id:
+        raise DomainError("task_source_not_found")
+    decision: ConsiliumDecision = row[0]
+    today = families.family_today(family, now)
+    due = decision.due_on if decision.due_on and decision.due_on >= today else None
+    return await _add_from(
+        session,
+        actor,
+        family,
+        (SOURCE_CONSILIUM, decision.id),
+        {
+            "title": _shorten(decision.what, TITLE_MAX),
+            "due_date": due or today + timedelta(days=FROM_VISIT_DAYS),
+            "responsible_text": _shorten(decision.who, RESPONSIBLE_MAX) if decision.who else None,
+        },
+        now,
+    )
+
+
+async def consilium_taken(session: AsyncSession, family_id: int) -> set[int]:
+    """Ids of consilium decisions already in this family's plan (callers check access)."""
+    return await plans_repo.source_ids(session, family_id, SOURCE_CONSILIUM)
 
 
 # --- names for the screens -------------------------------------------------------------------

@@ -34,6 +34,7 @@ class CaseState:
     stage: CaseStage
     final_meeting_date: date | None
     final_summary: str | None
+    record: CaseRecord | None = None  # approval, the planned parting, the family's words
 
 
 async def case_state(session: AsyncSession, family: Family) -> CaseState:
@@ -48,6 +49,7 @@ async def case_state(session: AsyncSession, family: Family) -> CaseState:
         stage,
         record.final_meeting_date if record else None,
         record.final_summary if record else None,
+        record,
     )
 
 
@@ -60,9 +62,16 @@ async def _record(session: AsyncSession, family_id: int, now: datetime) -> CaseR
 
 
 async def set_stage(
-    session: AsyncSession, actor: Actor, family_id: int, stage: CaseStage, now: datetime
+    session: AsyncSession,
+    actor: Actor,
+    family_id: int,
+    stage: CaseStage,
+    now: datetime,
+    *,
+    consilium_id: int | None = None,
 ) -> bool:
-    """A coordinator moves the case to an open stage; closing goes through close_case.
+    """A coordinator (or a consilium: its id) moves the case to an open stage; closing goes
+    through close_case. Moving to «plan approved» records who approved the plan and when.
     False when it already was there."""
     family = await families.require_manage(session, actor, family_id)
     stage = CaseStage(stage)
@@ -76,6 +85,10 @@ async def set_stage(
     record.stage = stage.value
     record.stage_at = now
     record.stage_by_id = actor.person_id
+    if stage is CaseStage.PLAN_APPROVED:
+        record.plan_approved_at = now
+        record.plan_approved_by_id = actor.person_id
+        record.plan_approved_consilium_id = consilium_id
     await session.flush()
     await audit.record(
         session, actor, "case.stage", now, object_type="family", object_id=family_id, stage=stage
@@ -132,3 +145,58 @@ async def close_case(
     record.final_summary = summary
     await session.flush()
     return family
+
+
+# --- the parting, planned ahead ---------------------------------------------------------------
+
+WORDS_MAX = 1000
+PARTING_AHEAD_DAYS = 366
+
+
+async def plan_final_meeting(
+    session: AsyncSession, actor: Actor, family_id: int, day: date, now: datetime
+) -> CaseRecord:
+    """The day of the final meeting (the family's calendar), set before it happens; the
+    curator is reminded the day before (consilium.enqueue_due)."""
+    family = await families.require_manage(session, actor, family_id)
+    if family.closed_at is not None:
+        raise DomainError("family_closed")
+    today = families.family_today(family, now)
+    if day < today:
+        raise DomainError("final_planned_past")
+    if day > today + timedelta(days=PARTING_AHEAD_DAYS):
+        raise DomainError("final_planned_far")
+    record = await _record(session, family_id, now)
+    record.final_meeting_planned_on = day
+    await session.flush()
+    await audit.record(
+        session, actor, "case.final_meeting.plan", now, object_type="family", object_id=family_id
+    )
+    return record
+
+
+def clean_words(raw: str | None) -> str | None:
+    text = (raw or "").strip()
+    if len(text) > WORDS_MAX:
+        raise DomainError("words_long")
+    return text or None
+
+
+async def record_words(
+    session: AsyncSession,
+    actor: Actor,
+    family_id: int,
+    now: datetime,
+    *,
+    before: str | None,
+    after: str | None,
+) -> CaseRecord:
+    """The family's own words at the parting: how it was before, how it is now (the client
+    speaks first). Kept with the case; also once the case is closed, for the case file."""
+    await families.require_manage(session, actor, family_id)
+    record = await _record(session, family_id, now)
+    record.words_before = clean_words(before)
+    record.words_after = clean_words(after)
+    await session.flush()
+    await audit.record(session, actor, "case.words", now, object_type="family", object_id=family_id)
+    return record

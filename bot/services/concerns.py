@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.db.models import SafetyConcern, SupportLevel
+from bot.db.models import LevelSource, SafetyConcern, SupportLevel
 from bot.db.repositories import concerns as concerns_repo
 from bot.db.repositories import families as families_repo
 from bot.services import audit, families, outbox
@@ -207,6 +207,6 @@ async def raise_to_crisis(
     concern = await _load(session, actor, concern_id)
     assert actor is not None
     changed = await families.set_support_level(
-        session, actor, concern.family_id, SupportLevel.CRISIS, now
+        session, actor, concern.family_id, SupportLevel.CRISIS, now, source=LevelSource.CONCERN
     )
     return await _view(session, actor, concern), changed

@@ -22,20 +22,24 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Content
+from bot.content.intake import LEVELS
 from bot.content.srs import ITEM_CODES
 from bot.db.models import (
     AnswerKind,
+    AssessmentPhase,
     CaseStage,
     MeetingStatus,
     PlanTaskStatus,
     TieNature,
 )
+from bot.db.queries import case_export
 from bot.db.repositories import export as export_repo
 from bot.db.repositories import people as people_repo
 from bot.i18n import N_
 from bot.labels import (
     CASE_STAGES,
     CLOSE_REASONS,
+    CONSILIUM_OUTCOMES,
     MEETING_FORMATS,
     RELATIONS,
     RSVPS,
@@ -111,6 +115,10 @@ TIE_NATURES = {
     TieNature.NEUTRAL: N_("neutral"),
     TieNature.CONFLICTUAL: N_("conflictual"),
 }
+ASSESSMENT_PHASES = {
+    AssessmentPhase.INTAKE: N_("preliminary"),
+    AssessmentPhase.FINAL: N_("final"),
+}
 SRS_ITEMS = {
     "relationship": N_("SRS: relationship"),
     "goals": N_("SRS: goals and topics"),
@@ -149,6 +157,17 @@ class Words:
         self.methods = {c.code: c.label(locale) for c in vocabulary.methods}
         self.help = {c.code: c.label(locale) for c in vocabulary.help}
         self.programmes = {code: p.title.get(locale) for code, p in content.programmes.items()}
+        intake = content.intake
+        self.sources = {i.code: i.label(locale) for i in intake.sources}
+        self.difficulties = {i.code: i.label(locale) for i in intake.difficulties}
+        self.signs = {
+            i.code: i.label(locale) for level in LEVELS for i in intake.level_signs[level]
+        }
+        self.member_relations = {i.code: i.label(locale) for i in intake.relations}
+        self.child, self.adult = gettext("child"), gettext("adult")
+        self.aspects = {a.code: a.name.get(locale) for a in content.assessment.aspects}
+        self.phases = translated(ASSESSMENT_PHASES)
+        self.outcomes = translated(CONSILIUM_OUTCOMES)
 
     def local(self, moment: datetime | str | None) -> datetime | None:
         """A UTC moment as the coordinator's wall-clock time: Excel has no time zones."""
@@ -345,6 +364,57 @@ def _concerns_row(r: Any, w: Words) -> list[Any]:
         else None
     )
     return [*r[0:4], w.local(raised), w.local(acknowledged), r[6], r[7], minutes]
+
+
+def _requests_row(r: Any, w: Words) -> list[Any]:
+    return [
+        r[0],
+        _day(r[1]),
+        w.label(w.sources, r[2]),
+        r[3],
+        w.labels(w.difficulties, r[4]),
+        w.label(w.levels, r[5]),
+        w.labels(w.signs, r[6]),
+    ]
+
+
+def _members_row(r: Any, w: Words) -> list[Any]:
+    is_child = None if r[3] is None else bool(r[3])
+    kind = None if is_child is None else (w.child if is_child else w.adult)
+    return [r[0], r[1], r[2], kind, w.label(w.member_relations, r[4])]
+
+
+def _assessments_row(r: Any, w: Words) -> list[Any]:
+    return [
+        r[0],
+        w.label(w.phases, r[1]),
+        w.label(w.aspects, r[2]),
+        r[3],
+        _day(r[4]),
+        r[5],
+    ]
+
+
+def _consiliums_row(r: Any, w: Words) -> list[Any]:
+    return [
+        r[0],
+        r[1],
+        _day(r[2]),
+        _day(r[3]),
+        w.local(r[4]),
+        w.label(w.outcomes, r[5]),
+        r[6],
+        r[7],
+        r[8],
+        _day(r[9]),
+    ]
+
+
+def _days(query: Callable[..., Select[*tuple[Any, ...]]]) -> Query:
+    def build(period: Period, scope: Scope) -> Select[*tuple[Any, ...]]:
+        return query(period.start, period.end, scope.limit)
+
+    return build
 
 
 def _datetimes(query: Callable[..., Select[*tuple[Any, ...]]]) -> Query:
@@ -546,6 +616,67 @@ SHEETS: tuple[Sheet, ...] = (
         ),
         lambda period, scope: export_repo.social_maps(period.start, period.end, scope.limit),
         _social_maps_row,
+    ),
+    # The family's case. No family name here, and of the make-up the first names only.
+    Sheet(
+        "requests",
+        N_("Requests"),
+        (
+            FAMILY_ID,
+            Column(N_("Received"), D),
+            Column(N_("How the family came"), L),
+            Column(N_("In the family's words"), T),
+            Column(N_("Kinds of difficulty"), L),
+            Column(N_("Support level"), L),
+            Column(N_("Signs of the level"), L),
+        ),
+        _days(case_export.requests),
+        _requests_row,
+    ),
+    Sheet(
+        "members",
+        N_("Make-up"),
+        (
+            FAMILY_ID,
+            Column(N_("First name"), T),
+            Column(N_("Year of birth")),
+            Column(N_("Child or adult"), L),
+            Column(N_("Relation to the children"), L),
+        ),
+        _datetimes(case_export.members),
+        _members_row,
+    ),
+    Sheet(
+        "assessments",
+        N_("Assessments"),
+        (
+            FAMILY_ID,
+            Column(N_("Assessment"), L),
+            Column(N_("Aspect"), L),
+            Column(N_("Score")),
+            Column(N_("Rated on"), D),
+            Column(N_("Note on the score"), T),
+        ),
+        _days(case_export.assessments),
+        _assessments_row,
+    ),
+    Sheet(
+        "consiliums",
+        N_("Consilium reviews"),
+        (
+            Column(N_("Consilium id")),
+            FAMILY_ID,
+            Column(N_("Planned for"), D),
+            Column(N_("Held on"), D),
+            Column(N_("Cancelled on"), DT),
+            Column(N_("Outcome"), L),
+            Column(N_("Participants who use the bot")),
+            Column(N_("Other participants"), T),
+            Column(N_("Decisions")),
+            Column(N_("Next review"), D),
+        ),
+        _days(case_export.consiliums),
+        _consiliums_row,
     ),
 )
 

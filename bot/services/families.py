@@ -10,7 +10,14 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import is_known_zone, local_date, zone_or
-from bot.db.models import CloseReason, Family, FamilyLinkKind, SupportLevel
+from bot.db.models import (
+    CloseReason,
+    Family,
+    FamilyLinkKind,
+    LevelChange,
+    LevelSource,
+    SupportLevel,
+)
 from bot.db.repositories import families as families_repo
 from bot.db.repositories import programmes as programmes_repo
 from bot.services import audit
@@ -236,18 +243,54 @@ async def reopen_family(
     return family
 
 
+LEVEL_REASON_MAX = 500
+
+
+def clean_level_reason(raw: str | None) -> str:
+    """Why the level changes, on one line; a coordinator's change on the card needs one."""
+    text = " ".join((raw or "").split())
+    if not text:
+        raise DomainError("level_reason_required")
+    if len(text) > LEVEL_REASON_MAX:
+        raise DomainError("level_reason_long")
+    return text
+
+
 async def set_support_level(
-    session: AsyncSession, actor: Actor, family_id: int, level: SupportLevel, now: datetime
+    session: AsyncSession,
+    actor: Actor,
+    family_id: int,
+    level: SupportLevel,
+    now: datetime,
+    *,
+    source: LevelSource,
+    reason: str | None = None,
+    consilium_id: int | None = None,
 ) -> bool:
-    """Basic ↔ crisis; returns False when the family already had that level."""
+    """Basic ↔ crisis, with where the change came from and why (kept for the case file);
+    returns False when the family already had that level."""
     family = await require_manage(session, actor, family_id)
     level = SupportLevel(level)
     if family.closed_at is not None:
         raise DomainError("family_closed")
+    if source is LevelSource.CARD:
+        reason = clean_level_reason(reason)
     if family.support_level == level.value:
         return False
     previous = family.support_level
     family.support_level = level.value
+    session.add(
+        LevelChange(
+            family_id=family_id,
+            from_level=previous,
+            to_level=level.value,
+            source=LevelSource(source).value,
+            reason=reason,
+            consilium_id=consilium_id,
+            changed_at=now,
+            changed_by_id=actor.person_id,
+        )
+    )
     await session.flush()
     await audit.record(
         session,
@@ -258,6 +301,7 @@ async def set_support_level(
         object_id=family_id,
         level=level.value,
         previous=previous,
+        source=LevelSource(source).value,
     )
     return True
 

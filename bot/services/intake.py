@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.intake import IntakeFile
-from bot.db.models import CaseRequest, Family, FamilyMember, SupportLevel
+from bot.db.models import CaseRequest, Family, FamilyMember, LevelSource, SupportLevel
 from bot.db.repositories import intake as intake_repo
 from bot.services import audit, case_access, families
 from bot.services.access import Actor
@@ -139,7 +139,9 @@ async def save_request(
     request.updated_at = now
     request.updated_by_id = actor.person_id
     await session.flush()
-    await families.set_support_level(session, actor, family_id, level, now)
+    await families.set_support_level(
+        session, actor, family_id, level, now, source=LevelSource.INTAKE
+    )
     await audit.record(
         session,
         actor,

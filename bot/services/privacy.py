@@ -407,10 +407,10 @@ async def _rewrite_plans_and_maps(session: AsyncSession, person_id: int, words: 
         if (new := scrub(name, words)) != name:
             await privacy_repo.set_map_person_name(session, row_id, new)
             changed += 1
-    # The case: the family's words, the make-up's names, the assessment's notes.
-    for table, row_id, text in await privacy_repo.case_texts(session, family_ids):
+    # The case: the family's words, the make-up's names, notes, consiliums, level reasons.
+    for table, column, row_id, text in await privacy_repo.case_texts(session, family_ids):
         if (new := scrub(text, words)) != text:
-            await privacy_repo.set_case_text(session, table, row_id, new)
+            await privacy_repo.set_case_text(session, table, column, row_id, new)
             changed += 1
     for row_id, _status, params in await outbox_repo.with_params(
         session,

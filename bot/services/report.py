@@ -5,7 +5,7 @@ from the /stats sections, so the report and /stats never disagree."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -14,11 +14,19 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import Content
-from bot.db.queries import report as report_queries
 from bot.db.repositories import people as people_repo
+from bot.labels import CASE_STAGES
 from bot.services import stats
 from bot.services.access import Action, Actor, authorize
-from bot.services.stats import CONCERN_TOTAL, Period, Scope
+from bot.services.stats import (
+    CONCERN_TOTAL,
+    CodeTotal,
+    FamiliesFigures,
+    Period,
+    PlansFigures,
+    Scope,
+    VisitWork,
+)
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -75,11 +83,6 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-async def families_visited(session: AsyncSession, period: Period, scope: Scope) -> int:
-    """Families with at least one (not deleted) visit in the period: /stats does not count it."""
-    return await report_queries.families_visited(session, stats.window(period, scope))
-
-
 async def build(
     session: AsyncSession,
     actor: Actor,
@@ -99,7 +102,8 @@ async def build(
     mentors = await stats.mentors(session, actor, period, scope, today=today)
     programmes = await stats.programmes(session, actor, period, scope)
     plans = await stats.plans(session, actor, period, scope, today=today)
-    visited = await families_visited(session, period, scope)
+    work = await stats.visit_work(session, actor, period, scope)
+    visited = work.families_visited
 
     def of(part: int, whole: int) -> str:
         return _("{part} of {whole}").format(part=part, whole=whole)
@@ -176,6 +180,7 @@ async def build(
                 ),
             ],
         ),
+        *_visit_work_sections(work, content, locale, _),
         Section(
             _("Family programmes"),
             [
@@ -197,7 +202,8 @@ async def build(
                 ),
             ],
         ),
-        # The period's figures only: the stages "now" are /stats's, a report is of a period.
+        *_families_sections(families, content, locale, _),
+        # The period's figures; the stages "now" follow in their own section, dated.
         Section(
             _("Case plans"),
             [
@@ -228,15 +234,19 @@ async def build(
                     of(plans.closed_with_final_meeting, plans.closed),
                     indent=True,
                 ),
+                Row(_("Consilium reviews held"), plans.consiliums_held),
             ],
         ),
+        _assessment_section(plans, _),
+        *_cases_now_section(plans, today, _),
     ]
     empty = (
         meetings.empty
         and not mentors.visits
         and programmes.empty
         and not (families.closed_improvement or families.closed_other or families.new)
-        and not (plans.due or plans.added)
+        and not (plans.due or plans.added or plans.consiliums_held)
+        and not (families.requests.received or plans.assessment.families)
     )
     return Report(
         title=_("Service report"),
@@ -245,6 +255,139 @@ async def build(
         sections=sections,
         empty=empty,
     )
+
+
+def _codes(known: list[str], seen: Iterable[str]) -> list[str]:
+    """The content's codes in its order, then any retired code still found in the rows."""
+    return known + sorted(set(seen) - set(known))
+
+
+def _visit_work_sections(
+    work: VisitWork, content: Content, locale: str, _: Gettext
+) -> list[Section]:
+    """Per kind of help and per method, every one listed: the families with a visit in the
+    period that gave it (their base is "Families visited" above) and, as a note, those visits."""
+
+    def rows(what: str, totals: list[CodeTotal]) -> list[Row]:
+        found = {t.code: t for t in totals}
+        known = [c.code for c in getattr(content.visits, what)]
+        return [
+            Row(
+                content.visits.label(what, code, locale),
+                found[code].families if code in found else 0,
+                _("visits: {count}").format(count=found[code].visits if code in found else 0),
+            )
+            for code in _codes(known, found)
+        ]
+
+    return [
+        Section(_("Help given on visits (families)"), rows("help", work.help)),
+        Section(_("Methods used on visits (families)"), rows("methods", work.methods)),
+    ]
+
+
+def _families_sections(
+    families: FamiliesFigures, content: Content, locale: str, _: Gettext
+) -> list[Section]:
+    """Children and adults reached; the period's requests by source and by difficulty."""
+    reach, requests = families.reach, families.requests
+    intake = content.intake
+
+    def of(part: int, whole: int) -> str:
+        return _("{part} of {whole}").format(part=part, whole=whole)
+
+    def breakdown(what: str, counts: dict[str, int]) -> list[Row]:
+        known = [item.code for item in getattr(intake, what)]
+        return [
+            Row(
+                intake.label(what, code, locale),
+                counts.get(code, 0),
+                of(counts.get(code, 0), requests.received),
+                indent=True,
+            )
+            for code in _codes(known, counts)
+        ]
+
+    return [
+        Section(
+            _("Children and adults reached"),
+            [
+                Row(
+                    _("Children reached"),
+                    reach.children,
+                    _("families with the make-up recorded: {part} of {whole}").format(
+                        part=reach.families_with_makeup, whole=reach.active
+                    ),
+                ),
+                Row(_("Adults reached"), reach.adults),
+            ],
+        ),
+        Section(
+            _("Requests: how the families came"),
+            [
+                Row(_("Requests received in the period"), requests.received),
+                *breakdown("sources", requests.by_source),
+            ],
+        ),
+        Section(
+            _("Requests: kinds of difficulty"),
+            breakdown("difficulties", requests.by_difficulty),
+        ),
+    ]
+
+
+def _assessment_section(plans: PlansFigures, _: Gettext) -> Section:
+    a = plans.assessment
+    none = "" if a.families else _("no families")
+
+    def of(part: int) -> str:
+        return _("{part} of {whole}").format(part=part, whole=a.families)
+
+    return Section(
+        _("Assessment before and after"),
+        [
+            Row(_("Families with a final assessment in the period"), a.families),
+            Row(_("Mean preliminary assessment"), a.intake_mean, none, Kind.MEAN),
+            Row(_("Mean final assessment"), a.final_mean, none, Kind.MEAN),
+            Row(_("Mean change"), a.change_mean, none, Kind.MEAN),
+            Row(_("Improved"), a.improved, of(a.improved), indent=True),
+            Row(_("Unchanged"), a.unchanged, of(a.unchanged), indent=True),
+            Row(_("Worse"), a.worse, of(a.worse), indent=True),
+        ],
+    )
+
+
+def _cases_now_section(plans: PlansFigures, today: date, _: Gettext) -> list[Section]:
+    """Open cases by stage and consilium reviews overdue, as on `today`: only for a period that
+    includes it, as /stats shows them."""
+    if plans.stages is None:
+        return []
+    total = plans.open_families
+
+    def of(part: int) -> str:
+        return _("{part} of {whole}").format(part=part, whole=total)
+
+    overdue = plans.consilium_overdue_families or 0
+    return [
+        Section(
+            _("Cases on {day}").format(day=local_day(today)),
+            [
+                Row(_("Open cases"), total),
+                *(
+                    Row(
+                        _(name),
+                        plans.stages.get(stage.value, 0),
+                        of(plans.stages.get(stage.value, 0)),
+                        indent=True,
+                    )
+                    for stage, name in CASE_STAGES.items()
+                    if stage.value in plans.stages
+                ),
+                Row(_("With a consilium review overdue"), overdue, of(overdue)),
+                Row(_("Consilium reviews overdue"), plans.consiliums_overdue or 0),
+            ],
+        )
+    ]
 
 
 async def _scope_label(

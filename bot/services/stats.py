@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.queries import cases as case_queries
+from bot.db.queries import report as report_queries
 from bot.db.queries import stats as queries
 from bot.services.access import Action, Actor, authorize
 from bot.services.case_plans import SOURCE_DECISION, SOURCE_VISIT
@@ -44,6 +46,7 @@ class Section(StrEnum):
     MENTORS = "mentors"
     PROGRAMMES = "programmes"
     PLANS = "plans"
+    HELP = "help"  # help given and methods used on visits
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,27 @@ class MeetingsFigures:
 
 
 @dataclass(frozen=True)
+class Reach:
+    """Children and adults of the make-up recorded for the families active in the period (the
+    families /stats counts as in work)."""
+
+    children: int = 0
+    adults: int = 0
+    families_with_makeup: int = 0
+    active: int = 0  # the base for families_with_makeup
+
+
+@dataclass(frozen=True)
+class Requests:
+    """Requests (обращения) received on one of the period's days: by how the family came and
+    by each kind of difficulty they name (a request may name several)."""
+
+    received: int = 0
+    by_source: dict[str, int] = field(default_factory=dict)
+    by_difficulty: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class FamiliesFigures:
     active: int
     by_category: dict[str, int]
@@ -170,10 +194,18 @@ class FamiliesFigures:
     closed_improvement: int
     closed_other: int
     new: int
+    reach: Reach = field(default_factory=Reach)
+    requests: Requests = field(default_factory=Requests)
 
     @property
     def empty(self) -> bool:
-        return not (self.active or self.closed_improvement or self.closed_other or self.new)
+        return not (
+            self.active
+            or self.closed_improvement
+            or self.closed_other
+            or self.new
+            or self.requests.received
+        )
 
 
 @dataclass(frozen=True)
@@ -181,6 +213,29 @@ class MentorVisits:
     mentor_id: int
     name: str
     visits: int
+
+
+@dataclass(frozen=True)
+class CodeTotal:
+    """One kind of help (or one method): families with at least one visit in the period that
+    gave it, and those visits."""
+
+    code: str
+    families: int
+    visits: int
+
+
+@dataclass(frozen=True)
+class VisitWork:
+    """Help given and methods used on the period's live visits, most families first."""
+
+    families_visited: int = 0  # the base: families with a live visit in the period
+    help: list[CodeTotal] = field(default_factory=list)
+    methods: list[CodeTotal] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.families_visited
 
 
 @dataclass(frozen=True)
@@ -225,6 +280,22 @@ class ProgrammesFigures:
 
 
 @dataclass(frozen=True)
+class AssessmentChange:
+    """The families whose final assessment is dated in the period and that have an aspect
+    rated both at intake and at the final monitoring: the mean of their averages before and
+    after and of their change, over the aspects rated both times (as the case card's change),
+    and how many improved, stayed the same or got worse."""
+
+    families: int = 0
+    intake_mean: float | None = None
+    final_mean: float | None = None
+    change_mean: float | None = None
+    improved: int = 0
+    unchanged: int = 0
+    worse: int = 0
+
+
+@dataclass(frozen=True)
 class PlansFigures:
     """Individual support plans (ИПСС): their tasks and the cases' stages."""
 
@@ -241,6 +312,12 @@ class PlansFigures:
     closed_with_final_meeting: int
     # Open families in scope by case stage today; None unless the period includes today.
     stages: dict[str, int] | None = None
+    consiliums_held: int = 0  # consilium reviews held on one of the period's days
+    # Open families' consilium reviews planned before today, neither held nor cancelled, and
+    # the families they belong to; None unless the period includes today (as the stages).
+    consiliums_overdue: int | None = None
+    consilium_overdue_families: int | None = None
+    assessment: AssessmentChange = field(default_factory=AssessmentChange)
 
     @property
     def open_families(self) -> int:
@@ -248,7 +325,14 @@ class PlansFigures:
 
     @property
     def empty(self) -> bool:
-        return not (self.due or self.added or self.closed or self.open_families)
+        return not (
+            self.due
+            or self.added
+            or self.closed
+            or self.open_families
+            or self.consiliums_held
+            or self.assessment.families
+        )
 
 
 def window(period: Period, scope: Scope) -> queries.Window:
@@ -321,6 +405,40 @@ async def families(
         closed_improvement=int(row[1]),
         closed_other=int(row[2]),
         new=int(row[3]),
+        reach=await _reach(session, w, active=int(row[0])),
+        requests=await _requests(session, w),
+    )
+
+
+async def reach(session: AsyncSession, actor: Actor, period: Period, scope: Scope) -> Reach:
+    """Children and adults reached: the make-up of the families active in the period."""
+    await authorize(session, actor, Action.STATS_VIEW)
+    w = window(period, scope)
+    return await _reach(session, w, active=await queries.active_families(session, w))
+
+
+async def _reach(session: AsyncSession, w: queries.Window, *, active: int) -> Reach:
+    children, adults, families_with = await case_queries.members_reached(session, w)
+    return Reach(
+        children=int(children or 0),
+        adults=int(adults or 0),
+        families_with_makeup=int(families_with or 0),
+        active=active,
+    )
+
+
+async def requests(session: AsyncSession, actor: Actor, period: Period, scope: Scope) -> Requests:
+    """Requests received in the period by how the families came and by kind of difficulty."""
+    await authorize(session, actor, Action.STATS_VIEW)
+    return await _requests(session, window(period, scope))
+
+
+async def _requests(session: AsyncSession, w: queries.Window) -> Requests:
+    by_source = await case_queries.requests_by_source(session, w)
+    return Requests(
+        received=sum(by_source.values()),
+        by_source=by_source,
+        by_difficulty=await case_queries.requests_by_difficulty(session, w),
     )
 
 
@@ -362,6 +480,26 @@ async def mentors(
         concerns_raised=int(raised or 0),
         concerns_acknowledged=int(acknowledged or 0),
         median_ack_minutes=median,
+    )
+
+
+async def visit_work(
+    session: AsyncSession, actor: Actor, period: Period, scope: Scope
+) -> VisitWork:
+    """The help section: help given and methods used, totalled (families and visits per kind).
+    Each list is read from visit_codes (one row per code of a live visit), still the costliest
+    figure of /stats over all families (bench/stats.py), so it is a section of its own."""
+    await authorize(session, actor, Action.STATS_VIEW)
+    w = window(period, scope)
+
+    def totals(counts: dict[str, tuple[int, int]]) -> list[CodeTotal]:
+        rows = [CodeTotal(code, families, visits) for code, (visits, families) in counts.items()]
+        return sorted(rows, key=lambda t: (-t.families, -t.visits, t.code))
+
+    return VisitWork(
+        families_visited=await report_queries.families_visited(session, w),
+        help=totals(await case_queries.visit_codes(session, w, "help")),
+        methods=totals(await case_queries.visit_codes(session, w, "methods")),
     )
 
 
@@ -426,7 +564,13 @@ async def plans(
         from_decision=SOURCE_DECISION,
     )
     closed = await queries.families_closed(session, w)
-    stages = await _stages_now(session, w) if period.start <= today <= period.end else None
+    now_in_period = period.start <= today <= period.end
+    stages = await _stages_now(session, w) if now_in_period else None
+    overdue, overdue_families = (
+        await case_queries.consiliums_overdue(session, w, today=today)
+        if now_in_period
+        else (None, None)
+    )
     return PlansFigures(
         due=int(due[0] or 0),
         done=int(due[1] or 0),
@@ -440,6 +584,46 @@ async def plans(
         closed=int(closed[0] or 0),
         closed_with_final_meeting=int(closed[1] or 0),
         stages=stages,
+        consiliums_held=await case_queries.consiliums_held(session, w),
+        consiliums_overdue=None if overdue is None else int(overdue),
+        consilium_overdue_families=None if overdue_families is None else int(overdue_families),
+        assessment=await _assessment_change(session, w),
+    )
+
+
+async def consilium_reviews(
+    session: AsyncSession, actor: Actor, period: Period, scope: Scope, *, today: date
+) -> tuple[int, int, int]:
+    """(reviews held in the period, reviews overdue today, families with one overdue): the
+    plans section's consilium figures on their own (the bench times them)."""
+    await authorize(session, actor, Action.STATS_VIEW)
+    w = window(period, scope)
+    overdue, families_overdue = await case_queries.consiliums_overdue(session, w, today=today)
+    held = await case_queries.consiliums_held(session, w)
+    return held, int(overdue or 0), int(families_overdue or 0)
+
+
+async def assessment_change(
+    session: AsyncSession, actor: Actor, period: Period, scope: Scope
+) -> AssessmentChange:
+    """The assessment's change between intake and final monitoring (see AssessmentChange)."""
+    await authorize(session, actor, Action.STATS_VIEW)
+    return await _assessment_change(session, window(period, scope))
+
+
+async def _assessment_change(session: AsyncSession, w: queries.Window) -> AssessmentChange:
+    row = await case_queries.assessment_change(session, w)
+    families = int(row[0] or 0)
+    if not families:
+        return AssessmentChange()
+    return AssessmentChange(
+        families=families,
+        intake_mean=float(row[1]),
+        final_mean=float(row[2]),
+        change_mean=float(row[3]),
+        improved=int(row[4] or 0),
+        unchanged=int(row[5] or 0),
+        worse=int(row[6] or 0),
     )
 
 

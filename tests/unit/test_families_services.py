@@ -12,6 +12,7 @@ from bot.db.models import (
     AuditEntry,
     CloseReason,
     FamilyLinkKind,
+    LevelSource,
     OutboxMessage,
     Role,
     SupportLevel,
@@ -84,7 +85,15 @@ async def test_strangers_to_the_family_are_refused(session: AsyncSession) -> Non
             assignments.set_curator(session, actor, family_id, boss.person_id, NOW),
             families.close_family(session, actor, family_id, CloseReason.MOVED, None, NOW),
             families.reopen_family(session, actor, family_id, NOW),
-            families.set_support_level(session, actor, family_id, SupportLevel.CRISIS, NOW),
+            families.set_support_level(
+                session,
+                actor,
+                family_id,
+                SupportLevel.CRISIS,
+                NOW,
+                source=LevelSource.CARD,
+                reason="x",
+            ),
             assignments.mentor_candidates(session, actor, family_id, offset=0, limit=8),
             assignments.staff(session, actor, family_id),
         )
@@ -156,7 +165,9 @@ async def test_close_and_reopen(session: AsyncSession) -> None:
     with pytest.raises(DomainError, match="family_closed"):
         await assignments.assign_mentor(session, boss, family_id, mentor.person_id, NOW)
     with pytest.raises(DomainError, match="family_closed"):
-        await families.set_support_level(session, boss, family_id, SupportLevel.CRISIS, NOW)
+        await families.set_support_level(
+            session, boss, family_id, SupportLevel.CRISIS, NOW, source=LevelSource.CARD, reason="x"
+        )
     listed, total = await families.list_page(session, boss, NOW, offset=0, limit=8)
     assert total == 0 and not listed
     listed, total = await families.list_page(
@@ -172,8 +183,27 @@ async def test_close_and_reopen(session: AsyncSession) -> None:
 async def test_support_level(session: AsyncSession) -> None:
     boss = await person(session, 1, Role.COORDINATOR)
     family_id = await family(session, boss)
-    assert await families.set_support_level(session, boss, family_id, SupportLevel.CRISIS, NOW)
-    assert not await families.set_support_level(session, boss, family_id, SupportLevel.CRISIS, NOW)
+    card_change = {"source": LevelSource.CARD, "reason": "угроза жизни ребёнка"}
+    with pytest.raises(DomainError, match="level_reason_required"):
+        await families.set_support_level(
+            session, boss, family_id, SupportLevel.CRISIS, NOW, source=LevelSource.CARD
+        )
+    assert await families.set_support_level(
+        session,
+        boss,
+        family_id,
+        SupportLevel.CRISIS,
+        NOW,
+        **card_change,  # type: ignore[arg-type]
+    )
+    assert not await families.set_support_level(
+        session,
+        boss,
+        family_id,
+        SupportLevel.CRISIS,
+        NOW,
+        **card_change,  # type: ignore[arg-type]
+    )
     card = await families.family_card(session, boss, family_id, NOW)
     assert card.family.support_level == "crisis"
 

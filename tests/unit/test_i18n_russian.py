@@ -113,6 +113,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "decision_id": 3,
         }
     ],
+    "consilium_soon": [{"family": "Ивановы", "day": "30.11.2026"}],
+    "final_meeting_soon": [{"family": "Ивановы", "day": "07.12.2026"}],
     "meeting_follow_up": [
         {"when": WHEN, "child": "Миша", "total": 3, "open": 1},
         {"when": WHEN, "child": "Миша", "total": 0},

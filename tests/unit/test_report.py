@@ -26,6 +26,10 @@ from tests.stats_world import build as build_stats
 
 CONTENT = Content()
 I18N = create_i18n("ru")
+HELP_LABELS = [c.label("en") for c in CONTENT.visits.help]
+METHOD_LABELS = [c.label("en") for c in CONTENT.visits.methods]
+SOURCE_LABELS = [c.label("en") for c in CONTENT.intake.sources]
+DIFFICULTY_LABELS = [c.label("en") for c in CONTENT.intake.difficulties]
 
 # Everything under the header row, as (indicator, value, note): None is an empty cell.
 NOVEMBER_EN: list[tuple[Any, ...]] = [
@@ -52,6 +56,11 @@ NOVEMBER_EN: list[tuple[Any, ...]] = [
     ("Visits", 5, None),
     ("Families visited", 3, None),
     ("Mentors who visited", 2, "mentors: 3"),
+    ("Help given on visits (families)", None, None),
+    # Every kind of help and every method, in content/visits.yaml's order: none on these visits.
+    *((label, 0, "visits: 0") for label in HELP_LABELS),
+    ("Methods used on visits (families)", None, None),
+    *((label, 0, "visits: 0") for label in METHOD_LABELS),
     ("Family programmes", None, None),
     ("Enrolled in the period", 1, None),
     ("Active", 4, None),
@@ -59,6 +68,14 @@ NOVEMBER_EN: list[tuple[Any, ...]] = [
     ("Completed with positive dynamics", 2, None),
     ("Mean weekly self-rating (1–10)", 8.0, "ratings: 3"),
     ("Homework hand-in rate", 0.75, "3 of 4 weeks released"),
+    ("Children and adults reached", None, None),
+    ("Children reached", 0, "families with the make-up recorded: 0 of 5"),
+    ("Adults reached", 0, None),
+    ("Requests: how the families came", None, None),
+    ("Requests received in the period", 0, None),
+    *((label, 0, "0 of 0") for label in SOURCE_LABELS),
+    ("Requests: kinds of difficulty", None, None),
+    *((label, 0, "0 of 0") for label in DIFFICULTY_LABELS),
     ("Case plans", None, None),
     ("Plan tasks due in the period", 7, None),
     ("Tasks done", 2, None),
@@ -72,6 +89,24 @@ NOVEMBER_EN: list[tuple[Any, ...]] = [
     ("From network meetings' decisions", 2, None),
     ("Cases closed", 2, None),
     ("With a final meeting", 1, "1 of 2"),
+    ("Consilium reviews held", 0, None),
+    ("Assessment before and after", None, None),
+    ("Families with a final assessment in the period", 0, None),
+    ("Mean preliminary assessment", None, "no families"),
+    ("Mean final assessment", None, "no families"),
+    ("Mean change", None, "no families"),
+    ("Improved", 0, "0 of 0"),
+    ("Unchanged", 0, "0 of 0"),
+    ("Worse", 0, "0 of 0"),
+    # November includes "today" (23 November): the cases now, as /stats shows them.
+    ("Cases on 23.11.2026", None, None),
+    ("Open cases", 3, None),
+    ("request and diagnosis", 1, "1 of 3"),
+    ("plan approved", 1, "1 of 3"),
+    ("plan carried out, with monitoring", 0, "0 of 3"),
+    ("final monitoring", 1, "1 of 3"),
+    ("With a consilium review overdue", 0, "0 of 3"),
+    ("Consilium reviews overdue", 0, None),
 ]
 HEADER_ROW = 4  # title, period, an empty row, then the header
 

@@ -98,7 +98,7 @@ async def _grouped(session: AsyncSession, query: Select[str, int]) -> dict[str, 
     return {str(key): int(count) for key, count in rows if key is not None}
 
 
-def _active_family(w: Window) -> ColumnElement[bool]:
+def active_family(w: Window) -> ColumnElement[bool]:
     """Registered before the period ended and not closed before it began."""
     return and_(
         Family.created_at < w.finish,
@@ -152,7 +152,7 @@ async def held_families_by_category(session: AsyncSession, w: Window) -> dict[st
 async def active_families(session: AsyncSession, w: Window) -> int:
     return await _scalar(
         session,
-        select(func.count()).select_from(Family).where(_active_family(w)),
+        select(func.count()).select_from(Family).where(active_family(w)),
     )
 
 
@@ -264,7 +264,7 @@ async def supportive_change(session: AsyncSession, w: Window) -> Row[*tuple[Any,
 
 async def family_counts(session: AsyncSession, w: Window) -> Row[*tuple[Any, ...]]:
     """(active, closed for improvement, closed otherwise, new) in the period."""
-    active = _active_family(w)
+    active = active_family(w)
     closed_in = and_(
         Family.closed_at >= w.begin,
         Family.closed_at < w.finish,
@@ -295,14 +295,14 @@ async def family_counts(session: AsyncSession, w: Window) -> Row[*tuple[Any, ...
 
 
 async def active_families_by_category(session: AsyncSession, w: Window) -> dict[str, int]:
-    active = _active_family(w)
+    active = active_family(w)
     return await _grouped(
         session, select(Family.category, func.count()).where(active).group_by(Family.category)
     )
 
 
 async def active_families_by_level(session: AsyncSession, w: Window) -> dict[str, int]:
-    active = _active_family(w)
+    active = active_family(w)
     return await _grouped(
         session,
         select(Family.support_level, func.count()).where(active).group_by(Family.support_level),
@@ -517,7 +517,7 @@ async def tasks_due(session: AsyncSession, w: Window, *, today: date) -> Row[*tu
             .where(
                 PlanTask.due_date >= w.start,
                 PlanTask.due_date <= w.end,
-                _active_family(w),
+                active_family(w),
             )
         )
     ).one()

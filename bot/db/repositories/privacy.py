@@ -17,6 +17,8 @@ from bot.db.models import (
     CaseRecord,
     CaseRequest,
     Consent,
+    Consilium,
+    ConsiliumDecision,
     Enrollment,
     Family,
     FamilyLink,
@@ -26,6 +28,7 @@ from bot.db.models import (
     HomeworkFeedback,
     HomeworkWeek,
     Invitation,
+    LevelChange,
     Meeting,
     MeetingDecision,
     MeetingParticipant,
@@ -319,30 +322,50 @@ CASE_TEXTS: tuple[tuple[Any, Any], ...] = (
     (CaseRequest, CaseRequest.words),
     (FamilyMember, FamilyMember.name),
     (CaseAssessment, CaseAssessment.note),
+    (CaseRecord, CaseRecord.words_before),
+    (CaseRecord, CaseRecord.words_after),
+    (Consilium, Consilium.participants_text),
+    (Consilium, Consilium.note),
+    (LevelChange, LevelChange.reason),
 )
 
 
 async def case_texts(
     session: AsyncSession, family_ids: Collection[int]
-) -> list[tuple[str, int, str]]:
-    """(table name, row id, text) of these families' case texts that have one: the request in
-    the family's words, the make-up's names, the assessment's notes."""
+) -> list[tuple[str, str, int, str]]:
+    """(table, column, row id, text) of these families' case texts that have one: the request
+    in the family's words, the make-up's names, the assessment's notes, the family's words at
+    the parting, a consilium's participants and note, why the level changed, and what a
+    consilium decided (what, who)."""
     if not family_ids:
         return []
-    found: list[tuple[str, int, str]] = []
+    ids = list(family_ids)
+    found: list[tuple[str, str, int, str]] = []
     for model, column in CASE_TEXTS:
         rows = await session.execute(
             select(model.id, column)
-            .where(model.family_id.in_(list(family_ids)), column.is_not(None))
+            .where(model.family_id.in_(ids), column.is_not(None))
             .order_by(model.id)
         )
-        found.extend((model.__tablename__, int(i), str(text)) for i, text in rows.all())
+        found.extend((model.__tablename__, column.key, int(i), str(t)) for i, t in rows.all())
+    reviews = select(Consilium.id).where(Consilium.family_id.in_(ids))
+    for column in (ConsiliumDecision.what, ConsiliumDecision.who):
+        rows = await session.execute(
+            select(ConsiliumDecision.id, column)
+            .where(ConsiliumDecision.consilium_id.in_(reviews), column.is_not(None))
+            .order_by(ConsiliumDecision.id)
+        )
+        found.extend((ConsiliumDecision.__tablename__, column.key, int(i), str(t)) for i, t in rows)
     return found
 
 
-async def set_case_text(session: AsyncSession, table: str, row_id: int, text: str) -> None:
-    model, column = next(pair for pair in CASE_TEXTS if pair[0].__tablename__ == table)
-    await _run(session, update(model).where(model.id == row_id).values({column.key: text}))
+async def set_case_text(
+    session: AsyncSession, table: str, column: str, row_id: int, text: str
+) -> None:
+    models = {model.__tablename__: model for model, _c in CASE_TEXTS}
+    models[ConsiliumDecision.__tablename__] = ConsiliumDecision
+    model = models[table]
+    await _run(session, update(model).where(model.id == row_id).values({column: text}))
 
 
 async def forget_documents(session: AsyncSession, family_ids: Collection[int]) -> int:
@@ -595,7 +618,9 @@ async def _anonymise_plans(session: AsyncSession, family_ids: list[int]) -> None
 async def _anonymise_cases(session: AsyncSession, family_ids: list[int]) -> None:
     """The request keeps its day, source, difficulties and level (counted by /stats) and loses
     the family's words; the make-up keeps years of birth, child or adult and relation, the names
-    go; assessments keep their scores, the notes go; documents keep kind and date, not the file."""
+    go; assessments keep their scores, the notes go; the family's words at the parting,
+    consiliums' participants, notes and decisions and the reasons of level changes go (dates,
+    outcomes and levels stay); documents keep kind and date, not the file."""
     await _run(
         session,
         update(CaseRequest)
@@ -611,6 +636,37 @@ async def _anonymise_cases(session: AsyncSession, family_ids: list[int]) -> None
         update(CaseAssessment)
         .where(CaseAssessment.family_id.in_(family_ids))
         .values(note=_blank_if_set(CaseAssessment.note)),
+    )
+    await _run(
+        session,
+        update(CaseRecord)
+        .where(CaseRecord.family_id.in_(family_ids))
+        .values(
+            words_before=_blank_if_set(CaseRecord.words_before),
+            words_after=_blank_if_set(CaseRecord.words_after),
+        ),
+    )
+    await _run(
+        session,
+        update(Consilium)
+        .where(Consilium.family_id.in_(family_ids))
+        .values(
+            participants_text=_blank_if_set(Consilium.participants_text),
+            note=_blank_if_set(Consilium.note),
+        ),
+    )
+    reviews = select(Consilium.id).where(Consilium.family_id.in_(family_ids))
+    await _run(
+        session,
+        update(ConsiliumDecision)
+        .where(ConsiliumDecision.consilium_id.in_(reviews))
+        .values(what=BLANK, who=_blank_if_set(ConsiliumDecision.who)),
+    )
+    await _run(
+        session,
+        update(LevelChange)
+        .where(LevelChange.family_id.in_(family_ids))
+        .values(reason=_blank_if_set(LevelChange.reason)),
     )
     await forget_documents(session, family_ids)
 

@@ -1,15 +1,36 @@
-"""Visits and the safety concerns raised from them. Queries only; the caller commits."""
+"""Visits and the safety concerns raised from them. Queries only; the caller commits.
+
+A live visit's methods and help are also kept one code a row in `visit_codes` (what /stats and
+/report total per code). This module keeps them in step with the visit, whoever writes it:
+`insert_once` writes the new visit's codes, and an ORM flush that changes a visit's lists, day,
+family or `deleted_at` rewrites them (the mapper events below), so a soft-deleted visit has none
+and a restored one gets them back; a visit deleted for good takes them with it (ON DELETE
+CASCADE). `replace_codes` and `drop_codes` do the same by hand, for rows written another way."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Connection, Select, delete, event, func, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapper
 
-from bot.db.models import Family, FamilyLink, FamilyLinkKind, Person, SafetyConcern, Visit
+from bot.db.models import (
+    Family,
+    FamilyLink,
+    FamilyLinkKind,
+    Person,
+    SafetyConcern,
+    Visit,
+    VisitCode,
+)
 from bot.db.upsert import insert_unless_exists
+
+# visit_codes.kind of each list of a visit
+CODE_KINDS = {"method": "methods", "help": "help_given"}
+# What a visit's codes depend on: a change to any of them rewrites them.
+CODES_FROM = ("methods", "help_given", "visit_date", "family_id", "deleted_at")
 
 
 async def by_id(session: AsyncSession, visit_id: int) -> Visit | None:
@@ -21,8 +42,65 @@ async def by_draft_key(session: AsyncSession, draft_key: str) -> Visit | None:
 
 
 async def insert_once(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Insert a visit unless one with the same draft key exists; True when a row was added."""
-    return await insert_unless_exists(session, Visit, values, [Visit.draft_key])
+    """Insert a visit unless one with the same draft key exists, with its codes; True when a
+    row was added."""
+    inserted = await insert_unless_exists(session, Visit, values, [Visit.draft_key])
+    if inserted:  # an INSERT statement: no mapper event writes its codes
+        visit = await by_draft_key(session, values["draft_key"])
+        if visit is not None:
+            await replace_codes(session, visit)
+    return inserted
+
+
+# --- a visit's codes ----------------------------------------------------------------------------
+
+
+def _rows_of(visit: Visit) -> list[dict[str, Any]]:
+    """The visit_codes rows of a visit: per kind ("method", "help"), each code once; none for a
+    deleted visit."""
+    if visit.deleted_at is not None:
+        return []
+    return [
+        {
+            "visit_id": visit.id,
+            "kind": kind,
+            "code": code,
+            "family_id": visit.family_id,
+            "visit_date": visit.visit_date,
+        }
+        for kind, field in CODE_KINDS.items()
+        for code in dict.fromkeys(str(c) for c in (getattr(visit, field) or ()) if c)
+    ]
+
+
+async def replace_codes(session: AsyncSession, visit: Visit) -> None:
+    """The visit's codes as its lists are now: none when it is deleted."""
+    await drop_codes(session, visit.id)
+    rows = _rows_of(visit)
+    if rows:
+        await session.execute(insert(VisitCode), rows)
+
+
+async def drop_codes(session: AsyncSession, visit_id: int) -> None:
+    await session.execute(delete(VisitCode).where(VisitCode.visit_id == visit_id))
+
+
+@event.listens_for(Visit, "after_insert")
+def _codes_of_added(_mapper: Mapper[Visit], connection: Connection, visit: Visit) -> None:
+    rows = _rows_of(visit)
+    if rows:
+        connection.execute(insert(VisitCode), rows)
+
+
+@event.listens_for(Visit, "after_update")
+def _codes_of_changed(_mapper: Mapper[Visit], connection: Connection, visit: Visit) -> None:
+    state = inspect(visit)
+    if not any(state.attrs[name].history.has_changes() for name in CODES_FROM):
+        return
+    connection.execute(delete(VisitCode).where(VisitCode.visit_id == visit.id))
+    rows = _rows_of(visit)
+    if rows:
+        connection.execute(insert(VisitCode), rows)
 
 
 async def add_concern_once(

@@ -9,6 +9,7 @@ allows it). Every getter and press goes through the services, which check it aga
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from aiogram.types import CallbackQuery, Message
@@ -17,12 +18,24 @@ from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Row
 
+from bot.clock import local_date, zone_or
 from bot.content.intake import IntakeFile
-from bot.db.models import CaseRequest, FamilyMember, Role, SupportLevel
+from bot.db.models import (
+    CaseRequest,
+    CaseStage,
+    ConsiliumOutcome,
+    Family,
+    FamilyMember,
+    LevelSource,
+    Role,
+    SupportLevel,
+)
 from bot.dialogs.assessment.dialog import assessment_lines, totals_line
 from bot.dialogs.assessment.states import AssessmentSG
 from bot.dialogs.case.states import FAMILY_ID, CaseSG, MembersSG, RequestSG
 from bot.dialogs.case_documents.states import DocumentsSG
+from bot.dialogs.case_file.dialog import may_open, open_case_file
+from bot.dialogs.consilium.states import ConsiliumSG, PartingSG
 from bot.dialogs.context import Ctx, ctx
 from bot.dialogs.family_picker import (
     FAMILY_ERRORS,
@@ -48,9 +61,9 @@ from bot.dialogs.widgets import (
     stored_id,
     to_menu,
 )
-from bot.labels import CASE_STAGES, SUPPORT_LEVELS
+from bot.labels import CASE_STAGES, CONSILIUM_OUTCOMES, LEVEL_SOURCES, SUPPORT_LEVELS
 from bot.markup import escape
-from bot.services import assessment, case_access, cases, families, intake
+from bot.services import assessment, case_access, case_plans, cases, consilium, families, intake
 from bot.services.errors import DomainError
 
 SCROLL = "case_families_scroll"
@@ -202,6 +215,7 @@ async def get_case(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
     else:
         lines.append(_("The family's make-up: not recorded yet."))
     is_open = family.closed_at is None
+    lines.extend(await _reviews_part(c, family, state))
     mentors_see = c.settings.mentors_see_case_details
     details = await case_access.sees_details(c.session, c.actor, family_id, mentors_see)
     if details:
@@ -210,10 +224,67 @@ async def get_case(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
         "case_text": Html("\n".join(lines)),
         "notice": dialog_manager.dialog_data.pop(NOTICE, ""),
         "can_keep": found.can_keep and is_open,
+        "can_words": found.can_keep,
         "has_request": found.request is not None,
         "details": details,
         "start": {FAMILY_ID: family_id},
     }
+
+
+def _day(value: date | datetime) -> str:
+    return value.strftime("%d.%m.%Y")
+
+
+async def _reviews_part(c: Ctx, family: Family, state: cases.CaseState) -> list[str]:
+    """The plan's approval, why the level changed, the consiliums and the parting."""
+    family_id, zone = family.id, zone_or(family.timezone, c.settings.default_timezone)
+    record = state.record
+    lines = [""]
+    if record is not None and record.plan_approved_at is not None:
+        if record.plan_approved_consilium_id is not None:
+            by = _("the consilium")
+        else:
+            names = await case_plans.person_names(
+                c.session, {record.plan_approved_by_id} if record.plan_approved_by_id else set()
+            )
+            by = escape(names.get(record.plan_approved_by_id or 0, "—"))
+        lines.append(
+            _("Plan approved on {day} by {by}").format(
+                day=_day(local_date(record.plan_approved_at, zone)), by=by
+            )
+        )
+    history = await consilium.level_history(c.session, c.actor, family_id)
+    if history:
+        _from, to, source, reason, when = history[-1]
+        line = _("Level set to {level} on {day}, {source}").format(
+            level=_(SUPPORT_LEVELS[SupportLevel(to)]),
+            day=_day(local_date(when, zone)),
+            source=_(LEVEL_SOURCES[LevelSource(source)]),
+        )
+        lines.append(line + (f": «{escape(reason)}»" if reason else ""))
+    reviews = await consilium.of_family(c.session, c.actor, family_id, c.now())
+    pending = next((r for r in reviews if r.held_on is None), None)
+    held = next((r for r in reviews if r.held_on is not None), None)
+    if held is not None and held.held_on is not None:
+        lines.append(
+            _("Last consilium: {day} — {outcome}").format(
+                day=_day(held.held_on),
+                outcome=_(CONSILIUM_OUTCOMES[ConsiliumOutcome(held.outcome or "continue")]),
+            )
+        )
+    if pending is not None:
+        lines.append(_("Next consilium: {day}").format(day=_day(pending.planned_on)))
+    if record is not None and record.final_meeting_planned_on and state.stage != CaseStage.CLOSED:
+        lines.append(
+            _("Final meeting planned for {day}").format(day=_day(record.final_meeting_planned_on))
+        )
+    if record is not None and (record.words_before or record.words_after):
+        lines.append(_("<b>In the family's words</b>"))
+        if record.words_before:
+            lines.append(_("Before: «{words}»").format(words=escape(record.words_before)))
+        if record.words_after:
+            lines.append(_("Now: «{words}»").format(words=escape(record.words_after)))
+    return lines if len(lines) > 1 else []
 
 
 async def _assessment_part(c: Ctx, family_id: int) -> list[str]:
@@ -257,6 +328,18 @@ async def on_assessment(_c: CallbackQuery, _b: Button, manager: DialogManager) -
 
 async def on_documents(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
     await _start(manager, DocumentsSG.list)
+
+
+async def on_consiliums(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    await _start(manager, ConsiliumSG.list)
+
+
+async def on_final_meeting(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    await _start(manager, PartingSG.day)
+
+
+async def on_words(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    await _start(manager, PartingSG.words_before)
 
 
 def create_case_dialog() -> Dialog:
@@ -308,6 +391,19 @@ def create_case_dialog() -> Dialog:
                 ),
                 Button(T("📎 Documents"), id="case_docs", on_click=on_documents, when="details"),
             ),
+            Button(
+                T("📄 Case file (DOCX)"), id="case_file", on_click=open_case_file, when=may_open
+            ),
+            Row(
+                Button(T("⚖️ Consiliums"), id="case_consiliums", on_click=on_consiliums),
+                Button(
+                    T("🗓 Final meeting"),
+                    id="case_final",
+                    on_click=on_final_meeting,
+                    when="can_keep",
+                ),
+            ),
+            Button(T("🗣 The family's words"), id="case_words", on_click=on_words, when="can_words"),
             Button(T("⬅️ Back"), id="case_back", on_click=on_back),
             to_menu(),
             state=CaseSG.case,

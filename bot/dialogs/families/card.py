@@ -18,7 +18,7 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row, SwitchTo
 
 from bot.clock import local_date
-from bot.db.models import CaseStage, CloseReason, Role, SupportLevel
+from bot.db.models import CaseStage, CloseReason, LevelSource, Role, SupportLevel
 from bot.dialogs.case.states import FAMILY_ID as CASE_FAMILY_ID
 from bot.dialogs.case.states import CaseSG
 from bot.dialogs.context import Ctx, ctx
@@ -38,6 +38,7 @@ from bot.dialogs.widgets import (
     Window,
     choices,
     day_input,
+    error_text,
     form_text,
     get_input_error,
     input_error_line,
@@ -52,6 +53,11 @@ from bot.services.errors import DomainError
 
 FAMILY_ID = "family_id"
 NOTICE = "notice"
+NEW_LEVEL = "new_level"
+CARD_ERRORS = {
+    "family_closed": N_("This family's case is closed."),
+    "level_reason_required": N_("Please write the reason in a few words."),
+}
 TIMELINE = "timeline_scroll"
 TIMELINE_SIZE = 5
 PICK = "pick_scroll"
@@ -269,6 +275,11 @@ async def get_final_days(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
     family = await families.require_manage(c.session, c.actor, family_id_of(dialog_manager))
     today = families.family_today(family, c.now())
     days = [today - timedelta(days=offset) for offset in FINAL_OFFSETS]
+    # The day planned ahead for the parting comes first, once it has come.
+    record = (await cases.case_state(c.session, family)).record
+    planned = record.final_meeting_planned_on if record else None
+    if planned is not None and planned <= today and planned not in days:
+        days.insert(0, planned)
     return {"name": family.name, "days": [(d.strftime("%d.%m.%Y"), d.isoformat()) for d in days]}
 
 
@@ -342,15 +353,52 @@ async def on_open_curator(_c: CallbackQuery, _b: Button, manager: DialogManager)
 
 
 async def on_level(_c: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    """Raising or lowering the level asks why first: the case file keeps the reason."""
     c = ctx(manager)
+    await families.require_manage(c.session, c.actor, family_id_of(manager))
     level = SupportLevel.CRISIS if button.widget_id == "crisis" else SupportLevel.BASIC
-    changed = await families.set_support_level(
-        c.session, c.require_actor(), family_id_of(manager), level, c.now()
+    manager.dialog_data[NEW_LEVEL] = level.value
+    await manager.switch_to(FamilyCardSG.level_reason)
+
+
+async def get_level_reason(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    level = SupportLevel(dialog_manager.dialog_data.get(NEW_LEVEL) or SupportLevel.BASIC)
+    return {"new_level": _(LEVEL_NAMES[level])}
+
+
+async def on_level_reason(message: Message, _w: Any, manager: DialogManager) -> None:
+    c = ctx(manager)
+    text = form_text(
+        message,
+        manager,
+        _("Please write the reason as text, in a few words."),
+        limit=families.LEVEL_REASON_MAX,
+        one_line=True,
     )
+    if text is None:
+        return
+    level = SupportLevel(manager.dialog_data.get(NEW_LEVEL) or SupportLevel.BASIC)
+    try:
+        changed = await families.set_support_level(
+            c.session,
+            c.require_actor(),
+            family_id_of(manager),
+            level,
+            c.now(),
+            source=LevelSource.CARD,
+            reason=text,
+        )
+    except DomainError as error:
+        if error.code == "access_denied":
+            raise
+        manager.dialog_data[NOTICE] = error_text(CARD_ERRORS, error)
+        await manager.switch_to(FamilyCardSG.card)
+        return
     if changed:
         manager.dialog_data[NOTICE] = _("✅ The support level is now: {level}.").format(
             level=_(LEVEL_NAMES[level])
         )
+    await manager.switch_to(FamilyCardSG.card)
 
 
 async def on_open_close(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
@@ -729,6 +777,17 @@ def create_family_card_dialog() -> Dialog:
             SwitchTo(BACK, id="back", state=FamilyCardSG.close_final),
             state=FamilyCardSG.close_summary,
             getter=get_input_error,
+        ),
+        Window(
+            input_error_line(),
+            T(
+                "The level becomes <b>{new_level}</b>. Why? A few words for the case history, "
+                "for example «угроза жизни ребёнка» or «ситуация стабилизировалась»."
+            ),
+            MessageInput(on_level_reason),
+            SwitchTo(T("✖️ Cancel"), id="level_cancel", state=FamilyCardSG.card),
+            state=FamilyCardSG.level_reason,
+            getter=[get_input_error, get_level_reason],
         ),
         on_start=on_start,
     )

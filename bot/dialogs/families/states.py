@@ -33,3 +33,4 @@ class FamilyCardSG(StatesGroup):
     stage = State()  # the case's stage (case management)
     close_final = State()  # closing: the final meeting's date
     close_summary = State()  # closing: a short summary
+    level_reason = State()  # why the support level changes

@@ -286,7 +286,8 @@ async def section_text(c: Ctx, section: Section, period: Period, scope: Scope) -
     if section is Section.FAMILIES:
         families = await stats.families(c.session, actor, period, scope)
         level = lambda code: _(SUPPORT_LEVELS[code]) if code in SUPPORT_LEVELS else code  # noqa: E731
-        return text.families_text(families, _, category, level)
+        intake = lambda what, code: c.content.intake.label(what, code, c.locale)  # noqa: E731
+        return text.families_text(families, _, category, level, intake)
     if section is Section.MENTORS:
         mentors = await stats.mentors(
             c.session,
@@ -299,7 +300,11 @@ async def section_text(c: Ctx, section: Section, period: Period, scope: Scope) -
         return text.mentors_text(mentors, _)
     if section is Section.PLANS:
         plans = await stats.plans(c.session, actor, period, scope, today=_local_today(c))
-        return text.plans_text(plans, _)
+        return text.plans_text(plans, _, c.locale)
+    if section is Section.HELP:
+        work = await stats.visit_work(c.session, actor, period, scope)
+        visits = lambda what, code: c.content.visits.label(what, code, c.locale)  # noqa: E731
+        return text.help_text(work, _, visits)
     programmes = await stats.programmes(c.session, actor, period, scope)
     return text.programmes_text(programmes, _, c.locale)
 

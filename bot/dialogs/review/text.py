@@ -1,7 +1,8 @@
 """The /stats texts: a header and one short section at a time, numbers with their base.
 
-Pure functions of the figures: labels (categories, levels, SRS items) come in ready, so the
-texts can be checked without a bot. Everything user-supplied (mentor names) is escaped here.
+Pure functions of the figures: labels (categories, levels, SRS items, the request's and the
+visit form's lists) come in ready, so the texts can be checked without a bot. Everything
+user-supplied (mentor names) and every label from content/ is escaped here.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from bot.labels import CASE_STAGES
 from bot.markup import escape
 from bot.services.stats import (
     CONCERN_TOTAL,
+    AssessmentChange,
+    CodeTotal,
     FamiliesFigures,
     MeetingsFigures,
     MentorsFigures,
@@ -25,10 +28,14 @@ from bot.services.stats import (
     PlansFigures,
     ProgrammesFigures,
     Section,
+    VisitWork,
 )
 
 Gettext = Callable[[str], str]
 Label = Callable[[str], str]
+# The label of a code in one of content's lists: (list, code) -> label, e.g. ("sources",
+# "school") of content/intake.yaml or ("help", "social_contract") of content/visits.yaml.
+ListLabel = Callable[[str, str], str]
 
 TEXT_LIMIT = 3500  # Telegram allows 4096; the header and the window's lines need the rest
 NAME_LIMIT = 40  # a mentor's name in the top and bottom lists
@@ -40,6 +47,7 @@ SECTION_NAMES = {
     Section.MENTORS: N_("Mentors"),
     Section.PROGRAMMES: N_("Programmes"),
     Section.PLANS: N_("Plans"),
+    Section.HELP: N_("Help given"),
 }
 NO_DATA = N_("No data for this period.")
 
@@ -158,7 +166,15 @@ def meetings_text(
     return fit(lines)
 
 
-def families_text(f: FamiliesFigures, _: Gettext, category: Label, level: Label) -> str:
+def families_text(
+    f: FamiliesFigures,
+    _: Gettext,
+    category: Label,
+    level: Label,
+    intake: ListLabel | None = None,
+) -> str:
+    """`intake` names the request's sources and difficulties (content/intake.yaml); without
+    it those two breakdowns are left out rather than shown as codes."""
     if f.empty:
         return _empty(Section.FAMILIES, _)
     lines = [
@@ -172,6 +188,32 @@ def families_text(f: FamiliesFigures, _: Gettext, category: Label, level: Label)
         lines += ["", _("By support level:"), *_breakdown(f.by_level, f.active, level, _)]
     if f.by_category:
         lines += ["", _("By category:"), *_breakdown(f.by_category, f.active, category, _)]
+    reach = f.reach
+    lines += [
+        "",
+        _("Children reached: {n}").format(n=reach.children),
+        _("Adults reached: {n}").format(n=reach.adults),
+        _("Families with the make-up recorded: {share}").format(
+            share=of(reach.families_with_makeup, reach.active, _)
+        ),
+    ]
+    requests = f.requests
+    lines += ["", _("Requests received in the period: {n}").format(n=requests.received)]
+    if intake is not None and requests.by_source:
+        lines += [
+            _("How the families came:"),
+            *_breakdown(requests.by_source, requests.received, lambda c: intake("sources", c), _),
+        ]
+    if intake is not None and requests.by_difficulty:
+        lines += [
+            _("Kinds of difficulty:"),
+            *_breakdown(
+                requests.by_difficulty,
+                requests.received,
+                lambda c: intake("difficulties", c),
+                _,
+            ),
+        ]
     return fit(lines)
 
 
@@ -181,6 +223,15 @@ def _mentor_lines(rows: list[MentorVisits], _: Gettext) -> list[str]:
             n=number, name=escape(shorten(row.name, NAME_LIMIT)), visits=row.visits
         )
         for number, row in enumerate(rows, 1)
+    ]
+
+
+def _code_totals(rows: list[CodeTotal], base: int, label: Label, _: Gettext) -> list[str]:
+    return [
+        _("• {label}: families {share}, visits {visits}").format(
+            label=escape(label(row.code)), share=of(row.families, base, _), visits=row.visits
+        )
+        for row in rows
     ]
 
 
@@ -216,6 +267,30 @@ def mentors_text(f: MentorsFigures, _: Gettext) -> str:
     return fit(lines)
 
 
+def help_text(f: VisitWork, _: Gettext, visits: ListLabel) -> str:
+    """Help given and methods used on the period's visits: per kind, the families (of those
+    visited) and the visits. `visits` names the codes (content/visits.yaml)."""
+    if f.empty:
+        return _empty(Section.HELP, _)
+    lines = [
+        _title(Section.HELP, _),
+        _("Families visited: {n}").format(n=f.families_visited),
+    ]
+    if f.help:
+        lines += [
+            "",
+            _("Help given:"),
+            *_code_totals(f.help, f.families_visited, lambda c: visits("help", c), _),
+        ]
+    if f.methods:
+        lines += [
+            "",
+            _("Methods used:"),
+            *_code_totals(f.methods, f.families_visited, lambda c: visits("methods", c), _),
+        ]
+    return fit(lines)
+
+
 def programmes_text(f: ProgrammesFigures, _: Gettext, locale: str) -> str:
     if f.empty:
         return _empty(Section.PROGRAMMES, _)
@@ -243,7 +318,28 @@ def programmes_text(f: ProgrammesFigures, _: Gettext, locale: str) -> str:
     return fit(lines)
 
 
-def plans_text(f: PlansFigures, _: Gettext) -> str:
+def signed(value: float, locale: str) -> str:
+    return ("+" if value > 0 else "") + decimal(value, locale)
+
+
+def _assessment_lines(a: AssessmentChange, _: Gettext, locale: str) -> list[str]:
+    if not a.families or a.intake_mean is None or a.final_mean is None:
+        return []
+    return [
+        "",
+        _("Assessment before → after (final in the period): families {n}").format(n=a.families),
+        _("On average: {before} → {after} (change {change})").format(
+            before=decimal(a.intake_mean, locale),
+            after=decimal(a.final_mean, locale),
+            change=signed(a.change_mean or 0.0, locale),
+        ),
+        _("Improved: {share}").format(share=of(a.improved, a.families, _)),
+        _("Unchanged: {share}").format(share=of(a.unchanged, a.families, _)),
+        _("Worse: {share}").format(share=of(a.worse, a.families, _)),
+    ]
+
+
+def plans_text(f: PlansFigures, _: Gettext, locale: str = "ru") -> str:
     """Figures only: never a task's words or a family's name."""
     if f.empty:
         return _empty(Section.PLANS, _)
@@ -266,6 +362,7 @@ def plans_text(f: PlansFigures, _: Gettext) -> str:
         _("With a final meeting: {share}").format(
             share=of(f.closed_with_final_meeting, f.closed, _)
         ),
+        _("Consilium reviews held: {n}").format(n=f.consiliums_held),
     ]
     if f.stages and f.open_families:
         lines += ["", _("Open cases now, by stage: {n}").format(n=f.open_families)]
@@ -274,4 +371,11 @@ def plans_text(f: PlansFigures, _: Gettext) -> str:
             for stage, name in CASE_STAGES.items()
             if stage is not CaseStage.CLOSED
         ]
+        if f.consilium_overdue_families is not None:
+            lines.append(
+                _("Of them with a consilium review overdue: {share}").format(
+                    share=of(f.consilium_overdue_families, f.open_families, _)
+                )
+            )
+    lines += _assessment_lines(f.assessment, _, locale)
     return fit(lines)

@@ -10,6 +10,7 @@ from bot.db.models import (
     AuditEntry,
     Family,
     FamilyLink,
+    LevelChange,
     OutboxMessage,
     Role,
     SocialMap,
@@ -304,13 +305,26 @@ async def test_support_level_changes_from_the_card(app: BotHarness) -> None:
     family_id = await app.add_family(ADMIN_ID, "Волковы")
     await open_card(admin, "Волковы")
     await admin.press("🚨 Перевести на кризисный уровень")
+    assert "Уровень станет кризисный. Почему?" in admin.last_text()
+    await admin.send_photo()  # not a reason: said, nothing changed
+    assert "напишите причину текстом" in admin.last_text()
+    await admin.send_text("угроза жизни ребёнка")
     assert "Уровень сопровождения теперь: кризисный" in admin.last_text()
     assert "Уровень сопровождения: кризисный" in admin.last_text()
     await admin.press("↘️ Вернуть базовый уровень")
+    await admin.press("✖️ Отмена")  # changed their mind: the level stays
+    assert "Уровень сопровождения: кризисный" in admin.last_text()
+    await admin.press("↘️ Вернуть базовый уровень")
+    await admin.send_text("ситуация стабилизировалась")
     assert "Уровень сопровождения: базовый" in admin.last_text()
     async with app.sessionmaker() as session:
         family = await session.get(Family, family_id)
         assert family is not None and family.support_level == "basic"
+        changes = list(await session.scalars(select(LevelChange).order_by(LevelChange.id)))
+        assert [(c.from_level, c.to_level, c.source, c.reason) for c in changes] == [
+            ("basic", "crisis", "card", "угроза жизни ребёнка"),
+            ("crisis", "basic", "card", "ситуация стабилизировалась"),
+        ]
     assert len(await audit_rows(app, "family.level")) == 2
 
 
@@ -460,6 +474,7 @@ async def test_double_taps_change_things_once(app: BotHarness) -> None:
     crisis = next(b for b in card.buttons() if b["text"].startswith("🚨"))
     await admin.press_forged(crisis["callback_data"], card.message_id)
     await admin.press_forged(crisis["callback_data"], card.message_id)
+    await admin.send_text("угроза жизни ребёнка")  # the reason the level asks for
     await admin.press("🔒 Закрыть случай")
     await admin.press("семья переехала")
     form = admin.last()
