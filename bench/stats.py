@@ -638,6 +638,54 @@ async def _export_child(url: str, writer: str) -> int:
 # --- main -----------------------------------------------------------------------------------
 
 
+CASE_FILE_TARGET_S = 2.0
+
+
+async def run_case_file(engine: AsyncEngine, runs: int = 5) -> tuple[int, int, float] | None:
+    """The case file (DOCX) of the family with the most visits, over its whole history (two
+    years of visits, meetings, plan tasks and reviews): its context built as the job builds it,
+    then rendered. (family id, its visits, median seconds)."""
+    from bot.services import case_file
+
+    content = Content()
+    sessions = create_sessionmaker(engine)
+    async with sessions() as session:
+        found = (
+            await session.execute(
+                text(
+                    "SELECT family_id, count(*) AS n FROM visits WHERE deleted_at IS NULL"
+                    " GROUP BY family_id ORDER BY n DESC LIMIT 1"
+                )
+            )
+        ).first()
+        if found is None:
+            return None
+        family_id, visits = int(found[0]), int(found[1])
+        now = datetime.now(UTC)
+        period = await case_file.period_for(
+            session, COORDINATOR, family_id, case_file.PeriodKind.WHOLE, now
+        )
+        await session.rollback()
+    spent: list[float] = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        async with sessions() as session:
+            context = await case_file.build(
+                session,
+                COORDINATOR,
+                family_id,
+                period,
+                content=content,
+                locale="ru",
+                gettext=lambda message: message,
+                now=now,
+            )
+            await session.rollback()  # the bench leaves no audit rows behind
+        case_file.render(content.case_file, context)
+        spent.append(time.perf_counter() - started)
+    return family_id, visits, statistics.median(spent)
+
+
 async def run(args: argparse.Namespace) -> int:
     url = database_url(args.backend, args.scale)
     await prepare(url, args.scale, args.rebuild)
@@ -676,6 +724,16 @@ async def run(args: argparse.Namespace) -> int:
             print("/report: not measured (no entry point in bot/services/report.py yet)")
         else:
             print(f"/report of this year: {spent:.2f} s")
+        made = await run_case_file(engine)
+        if made is not None:
+            family_id, visits, seconds = made
+            ok = seconds < CASE_FILE_TARGET_S
+            met = met and ok
+            print(
+                f"case file (DOCX) of family {family_id} ({visits} visits), whole case:"
+                f" {seconds:.2f} s median; target under {CASE_FILE_TARGET_S:.0f} s —",
+                "met" if ok else "NOT MET",
+            )
         await engine.dispose()
         writers = list(WRITERS) if args.writer == "both" else [args.writer]
         for writer in writers:

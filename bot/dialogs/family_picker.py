@@ -52,6 +52,7 @@ async def family_page(
     *,
     search: str | None = None,
     linked_only: bool = False,
+    include_closed: bool = False,
 ) -> tuple[list[Family], dict[str, Any]]:
     """The families on the scroll's current page, by name, and the pager's data.
 
@@ -67,7 +68,13 @@ async def family_page(
         )
     else:
         rows, total = await families.list_page(
-            c.session, actor, c.now(), offset=page * PAGE_SIZE, limit=PAGE_SIZE, search=search
+            c.session,
+            actor,
+            c.now(),
+            offset=page * PAGE_SIZE,
+            limit=PAGE_SIZE,
+            search=search,
+            include_closed=include_closed,
         )
     return rows, {"total": total, **page_data(page, total)}
 

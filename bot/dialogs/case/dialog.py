@@ -98,11 +98,14 @@ async def get_families(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
     c = ctx(dialog_manager)
     coordinator = c.require_actor().has(Role.COORDINATOR)
     search = dialog_manager.dialog_data.get(FAMILY_SEARCH) if coordinator else None
+    # Coordinators reach closed cases too: the case file is often sent upward after closing.
     rows, paging = await family_page(
-        dialog_manager, SCROLL, search=search, linked_only=not coordinator
+        dialog_manager, SCROLL, search=search, linked_only=not coordinator, include_closed=True
     )
     return {
-        "families": [(shorten(f.name, LABEL_MAX), str(f.id)) for f in rows],
+        "families": [
+            (("🔒 " if f.closed_at else "") + shorten(f.name, LABEL_MAX), str(f.id)) for f in rows
+        ],
         "search": search or "",
         "coordinator": coordinator,
         **paging,
@@ -354,7 +357,7 @@ def create_case_dialog() -> Dialog:
                 when=lambda d, *_: d["coordinator"] and d["total"],
             ),
             T(
-                "No open families found.",
+                "No families found.",
                 when=lambda d, *_: d["coordinator"] and not d["total"],
             ),
             T(
