@@ -10,14 +10,17 @@
 Builds the database once (bench/stats_data.py: 10,000 families, 200 mentors, 1,000,000 visits,
 200,000 homework answers, 20,000 meetings with 160,000 participants, ~47,000 plan tasks at scale
 1.0; then, here, each family's case: its request, make-up, assessments at intake and at the final
-monitoring, and consilium reviews with their decisions) and reuses it on later runs; --rebuild
+monitoring, and consilium reviews with their decisions; then the evidence that change lasts:
+follow-ups of completed programmes, their evaluations, meetings' reasons, network meetings'
+decisions with their outcomes) and reuses it on later runs; --rebuild
 starts over, and a database built before the case's rows gets them on the next run. Migrations run
 every time, so new indexes reach a cached database (and migration 0013 fills visit_codes from its
 visits); a fresh build fills visit_codes from the bulk-loaded visits. Then times, as a coordinator
 through bot/services/stats.py, each /stats section for this year and the previous year, scoped to
 all families, one mentor and one category (help: help given and methods used on visits), and the
 case's figures inside the families and plans sections on their own (reach and requests; consiliums
-and assessment): median and p95 over --runs runs, and the CPU time of this process (on SQLite that
+and assessment) and the evidence figures (lasting change, reasons, decisions, closings for
+improvement): median and p95 over --runs runs, and the CPU time of this process (on SQLite that
 is the queries' own cost even when other work shares the machine); then /report and /export of this
 year (the export in a child process, for its peak memory; --writer both exports the year once with
 each XLSX writer, one child each, in the same run).
@@ -35,7 +38,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as day_time
@@ -72,8 +75,12 @@ from bot.db.models import (
     Consilium,
     ConsiliumDecision,
     FamilyMember,
+    MeetingDecision,
+    ProgrammeEvaluation,
+    QuestionnaireFollowUp,
+    SpecialistEvaluation,
 )
-from bot.services import stats
+from bot.services import evidence_stats, stats
 from bot.services.access import Actor
 from bot.services.stats import Period, PeriodKind, Scope
 
@@ -89,6 +96,9 @@ MARKER = "bench_stats_built_v2"
 # The family's case (requests, make-up, assessments, consilium reviews), added to a database
 # built before them without building the rest again.
 CASE_MARKER = "bench_stats_case_v1"
+# Evidence that change lasts (follow-ups, evaluations, meetings' reasons, decisions), likewise.
+EVIDENCE_MARKER = "bench_stats_evidence_v1"
+CONTENT = Content()
 SCOPE_MENTOR = 3  # ~45 families (bench/stats_data.py: family id % 200 == 1, none % 10 == 0)
 SCOPE_CATEGORY = "sop"
 # The XLSX writers /export can be timed with: ours (bot/services/xlsx.py), which the bot uses,
@@ -213,22 +223,30 @@ async def prepare_codes(url: str) -> None:
 
 async def prepare_cases(url: str, scale: float) -> None:
     """Each family's case, once: CaseBuilder's rows, then the planner's statistics again."""
+    await _add_once(url, scale, CASE_MARKER, "the case's rows", CaseBuilder)
+
+
+async def _add_once(
+    url: str, scale: float, marker: str, what: str, builder: Callable[..., Any]
+) -> None:
+    """Rows added on top of the database once (a marker table says they are there), then the
+    planner's statistics again."""
     engine = create_engine(url)
-    if await _has_table(engine, CASE_MARKER):
+    if await _has_table(engine, marker):
         await engine.dispose()
         return
     started = time.perf_counter()
-    counts = await CaseBuilder(engine, scale).build()
+    counts = await builder(engine, scale).build()
     async with engine.begin() as conn:
-        await conn.execute(text(f"CREATE TABLE {CASE_MARKER} (scale VARCHAR(16))"))
-        await conn.execute(text(f"INSERT INTO {CASE_MARKER} VALUES ('{scale}')"))
+        await conn.execute(text(f"CREATE TABLE {marker} (scale VARCHAR(16))"))
+        await conn.execute(text(f"INSERT INTO {marker} VALUES ('{scale}')"))
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("VACUUM ANALYZE" if url.startswith("postgresql") else "ANALYZE"))
     await engine.dispose()
-    print(f"the case's rows built in {time.perf_counter() - started:.1f} s:")
+    print(f"{what} built in {time.perf_counter() - started:.1f} s:")
     for table, count in counts.items():
-        print(f"  {table:<22} {count:>9,}")
+        print(f"  {table:<26} {count:>9,}")
 
 
 class CaseBuilder:
@@ -382,6 +400,139 @@ class CaseBuilder:
         }
 
 
+async def prepare_evidence(url: str, scale: float) -> None:
+    """Evidence that change lasts, once: EvidenceBuilder's rows."""
+    await _add_once(url, scale, EVIDENCE_MARKER, "the evidence rows", EvidenceBuilder)
+
+
+# Meetings' reasons by id % 6: one in six without a reason (planned before issue 20).
+REASONS_BY_ID = (None, "crisis_conflict", "crisis_conflict", "abuse", "leaving_home", "refusal")
+
+
+class EvidenceBuilder:
+    """On top of the rows above, read back from the database: each completed programme's
+    follow-ups at 6 and 12 months (due after completion; 70 % of those due answered, the total
+    near the exit total), the family's and the specialist's evaluation of 80 % of completed
+    programmes, a reason on five meetings in six, and 0-4 decisions of each held meeting, due
+    2-6 weeks later: of those due, 60 % done (some after their date), 15 % marked not done."""
+
+    def __init__(self, engine: AsyncEngine, scale: float) -> None:
+        self.engine = engine
+        self.rows = Builder(engine, Sizes.at(scale))
+        self.rnd = random.Random(2029)
+        self.statements = [s.code for s in CONTENT.evaluation.family.statements]
+
+    async def build(self) -> dict[str, int]:
+        async with self.engine.connect() as conn:
+            completed = (
+                await conn.execute(
+                    text(
+                        "SELECT id, completed_at, exit_total FROM enrollments"
+                        " WHERE completed_at IS NOT NULL ORDER BY id"
+                    )
+                )
+            ).all()
+            held = (
+                await conn.execute(
+                    text("SELECT id, starts_at FROM meetings WHERE status = 'held' ORDER BY id")
+                )
+            ).all()
+        follow_ups, family, specialist = [], [], []
+        rnd = self.rnd
+        for enrollment_id, completed_raw, exit_total in completed:
+            completed_at = _as_moment(completed_raw)
+            for months in (6, 12):
+                due = completed_at + timedelta(days=30 * months)
+                answered = due + timedelta(days=rnd.randint(0, 10))
+                done = answered < NOW and rnd.random() < 0.7
+                total = max(0, (exit_total or 40) + rnd.choice((-6, -3, -2, -1, 0, 1, 3)))
+                follow_ups.append(
+                    {
+                        "enrollment_id": enrollment_id,
+                        "months": months,
+                        "due_at": due,
+                        "released_at": due if due < NOW else None,
+                        "reminded_at": None,
+                        "cancelled_at": None,
+                        "answered_at": answered if done else None,
+                        "person_id": None,
+                        "answers": {"q1": total} if done else None,
+                        "total": total if done else None,
+                    }
+                )
+            if rnd.random() < 0.8:
+                given = completed_at + timedelta(hours=rnd.randint(1, 72))
+                family.append(
+                    {
+                        "enrollment_id": enrollment_id,
+                        "person_id": None,
+                        "answers": {code: rnd.randint(2, 5) for code in self.statements},
+                        "open_answer": "Стало спокойнее дома" if rnd.random() < 0.3 else None,
+                        "created_at": given,
+                    }
+                )
+                specialist.append(
+                    {
+                        "enrollment_id": enrollment_id,
+                        "author_id": COORDINATOR_ID,
+                        "engagement": rnd.randint(2, 5),
+                        "homework": rnd.randint(2, 5),
+                        "fit": rnd.randint(3, 5),
+                        "further": rnd.choice(("another_programme", "case_plan", "closing")),
+                        "note": None,
+                        "created_at": given + timedelta(days=1),
+                    }
+                )
+        await self.rows.insert(QuestionnaireFollowUp, follow_ups)
+        await self.rows.insert(ProgrammeEvaluation, family)
+        await self.rows.insert(SpecialistEvaluation, specialist)
+        await self.rows.insert(MeetingDecision, self._decisions(held))
+        async with self.engine.begin() as conn:
+            for remainder, reason in enumerate(REASONS_BY_ID):
+                await conn.execute(
+                    text("UPDATE meetings SET reason = :reason WHERE id % 6 = :remainder"),
+                    {"reason": reason, "remainder": remainder},
+                )
+        return self.rows.counts
+
+    def _decisions(self, held: Sequence[Any]) -> list[dict[str, Any]]:
+        rnd = self.rnd
+        rows = []
+        for meeting_id, starts_raw in held:
+            starts = _as_moment(starts_raw)
+            for _ in range(rnd.randint(0, 4)):
+                due = (starts + timedelta(days=rnd.randint(14, 42))).date()
+                fate = rnd.random()
+                done_at = not_done_at = None
+                if due < TODAY and fate < 0.6:
+                    done_at = min(NOW, _moment(due + timedelta(days=rnd.randint(-10, 5))))
+                elif due < TODAY and fate < 0.75:
+                    not_done_at = _moment(due + timedelta(days=3))
+                elif due >= TODAY and fate < 0.3:
+                    done_at = min(NOW, starts + timedelta(days=rnd.randint(1, 10)))
+                rows.append(
+                    {
+                        "meeting_id": meeting_id,
+                        "what": "Бабушка забирает ребёнка из школы по средам",
+                        "who": "бабушка",
+                        "due_date": due,
+                        "created_at": starts + timedelta(hours=2),
+                        "created_by_id": COORDINATOR_ID,
+                        "done_at": done_at,
+                        "not_done_reason": "Не получилось" if not_done_at else None,
+                        "not_done_at": not_done_at,
+                    }
+                )
+        return rows
+
+
+def _as_moment(value: Any) -> datetime:
+    """A UTC datetime column read with text(): a naive string on SQLite."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def _as_day(value: Any) -> date | None:
     """A datetime column read with text(): a string on SQLite."""
     if value is None:
@@ -451,6 +602,11 @@ def sections(period: Period, scope: Scope) -> dict[str, Callable[[AsyncSession],
         "requests": lambda s: stats.requests(s, COORDINATOR, period, scope),
         "consiliums": lambda s: stats.consilium_reviews(s, COORDINATOR, period, scope, today=today),
         "assessment": lambda s: stats.assessment_change(s, COORDINATOR, period, scope),
+        # Evidence that change lasts.
+        "lasting": lambda s: evidence_stats.lasting_change(s, COORDINATOR, period, scope, CONTENT),
+        "reasons": lambda s: evidence_stats.meeting_reasons(s, COORDINATOR, period, scope),
+        "decisions": lambda s: evidence_stats.decisions(s, COORDINATOR, period, scope, today=today),
+        "improved": lambda s: evidence_stats.closed_improvement(s, COORDINATOR, period, scope),
     }
 
 
@@ -690,6 +846,7 @@ async def run(args: argparse.Namespace) -> int:
     url = database_url(args.backend, args.scale)
     await prepare(url, args.scale, args.rebuild)
     await prepare_cases(url, args.scale)
+    await prepare_evidence(url, args.scale)
     await prepare_codes(url)
     if args.revision:  # e.g. the figures before a migration's indexes; the next run re-applies
         await asyncio.to_thread(downgrade, url, args.revision)

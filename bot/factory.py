@@ -31,6 +31,8 @@ from bot.dialogs.consilium.dialog import create_consilium_dialog
 from bot.dialogs.consilium.parting import create_parting_dialog
 from bot.dialogs.families.card import create_family_card_dialog, create_my_families_dialog
 from bot.dialogs.families.dialog import create_families_dialog, create_family_add_dialog
+from bot.dialogs.follow_up import handlers as follow_up_buttons
+from bot.dialogs.follow_up.dialog import create_follow_up_dialog
 from bot.dialogs.homework.dialog import create_answer_dialog, create_progress_dialog
 from bot.dialogs.homework_review.dialog import create_homework_review_dialog
 from bot.dialogs.invitations.dialog import create_invitations_dialog
@@ -42,6 +44,7 @@ from bot.dialogs.menu.dialog import create_menu_dialog
 from bot.dialogs.mydata.dialog import create_mydata_dialog
 from bot.dialogs.myvisits.dialog import create_myvisits_dialog
 from bot.dialogs.plan.dialog import create_plan_dialog
+from bot.dialogs.programme_evaluation.dialog import create_programme_evaluation_dialog
 from bot.dialogs.programmes.dialog import create_programmes_dialog
 from bot.dialogs.questionnaire.dialog import create_questionnaire_dialog
 from bot.dialogs.retired import OnceDeletingMessageManager, RetiredMessages
@@ -137,6 +140,7 @@ def create_dispatcher(
     dp.errors.outer_middleware(PersonMiddleware())
     # The plan reminders' buttons: before start's catch-all for callback data no dialog made.
     dp.include_router(case_plan_buttons.create_router())
+    dp.include_router(follow_up_buttons.create_router())
     dp.include_routers(
         *get_routers(),
         review_commands.create_router(),
@@ -169,6 +173,8 @@ def create_dispatcher(
         create_answer_dialog(),
         create_progress_dialog(),
         create_questionnaire_dialog(),
+        create_programme_evaluation_dialog(),
+        create_follow_up_dialog(),
         create_meeting_invite_dialog(),
         create_srs_dialog(),
         create_review_dialog(),

@@ -8,6 +8,8 @@ from bot.db.models import (
     CaseStage,
     CloseReason,
     ConsiliumOutcome,
+    EnrollmentStatus,
+    FurtherWork,
     LevelSource,
     MeetingFormat,
     PlanTaskStatus,
@@ -73,4 +75,16 @@ LEVEL_SOURCES = {
     LevelSource.CONSILIUM: N_("by the consilium"),
     LevelSource.INTAKE: N_("at the request"),
     LevelSource.CONCERN: N_("after a child-safety concern"),
+}
+# "Is further work needed?" at a programme's end (the specialists' evaluation).
+FURTHER_WORK = {
+    FurtherWork.ANOTHER_PROGRAMME: N_("yes: another programme"),
+    FurtherWork.CASE_PLAN: N_("yes: within the case plan"),
+    FurtherWork.CLOSING: N_("no: the work may end"),
+}
+ENROLLMENT_STATUSES = {
+    EnrollmentStatus.ACTIVE.value: N_("active"),
+    EnrollmentStatus.PAUSED.value: N_("paused"),
+    EnrollmentStatus.STOPPED.value: N_("stopped"),
+    EnrollmentStatus.COMPLETED.value: N_("completed"),
 }

@@ -11,7 +11,9 @@ from bot.content.assessment import load_assessment
 from bot.content.base import CONTENT_DIR, load_model
 from bot.content.case_file import load_case_file
 from bot.content.choices import CategoriesFile, Category, TimeZonesFile, VisitsFile
+from bot.content.evaluation import load_evaluation
 from bot.content.intake import load_intake
+from bot.content.meetings import load_meetings
 from bot.content.programmes import load_programmes, load_questionnaire
 from bot.content.srs import load_srs
 
@@ -26,11 +28,15 @@ class Content:
         # Weekly programmes: one file each under programmes/, checked at start like the rest.
         self.programmes = load_programmes(directory / "programmes")
         self.questionnaire = load_questionnaire(directory / "questionnaire.yaml")
+        # The family's and the specialists' evaluation of a programme at its end.
+        self.evaluation = load_evaluation(directory / "evaluation.yaml")
         self.srs = load_srs(directory / "srs.yaml")
         # The case: the request's lists, the make-up's relations, the documents' kinds.
         self.intake = load_intake(directory / "intake.yaml")
         self.assessment = load_assessment(directory / "assessment.yaml")
         self.case_file = load_case_file(directory / "case_file.docx")  # the DOCX template
+        # Network meetings: why one is called, its phases and their 0–3 scale.
+        self.meetings = load_meetings(directory / "meetings.yaml")
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)

@@ -7,9 +7,10 @@ and the problem. The texts are plain text (the bot HTML-escapes them when it sen
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictInt, field_validator, model_validator
 
 from bot import markup
 from bot.content.base import (
@@ -32,6 +33,9 @@ MAX_QUESTIONS = 3
 MIN_STATEMENTS = 6
 MAX_STATEMENTS = 8
 SCALE_VALUES = [1, 2, 3, 4, 5]
+DEFAULT_FOLLOW_UP_MONTHS = (6, 12)  # the questionnaire again after a completed programme
+MAX_FOLLOW_UP_MONTHS = 24
+DEFAULT_LASTING_TOLERANCE = 2  # points below the exit total that still count as kept
 
 
 class LocalizedList(StrictModel):
@@ -97,6 +101,20 @@ class Programme(StrictModel):
     title: Localized
     audience: Localized
     weeks: list[Week]
+    # Months after completion when the family questionnaire is asked again ([] for never).
+    follow_up_months: list[StrictInt] = Field(
+        default_factory=lambda: list(DEFAULT_FOLLOW_UP_MONTHS)
+    )
+    lasting_tolerance: StrictInt = Field(default=DEFAULT_LASTING_TOLERANCE, ge=0)
+
+    @field_validator("follow_up_months")
+    @classmethod
+    def _months(cls, value: list[int]) -> list[int]:
+        if any(m < 1 or m > MAX_FOLLOW_UP_MONTHS for m in value):
+            raise ValueError(f"follow_up_months: whole months from 1 to {MAX_FOLLOW_UP_MONTHS}")
+        if any(a >= b for a, b in pairwise(value)):
+            raise ValueError(f"follow_up_months: ascending without repeats, found {value}")
+        return value
 
     @model_validator(mode="after")
     def _numbered(self) -> Programme:

@@ -14,6 +14,8 @@ ITEM_MAX = 10  # each item 0..10
 ITEM_CODES = ("relationship", "goals", "approach", "overall")
 CONCERN_TOTAL = 36  # a total under this calls for the facilitators' attention
 CONCERN_ITEM = 9  # so does any item under this
+# So does a total this much lower than the same person's at the child's previous meeting (OpenFIT).
+CONCERN_DROP = 1
 
 
 class SrsItem(Localized):
@@ -26,6 +28,8 @@ class Srs(StrictModel):
     title: Localized
     intro: Localized
     items: list[SrsItem]
+    # The optional open question after the items; without it in the file it is not asked.
+    reflection: Localized | None = None
 
     @model_validator(mode="after")
     def _four_items(self) -> Srs:

@@ -510,6 +510,8 @@ class Meeting(Base):
     contact: Mapped[str] = mapped_column(Text)  # the coordinator's contact for participants
     note: Mapped[str] = mapped_column(Text)  # a short note on the situation, for the invitation
     status: Mapped[str] = mapped_column(String(16), default=MeetingStatus.PLANNED)
+    # Why the meeting is called: a code of content/meetings.yaml's reasons; None before issue 20.
+    reason: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -572,6 +574,8 @@ class SrsResponse(Base):
     scores: Mapped[dict[str, int]] = mapped_column(JSON)
     total: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
+    # The optional open question after the items ("what will you do differently?").
+    reflection: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -591,6 +595,9 @@ class MeetingDecision(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Marked not done at the two-week follow-up, with why; cleared when it is done after all.
+    not_done_reason: Mapped[str | None] = mapped_column(Text)
+    not_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class TieNature(StrEnum):
@@ -890,3 +897,112 @@ class LevelChange(Base):
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
 
     __table_args__ = (Index("ix_level_changes_family", "family_id", "changed_at"),)
+
+
+# Evidence that change lasts (issue 20): the family's and the specialists' evaluation of a
+# programme, follow-ups within a year, and a network meeting's process and follow-up.
+
+
+class ProgrammeEvaluation(Base):
+    """The family's own evaluation of a programme, asked right after the exit questionnaire:
+    statement code -> 1..5 (content/evaluation.yaml) and one open answer. Once per enrollment."""
+
+    __tablename__ = "programme_evaluations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="CASCADE"), unique=True
+    )
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    answers: Mapped[dict[str, int]] = mapped_column(JSON)
+    open_answer: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FurtherWork(StrEnum):
+    """The specialists' answer to "is further work needed?" at a programme's end."""
+
+    ANOTHER_PROGRAMME = "another_programme"
+    CASE_PLAN = "case_plan"
+    CLOSING = "closing"  # no further work: the case may close
+
+
+class SpecialistEvaluation(Base):
+    """The family's mentor or curator on a completed programme: engagement, homework done, the
+    programme's fit (1..5 each) and whether further work is needed. Once per enrollment."""
+
+    __tablename__ = "specialist_evaluations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="CASCADE"), unique=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    engagement: Mapped[int] = mapped_column(Integer)
+    homework: Mapped[int] = mapped_column(Integer)
+    fit: Mapped[int] = mapped_column(Integer)
+    further: Mapped[str] = mapped_column(String(24))  # FurtherWork
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class QuestionnaireFollowUp(Base):
+    """The self-assessment questionnaire again N months after a completed programme (months
+    from the programme's file): released at the family's local daytime, reminded once, answered
+    once; cancelled when the case closes for another reason or consent is withdrawn."""
+
+    __tablename__ = "questionnaire_follow_ups"
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "months"),
+        # The release and reminder scans: what is due and still waiting.
+        Index("ix_questionnaire_follow_ups_due", "answered_at", "cancelled_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    months: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())  # family-local daytime, in UTC
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    answers: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    total: Mapped[int | None] = mapped_column(Integer)
+
+
+class MeetingProcessAssessment(Base):
+    """The facilitators' assessment of a held meeting's process: phase code -> 0..3 (how far
+    the meeting moved in it, content/meetings.yaml) and the reflection group's note. One per
+    meeting; the coordinator may correct it."""
+
+    __tablename__ = "meeting_process_assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), unique=True
+    )
+    phases: Mapped[dict[str, int]] = mapped_column(JSON)
+    reflection_note: Mapped[str | None] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MeetingFollowUp(Base):
+    """The record two weeks after a held meeting: how the child and the family are now (their
+    words), whether a new social map or a new meeting is needed. The decisions' outcomes are on
+    the decisions themselves (done_at, not_done_reason)."""
+
+    __tablename__ = "meeting_follow_ups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), unique=True
+    )
+    child_now: Mapped[str | None] = mapped_column(Text)
+    family_now: Mapped[str | None] = mapped_column(Text)
+    new_map_needed: Mapped[bool] = mapped_column(Boolean, default=False)
+    new_meeting_needed: Mapped[bool] = mapped_column(Boolean, default=False)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

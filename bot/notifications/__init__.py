@@ -9,6 +9,7 @@ from bot.notifications import (
     consilium,  # noqa: F401
     digest,  # noqa: F401
     families,  # noqa: F401
+    follow_ups,  # noqa: F401
     homework,  # noqa: F401
     invitations,  # noqa: F401
     meeting_decisions,  # noqa: F401

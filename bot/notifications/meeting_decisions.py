@@ -1,6 +1,6 @@
 """Reminders of network meeting decisions to the coordinator: a decision's due date (with
 «✅ Done», answered by bot/handlers/meeting_decisions.py) and the follow-up two weeks after a
-held meeting.
+held meeting (with «📝 Record the follow-up», which opens the record's form there).
 
 The first line never names the child or the family: it shows on a locked screen.
 """
@@ -16,6 +16,7 @@ from bot.markup import escape
 from bot.services.meeting_decisions import DUE_KIND, FOLLOW_UP_KIND
 
 DONE_PREFIX = "md:d:"
+FOLLOW_UP_PREFIX = "md:f:"
 
 
 @message_kind(DUE_KIND)
@@ -55,4 +56,13 @@ def meeting_follow_up(params: dict[str, Any], t: Translator) -> Outgoing:
     else:
         lines.append(t.gettext("No decisions were recorded for it."))
     lines.append(t.gettext("The meeting's board in /meetings shows its decisions."))
-    return Outgoing(text="\n".join(lines))
+    meeting_id = params.get("meeting_id")
+    if meeting_id is None:  # queued before the button existed
+        return Outgoing(text="\n".join(lines))
+    button = InlineKeyboardButton(
+        text=t.gettext("📝 Record the follow-up"),
+        callback_data=f"{FOLLOW_UP_PREFIX}{int(meeting_id)}",
+    )
+    return Outgoing(
+        text="\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]])
+    )

@@ -132,5 +132,12 @@ def srs_alert(params: dict[str, Any], t: Translator, content: Content) -> Outgoi
     if weak:
         lines.append(t.gettext("Rated low:"))
         lines.extend(f"• {escape(label)}" for label in weak)
+    drop = params.get("drop")
+    if isinstance(drop, list) and len(drop) == 2:
+        lines.append(
+            t.gettext("↓ Lower than at this child's previous meeting: {before} → {after}.").format(
+                before=int(drop[0]), after=int(drop[1])
+            )
+        )
     lines.append(t.gettext("The meeting's board in /meetings shows all answers."))
     return Outgoing(text="\n".join(lines))

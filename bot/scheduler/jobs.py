@@ -32,6 +32,7 @@ from bot.services import (
     meeting_decisions,
     meetings,
     privacy,
+    programme_follow_ups,
     reminders,
 )
 
@@ -95,6 +96,27 @@ async def run_questionnaire_reminders(
         return await homework.enqueue_questionnaire_reminders(
             session, clock.now(), settings.quiet_hours_start, settings.quiet_hours_end
         )
+
+
+def questionnaire_follow_ups(programmes: Mapping[str, Programme]) -> Job:
+    """The follow-up scan for these programmes (their follow-up months)."""
+
+    async def run_questionnaire_follow_ups(
+        sessionmaker: Sessionmaker, clock: Clock, settings: Settings
+    ) -> int:
+        """The questionnaire again months after a programme: planned, cancelled when the case
+        closed otherwise, released and reminded once at the family's daytime."""
+        async with sessionmaker.begin() as session:
+            result = await programme_follow_ups.scan(
+                session,
+                clock.now(),
+                programmes,
+                settings.quiet_hours_start,
+                settings.quiet_hours_end,
+            )
+        return result.messages
+
+    return run_questionnaire_follow_ups
 
 
 async def run_homework_digest(sessionmaker: Sessionmaker, clock: Clock, settings: Settings) -> int:
@@ -176,6 +198,7 @@ def scans(content: Content) -> tuple[JobSpec, ...]:
         JobSpec(homework_release(content.programmes), 30.0),
         JobSpec(run_homework_reminders, 120.0),
         JobSpec(run_questionnaire_reminders, 300.0),
+        JobSpec(questionnaire_follow_ups(content.programmes), 300.0),
         JobSpec(run_homework_digest, 60.0),
         JobSpec(run_meeting_reminders, 120.0),
         JobSpec(run_meeting_decisions, 120.0),

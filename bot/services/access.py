@@ -53,6 +53,10 @@ class Action(StrEnum):
     HOMEWORK_ANSWER = "homework.answer"  # object: homework week id; the family's parents only
     HOMEWORK_REVIEW = "homework.review"  # object: homework week id; open answers, give feedback
     QUESTIONNAIRE_ANSWER = "questionnaire.answer"  # object: enrollment id; the family's parents
+    # object: enrollment id; the family's own evaluation of the programme: its parents only
+    PROGRAMME_EVALUATE = "programme.evaluate"
+    # object: enrollment id; the specialists' evaluation: the family's mentor or curator only
+    PROGRAMME_SPECIALIST_EVALUATE = "programme.specialist_evaluate"
     MEETING_MANAGE = "meeting.manage"  # plan, invite, board, cancel: coordinators
     MEETING_PARTICIPATE = "meeting.participate"  # object: meeting participant id; that person
     STATS_VIEW = "stats.view"  # /stats, /report, /charts: figures for the whole service
@@ -86,7 +90,9 @@ COORDINATOR_ACTIONS = frozenset(
 
 # A family's own answers come from its parents, a participant's from that participant: a
 # coordinator does not hand in homework or answer an invitation for someone else.
-PARENT_ACTIONS = frozenset({Action.HOMEWORK_ANSWER, Action.QUESTIONNAIRE_ANSWER})
+PARENT_ACTIONS = frozenset(
+    {Action.HOMEWORK_ANSWER, Action.QUESTIONNAIRE_ANSWER, Action.PROGRAMME_EVALUATE}
+)
 OWN_ACTIONS = PARENT_ACTIONS | {Action.MEETING_PARTICIPATE}
 
 # Who may open a family's card besides coordinators: its mentors and its curator.
@@ -105,6 +111,12 @@ async def is_allowed(
         return participant is not None and participant.person_id == actor.person_id
     if action in PARENT_ACTIONS:
         return object_id is not None and await _is_parent(session, actor, action, object_id)
+    if action is Action.PROGRAMME_SPECIALIST_EVALUATE:
+        # The family's own specialists judge its programme; a coordinator's role alone does not.
+        enrollment = await programmes_repo.by_id(session, object_id) if object_id else None
+        return enrollment is not None and await families_repo.is_linked(
+            session, enrollment.family_id, actor.person_id, FAMILY_STAFF
+        )
     if actor.has(Role.COORDINATOR):
         return True
     if action in COORDINATOR_ACTIONS:

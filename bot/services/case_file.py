@@ -33,10 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import local_date, zone_or
 from bot.content import Content
 from bot.content.case_file import CaseFileTemplate, environment
+from bot.content.programmes import DEFAULT_LASTING_TOLERANCE
 from bot.db.models import (
     AssessmentPhase,
     CaseStage,
-    EnrollmentStatus,
     Family,
     FamilyLinkKind,
     MeetingStatus,
@@ -52,6 +52,8 @@ from bot.labels import (
     CASE_STAGES,
     CLOSE_REASONS,
     CONSILIUM_OUTCOMES,
+    ENROLLMENT_STATUSES,
+    FURTHER_WORK,
     LEVEL_SOURCES,
     MEETING_FORMATS,
     RELATIONS,
@@ -61,6 +63,7 @@ from bot.labels import (
 from bot.services import assessment, audit
 from bot.services.access import Action, Actor, authorize, is_allowed
 from bot.services.errors import DomainError
+from bot.services.programme_follow_ups import kept_change
 from bot.services.social_maps import Tie, compare
 from bot.services.stats import CONCERN_TOTAL, Period, parse_range
 
@@ -211,6 +214,9 @@ WORDS = {
     "started": N_("Started"),
     "weeks": N_("Weeks handed in"),
     "questionnaire": N_("Questionnaire: entry → exit"),
+    "reason_called": N_("Why it was called"),
+    "process": N_("The process (facilitators)"),
+    "two_weeks": N_("Two weeks later"),
     "consiliums": N_("Consilium reviews"),
     "participants": N_("Took part"),
     "note": N_("Comment"),
@@ -225,12 +231,6 @@ WORDS = {
     "case_open": N_("The case is open."),
 }
 
-ENROLLMENT_STATUSES = {
-    EnrollmentStatus.ACTIVE.value: N_("active"),
-    EnrollmentStatus.PAUSED.value: N_("paused"),
-    EnrollmentStatus.STOPPED.value: N_("stopped"),
-    EnrollmentStatus.COMPLETED.value: N_("completed"),
-}
 MEETING_PLANNED = N_("not held yet")
 PARENT = N_("a parent")
 SOMEONE = N_("someone no longer linked to the family")
@@ -659,6 +659,11 @@ def _meetings(w: _Words, rows: CaseFileRows) -> list[dict[str, Any]]:
         local = meeting.starts_at.astimezone(zone_or(meeting.timezone, "UTC"))
         found.append(
             {
+                "reason": w.content.meetings.reason_label(meeting.reason, w.locale)
+                if meeting.reason
+                else "",
+                "process": _process(w, rows.processes.get(meeting.id, [])),
+                "follow_up": _meeting_follow_up(w, rows.meeting_follow_ups.get(meeting.id, [])),
                 "date": local.strftime("%d.%m.%Y %H:%M"),
                 "format": w.label(MEETING_FORMATS, meeting.format),
                 "child": meeting.child_name,
@@ -682,6 +687,46 @@ def _meetings(w: _Words, rows: CaseFileRows) -> list[dict[str, Any]]:
             }
         )
     return found
+
+
+def _process(w: _Words, found: list[Any]) -> str:
+    """The furthest phase the meeting moved in (any point above «not reached»), and the
+    reflection group's note."""
+    if not found:
+        return ""
+    assessment = found[0]
+    meetings = w.content.meetings
+    reached = [code for code in meetings.phase_codes() if assessment.phases.get(code, 0) > 0]
+    text = w.fill(
+        N_("furthest phase reached: {phase}."),
+        phase=meetings.phase_label(reached[-1], w.locale) if reached else DASH,
+    )
+    if assessment.reflection_note:
+        text += " " + assessment.reflection_note
+    return text
+
+
+def _meeting_follow_up(w: _Words, found: list[Any]) -> list[str]:
+    """The record two weeks after the meeting: the child's and the family's words, and what is
+    needed next."""
+    if not found:
+        return []
+    record = found[0]
+    lines = []
+    if record.child_now:
+        lines.append(w.fill(N_("The child now: {words}"), words=record.child_now))
+    if record.family_now:
+        lines.append(w.fill(N_("The family now: {words}"), words=record.family_now))
+    needs = [
+        w(msgid)
+        for wanted, msgid in (
+            (record.new_map_needed, N_("a new social map")),
+            (record.new_meeting_needed, N_("a new network meeting")),
+        )
+        if wanted
+    ]
+    lines.append(w.fill(N_("Needed next: {what}."), what=_joined(needs)))
+    return lines
 
 
 def _chosen_maps(heads: list[MapHead], period: Period) -> list[tuple[MapHead, MapHead]]:
@@ -760,8 +805,19 @@ def _programmes(w: _Words, rows: CaseFileRows) -> list[dict[str, Any]]:
         dynamics = enrollment.positive_dynamics
         if dynamics is not None:
             change += "; " + w(N_("positive dynamics") if dynamics else N_("no positive dynamics"))
+        tolerance = programme.lasting_tolerance if programme else DEFAULT_LASTING_TOLERANCE
+        for follow_up in rows.follow_ups.get(enrollment.id, []):
+            if follow_up.total is None:
+                continue
+            change += "; " + w.fill(
+                N_("after {months} months: {total}"), months=follow_up.months, total=follow_up.total
+            )
+            if dynamics and exit_ is not None:
+                kept = kept_change(exit_, follow_up.total, tolerance)
+                change += " (" + w(N_("change kept") if kept else N_("change not kept")) + ")"
         found.append(
             {
+                "evaluations": _evaluations(w, rows, enrollment.id),
                 "title": programme.title.get(w.locale) if programme else enrollment.programme_code,
                 "start": _day(enrollment.start_date),
                 "status": w.label(ENROLLMENT_STATUSES, enrollment.status),
@@ -772,6 +828,38 @@ def _programmes(w: _Words, rows: CaseFileRows) -> list[dict[str, Any]]:
             }
         )
     return found
+
+
+def _evaluations(w: _Words, rows: CaseFileRows, enrollment_id: int) -> list[str]:
+    """The family's own evaluation (its mean and its words) and the specialists' one."""
+    lines = []
+    for family in rows.family_evaluations.get(enrollment_id, []):
+        scores = [v for v in family.answers.values() if isinstance(v, int)]
+        if scores:
+            lines.append(
+                w.fill(
+                    N_("The family's evaluation: {mean} of 5 on average."),
+                    mean=w.number(sum(scores) / len(scores)),
+                )
+            )
+        if family.open_answer:
+            lines.append(w.fill(N_("In the family's words: {words}"), words=family.open_answer))
+    for staff in rows.specialist_evaluations.get(enrollment_id, []):
+        lines.append(
+            w.fill(
+                N_(
+                    "The specialists' evaluation: engagement {engagement}, homework {homework}, "
+                    "the programme's fit {fit} (of 5); further work: {further}."
+                ),
+                engagement=staff.engagement,
+                homework=staff.homework,
+                fit=staff.fit,
+                further=w.label(FURTHER_WORK, staff.further),
+            )
+        )
+        if staff.note:
+            lines.append(staff.note)
+    return lines
 
 
 def _consiliums(w: _Words, rows: CaseFileRows, names: _Names) -> list[dict[str, Any]]:

@@ -28,7 +28,7 @@ from matplotlib.ticker import MaxNLocator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import Content
-from bot.services import chart_series
+from bot.services import chart_series, evidence_stats
 from bot.services.access import Actor
 from bot.services.stats import CONCERN_TOTAL, Period, Scope
 
@@ -48,6 +48,7 @@ class Chart(StrEnum):
     SRS = "srs"
     HOMEWORK = "homework"
     FAMILIES = "families"
+    LASTING = "lasting"
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,8 @@ async def draw(
             _("Handed in, % of weeks released"),
         )
         return Picture(png, title, released)
+    if chart is Chart.LASTING:
+        return await _lasting(session, actor, period, scope, content, _)
     by_category = await chart_series.families_by_category(session, actor, period, scope)
     total = sum(by_category.values())
     if not total:
@@ -157,6 +160,30 @@ async def draw(
         _("Families"),
     )
     return Picture(png, title, total)
+
+
+async def _lasting(
+    session: AsyncSession,
+    actor: Actor,
+    period: Period,
+    scope: Scope,
+    content: Content,
+    _: Gettext,
+) -> Picture | None:
+    """Bars of the share who kept the change: at the latest follow-up, then per month."""
+    lasting = await evidence_stats.lasting_change(session, actor, period, scope, content)
+    if lasting.empty:
+        return None
+    title = _("Change kept at the follow-up")
+    labels = [_("Latest follow-up")]
+    counts = [(lasting.kept, lasting.followed)]
+    for row in lasting.by_months:
+        labels.append(_("After {months} months").format(months=row.months))
+        counts.append((row.kept, row.followed))
+    png = await asyncio.to_thread(
+        render_shares, title, labels, counts, None, _("Kept the change, % of those followed up")
+    )
+    return Picture(png, title, lasting.followed)
 
 
 # --- drawing (plain data in, PNG bytes out; safe to run in a thread) ------------------------
@@ -266,18 +293,30 @@ def render_hand_in(
     y_label: str,
 ) -> bytes:
     """Bars of the share handed in per programme week, 'handed in/released' on each bar."""
+    return render_shares(title, [str(w) for w in weeks], counts, x_label, y_label)
+
+
+def render_shares(
+    title: str,
+    labels: Sequence[str],
+    counts: Sequence[tuple[int, int]],  # (part, whole) per bar
+    x_label: str | None,
+    y_label: str,
+) -> bytes:
+    """Bars of a percentage each, 'part/whole' on each bar."""
     figure, axes = _figure()
-    rates = [100 * done / released if released else 0.0 for done, released in counts]
-    bars = axes.bar([str(w) for w in weeks], rates, color=_colours(1)[0], width=0.7)
+    rates = [100 * part / whole if whole else 0.0 for part, whole in counts]
+    bars = axes.bar(list(labels), rates, color=_colours(1)[0], width=0.7)
     axes.bar_label(
         bars,
-        labels=[f"{done}/{released}" for done, released in counts],
+        labels=[f"{part}/{whole}" for part, whole in counts],
         fontsize=NOTE_PT,
         padding=4,
     )
     axes.set_ylim(0, 110)
     axes.set_title(title, fontsize=TITLE_PT, pad=16)
-    axes.set_xlabel(x_label, fontsize=LABEL_PT)
+    if x_label:
+        axes.set_xlabel(x_label, fontsize=LABEL_PT)
     axes.set_ylabel(y_label, fontsize=LABEL_PT)
     axes.grid(axis="y", alpha=0.3)
     axes.set_axisbelow(True)

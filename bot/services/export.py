@@ -32,7 +32,7 @@ from bot.db.models import (
     PlanTaskStatus,
     TieNature,
 )
-from bot.db.queries import case_export
+from bot.db.queries import case_export, evidence
 from bot.db.repositories import export as export_repo
 from bot.db.repositories import people as people_repo
 from bot.i18n import N_
@@ -40,13 +40,15 @@ from bot.labels import (
     CASE_STAGES,
     CLOSE_REASONS,
     CONSILIUM_OUTCOMES,
+    ENROLLMENT_STATUSES,
+    FURTHER_WORK,
     MEETING_FORMATS,
     RELATIONS,
     RSVPS,
     SUPPORT_LEVELS,
     TASK_STATUSES,
 )
-from bot.services import audit
+from bot.services import audit, evidence_stats
 from bot.services.access import Action, Actor, authorize
 from bot.services.errors import AccessDenied
 from bot.services.stats import Period, Scope
@@ -73,6 +75,7 @@ class Kind(StrEnum):
 class Column:
     header: str  # an English msgid
     kind: Kind = Kind.NUMBER
+    localized: bool = False  # the header is already in the reader's language (from content/)
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,7 @@ ASSESSMENT_PHASES = {
     AssessmentPhase.INTAKE: N_("preliminary"),
     AssessmentPhase.FINAL: N_("final"),
 }
+HEADER_LIMIT = 60  # a statement of the family's evaluation as a column header
 SRS_ITEMS = {
     "relationship": N_("SRS: relationship"),
     "goals": N_("SRS: goals and topics"),
@@ -168,6 +172,9 @@ class Words:
         self.aspects = {a.code: a.name.get(locale) for a in content.assessment.aspects}
         self.phases = translated(ASSESSMENT_PHASES)
         self.outcomes = translated(CONSILIUM_OUTCOMES)
+        self.enrolment_statuses = translated(ENROLLMENT_STATUSES)
+        self.further = translated(FURTHER_WORK)
+        self.statements = [s.code for s in content.evaluation.family.statements]
 
     def local(self, moment: datetime | str | None) -> datetime | None:
         """A UTC moment as the coordinator's wall-clock time: Excel has no time zones."""
@@ -681,6 +688,166 @@ SHEETS: tuple[Sheet, ...] = (
 )
 
 
+# Evidence that change lasts (issue 20): enrolments with their follow-ups, the two evaluations
+# of a programme, and network meetings' decisions. Built per export: the follow-up months and
+# the family's statements come from content/.
+
+
+def _positive(override: Any, entry: Any, exit_total: Any) -> bool | None:
+    """As Enrollment.positive_dynamics (SQLite hands booleans over as 0/1)."""
+    if override is not None:
+        return bool(override)
+    if entry is None or exit_total is None:
+        return None
+    return bool(exit_total > entry)
+
+
+def _enrolments_row(r: Any, w: Words) -> list[Any]:
+    return [
+        r[0],
+        r[1],
+        w.label(w.programmes, r[2]),
+        w.label(w.enrolment_statuses, r[3]),
+        _day(r[4]),
+        w.local(r[5]),
+        w.flag(_positive(r[6], r[7], r[8])),
+        r[7],
+        r[8],
+        *r[9:],
+    ]
+
+
+def _family_evaluations_row(r: Any, w: Words) -> list[Any]:
+    answers = _json(r[4]) or {}
+    return [
+        *r[0:2],
+        w.label(w.programmes, r[2]),
+        w.local(r[3]),
+        *(answers.get(code) for code in w.statements),
+        w.flag(bool(r[5])),
+        r[5] or None,
+    ]
+
+
+def _specialist_evaluations_row(r: Any, w: Words) -> list[Any]:
+    return [
+        *r[0:2],
+        w.label(w.programmes, r[2]),
+        w.local(r[3]),
+        *r[4:7],
+        w.label(w.further, r[7]),
+        r[8],
+    ]
+
+
+def _decisions_row(r: Any, w: Words) -> list[Any]:
+    due, done = _day(r[4]), _utc(r[6])
+    on_time = None
+    if done is not None and due is not None:
+        try:
+            zone = ZoneInfo(str(r[9]))
+        except (KeyError, ValueError):
+            zone = w.zone
+        on_time = done.astimezone(zone).date() <= due
+    return [
+        *r[0:3],
+        r[3],
+        due,
+        w.local(r[5]),
+        w.local(done),
+        w.flag(on_time),
+        w.local(r[7]),
+        r[8],
+    ]
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= HEADER_LIMIT else text[: HEADER_LIMIT - 1].rstrip() + "…"
+
+
+def evidence_sheets(content: Content, locale: str, gettext: Gettext) -> tuple[Sheet, ...]:
+    months = evidence_stats.follow_up_months(content)
+    statements = content.evaluation.family.statements
+    enrolment_id = Column(N_("Enrolment id"))
+    programme = Column(N_("Programme"), L)
+    return (
+        Sheet(
+            "enrolments",
+            N_("Enrolments"),
+            (
+                enrolment_id,
+                FAMILY_ID,
+                programme,
+                Column(N_("Status"), L),
+                Column(N_("Start"), D),
+                Column(N_("Completed"), DT),
+                Column(N_("Positive dynamics"), L),
+                Column(N_("Entry total")),
+                Column(N_("Exit total")),
+                *(
+                    Column(
+                        gettext("Follow-up total, {months} months").format(months=m),
+                        localized=True,
+                    )
+                    for m in months
+                ),
+            ),
+            lambda period, scope: evidence.enrolments(*period.utc_bounds(), scope.limit, months),
+            _enrolments_row,
+        ),
+        Sheet(
+            "family_evaluations",
+            N_("Families' evaluations"),
+            (
+                enrolment_id,
+                FAMILY_ID,
+                programme,
+                Column(N_("Given"), DT),
+                *(Column(_shortened(s.get(locale)), localized=True) for s in statements),
+                Column(N_("Open answer given"), L),
+                Column(N_("Open answer"), T),
+            ),
+            _datetimes(evidence.programme_evaluations),
+            _family_evaluations_row,
+        ),
+        Sheet(
+            "specialist_evaluations",
+            N_("Specialists' evaluations"),
+            (
+                enrolment_id,
+                FAMILY_ID,
+                programme,
+                Column(N_("Given"), DT),
+                Column(N_("Engagement (1–5)")),
+                Column(N_("Homework done (1–5)")),
+                Column(N_("Programme's fit (1–5)")),
+                Column(N_("Further work"), L),
+                Column(N_("Specialist's note"), T),
+            ),
+            _datetimes(evidence.specialist_evaluations),
+            _specialist_evaluations_row,
+        ),
+        Sheet(
+            "decisions",
+            N_("Meeting decisions"),
+            (
+                Column(N_("Decision id")),
+                Column(N_("Meeting id")),
+                FAMILY_ID,
+                Column(N_("Decision"), T),
+                Column(N_("By"), D),
+                Column(N_("Taken"), DT),
+                Column(N_("Carried out"), DT),
+                Column(N_("Carried out by its date"), L),
+                Column(N_("Marked not done"), DT),
+                Column(N_("Why not done"), T),
+            ),
+            _datetimes(evidence.meeting_decisions),
+            _decisions_row,
+        ),
+    )
+
+
 # --- writing ------------------------------------------------------------------------------
 
 
@@ -767,11 +934,15 @@ async def _write_sheets(
     gettext: Gettext,
     period: Period,
     scope: Scope,
+    extra: Sequence[Sheet] = (),
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for sheet in SHEETS:
+    for sheet in (*SHEETS, *extra):
         writer = SheetWriter(book, sheet, words, gettext(sheet.title))
-        headers = [gettext(column.header) for column in sheet.columns]
+        headers = [
+            column.header if column.localized else gettext(column.header)
+            for column in sheet.columns
+        ]
         await _write_sheet(session, writer, headers, sheet.query(period, scope))
         counts[sheet.code] = writer.rows
     await asyncio.to_thread(book.close)
@@ -799,7 +970,8 @@ async def write_workbook(
         await authorize(session, current, Action.DATA_EXPORT)
         book = XlsxWriter(path, *DATE_FORMATS.get(locale, DATE_FORMATS["ru"]))
         try:
-            counts = await _write_sheets(session, book, words, gettext, period, scope)
+            extra = evidence_sheets(content, locale, gettext)
+            counts = await _write_sheets(session, book, words, gettext, period, scope, extra)
         except BaseException:
             await asyncio.to_thread(book.abandon)
             raise

@@ -130,6 +130,8 @@ async def mark_done(
     if decision.done_at is not None:
         return False
     decision.done_at = now
+    decision.not_done_reason = None  # done after all: the follow-up's "not done" is over
+    decision.not_done_at = None
     # A reminder still queued for it (due in the coordinator's morning) is no longer needed.
     await outbox_repo.cancel_queued(session, OBJECT_DECISION, decision.id, [DUE_PURPOSE])
     await audit.record(

@@ -86,6 +86,7 @@ class MeetingDraft:
     note: str
     latitude: float | None = None
     longitude: float | None = None
+    reason: str | None = None  # why it is called: checked against content by the caller
 
 
 async def _meeting(session: AsyncSession, meeting_id: int) -> Meeting:
@@ -149,6 +150,7 @@ async def create(
         contact=_clean(draft.contact, SHORT_TEXT_MAX, "meeting_contact"),
         note=_clean(draft.note, NOTE_MAX, "meeting_note"),
         status=MeetingStatus.PLANNED.value,
+        reason=_clean(draft.reason, 32, "meeting_reason", required=False),
         created_at=now,
         created_by_id=actor.person_id,
         draft_key=draft_key,

@@ -166,7 +166,12 @@ async def export(session: AsyncSession, actor: Actor | None, now: datetime) -> d
                 "rsvp_comment": participant.rsvp_comment,
                 "attended": participant.attended,
                 "srs": (
-                    {"scores": srs.scores, "total": srs.total, "comment": srs.comment}
+                    {
+                        "scores": srs.scores,
+                        "total": srs.total,
+                        "comment": srs.comment,
+                        "reflection": srs.reflection,
+                    }
                     if srs is not None
                     else None
                 ),
@@ -174,6 +179,26 @@ async def export(session: AsyncSession, actor: Actor | None, now: datetime) -> d
             for participant, meeting, srs in await privacy_repo.participations_of(
                 session, person.id
             )
+        ],
+        # A programme's evaluation and the follow-up questionnaires the parent gave.
+        "programme_evaluations": [
+            {
+                "enrollment_id": e.enrollment_id,
+                "answers": e.answers,
+                "open_answer": e.open_answer,
+                "given_at": _when(e.created_at),
+            }
+            for e in await privacy_repo.evaluations_by(session, person.id)
+        ],
+        "follow_up_questionnaires": [
+            {
+                "enrollment_id": f.enrollment_id,
+                "months": f.months,
+                "answers": f.answers,
+                "total": f.total,
+                "answered_at": _when(f.answered_at),
+            }
+            for f in await privacy_repo.follow_ups_by(session, person.id)
         ],
         # Tasks of a family's plan the person was named responsible for: which task, of which
         # family, by when and how far it is. The plan's other texts are the family's case file.
@@ -300,6 +325,11 @@ async def _rewrite_quotes(session: AsyncSession, person_id: int) -> int:
         if (new_what, new_who) != (what, who):
             await privacy_repo.set_decision_texts(session, decision_id, new_what, new_who)
             decisions[decision_id] = (new_what, new_who)
+            changed += 1
+    # A held meeting's process note, two-week record and why a decision was not done.
+    for table, column, row_id, text in await privacy_repo.meeting_evidence_texts(session, meetings):
+        if (new := scrub(text, words)) != text:
+            await privacy_repo.set_case_text(session, table, column, row_id, new)
             changed += 1
     # A decision's reminder quotes what and who.
     for row_id, _status, params in await outbox_repo.with_params(

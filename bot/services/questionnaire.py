@@ -19,7 +19,7 @@ from bot.content.programmes import Questionnaire
 from bot.db.models import Enrollment, EnrollmentStatus, QuestionnairePhase, QuestionnaireResponse
 from bot.db.repositories import programmes as programmes_repo
 from bot.db.repositories import questionnaires as questionnaires_repo
-from bot.services import audit
+from bot.services import audit, programme_evaluations
 from bot.services.access import Action, Actor, authorize
 from bot.services.errors import DomainError
 from bot.services.homework import cancel_questionnaire_reminders
@@ -48,9 +48,15 @@ def _open_phase(enrollment: Enrollment) -> QuestionnairePhase | None:
 
 
 async def due_phase(session: AsyncSession, enrollment: Enrollment) -> QuestionnairePhase | None:
-    """The questionnaire the family can answer now and has not, if any."""
+    """The questionnaire the family can answer now and has not, if any. The exit one stays due
+    until the family's evaluation of the programme that follows it is given too."""
     phase = _open_phase(enrollment)
-    if phase is None or await _answered(session, enrollment.id, phase):
+    if phase is None:
+        return None
+    if await _answered(session, enrollment.id, phase):
+        exit_then_evaluation = phase is QuestionnairePhase.EXIT
+        if exit_then_evaluation and await programme_evaluations.family_pending(session, enrollment):
+            return phase
         return None
     return phase
 

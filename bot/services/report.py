@@ -16,8 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.content import Content
 from bot.db.repositories import people as people_repo
 from bot.labels import CASE_STAGES
-from bot.services import stats
+from bot.services import evidence_stats, stats
 from bot.services.access import Action, Actor, authorize
+from bot.services.evidence_stats import (
+    ClosedImprovement,
+    DecisionsOutcome,
+    LastingChange,
+    meeting_reason_label,
+)
 from bot.services.stats import (
     CONCERN_TOTAL,
     CodeTotal,
@@ -104,6 +110,10 @@ async def build(
     plans = await stats.plans(session, actor, period, scope, today=today)
     work = await stats.visit_work(session, actor, period, scope)
     visited = work.families_visited
+    improved = await evidence_stats.closed_improvement(session, actor, period, scope)
+    lasting = await evidence_stats.lasting_change(session, actor, period, scope, content)
+    reasons = await evidence_stats.meeting_reasons(session, actor, period, scope)
+    decisions = await evidence_stats.decisions(session, actor, period, scope, today=today)
 
     def of(part: int, whole: int) -> str:
         return _("{part} of {whole}").format(part=part, whole=whole)
@@ -130,12 +140,11 @@ async def build(
                     )
                     for code in categories
                 ),
-                Row(
-                    _("Families taken off the register because their situation improved"),
-                    families.closed_improvement,
-                ),
+                *_improvement_rows(improved, _),
+                *_reason_rows(reasons, content, locale, _),
             ],
         ),
+        _decisions_section(decisions, _),
         Section(
             _("Parental competence"),
             [
@@ -147,6 +156,7 @@ async def build(
                     of(programmes.positive, programmes.completed),
                     Kind.PERCENT,
                 ),
+                *_lasting_rows(lasting, evidence_stats.follow_up_months(content), _),
             ],
         ),
         Section(
@@ -247,6 +257,7 @@ async def build(
         and not (families.closed_improvement or families.closed_other or families.new)
         and not (plans.due or plans.added or plans.consiliums_held)
         and not (families.requests.received or plans.assessment.families)
+        and not (lasting.followed or reasons or decisions.taken)
     )
     return Report(
         title=_("Service report"),
@@ -255,6 +266,109 @@ async def build(
         sections=sections,
         empty=empty,
     )
+
+
+def _improvement_rows(improved: ClosedImprovement, _: Gettext) -> list[Row]:
+    """All closings for improvement in the period, then those after a network meeting held."""
+    return [
+        Row(
+            _("Families taken off the register because their situation improved"),
+            improved.closed,
+        ),
+        Row(
+            _("Of them with a network meeting held"),
+            improved.with_meeting,
+            _("{part} of {whole}").format(part=improved.with_meeting, whole=improved.closed),
+            indent=True,
+        ),
+    ]
+
+
+def _reason_rows(
+    reasons: dict[str | None, int], content: Content, locale: str, _: Gettext
+) -> list[Row]:
+    """The period's meetings (not cancelled) by reason: every reason listed, then "not
+    stated"."""
+    total = sum(reasons.values())
+    known = evidence_stats.reason_codes(content)
+    stated = {code: n for code, n in reasons.items() if code is not None}
+
+    def of(part: int) -> str:
+        return _("{part} of {whole}").format(part=part, whole=total)
+
+    return [
+        Row(_("Meetings in the period by reason"), total),
+        *(
+            Row(
+                meeting_reason_label(content, code, locale),
+                stated.get(code, 0),
+                of(stated.get(code, 0)),
+                indent=True,
+            )
+            for code in _codes(known, stated)
+        ),
+        Row(_("Reason not stated"), reasons.get(None, 0), of(reasons.get(None, 0)), indent=True),
+    ]
+
+
+def _decisions_section(d: DecisionsOutcome, _: Gettext) -> Section:
+    def of(part: int, whole: int) -> str:
+        return _("{part} of {whole}").format(part=part, whole=whole)
+
+    return Section(
+        _("Network meetings' decisions"),
+        [
+            Row(_("Decisions taken in the period"), d.taken),
+            Row(
+                _("Carried out by their date"),
+                d.done_by_date,
+                of(d.done_by_date, d.taken),
+                indent=True,
+            ),
+            Row(_("Carried out later"), d.done_late, of(d.done_late, d.taken), indent=True),
+            Row(_("Marked not done"), d.not_done, of(d.not_done, d.taken), indent=True),
+            Row(_("Decisions still open"), d.open, of(d.open, d.taken), indent=True),
+            Row(_("Of them overdue"), d.overdue, _("open: {count}").format(count=d.open)),
+            Row(
+                _("Share carried out by their date"),
+                _share(d.done_by_date, d.taken),
+                of(d.done_by_date, d.taken),
+                Kind.PERCENT,
+            ),
+        ],
+    )
+
+
+def _lasting_rows(lasting: LastingChange, months: list[int], _: Gettext) -> list[Row]:
+    """Of the programmes completed with positive dynamics and followed up in the period, those
+    that kept the change at the latest follow-up; then per follow-up month."""
+    found = {row.months: row for row in lasting.by_months}
+
+    def of(part: int, whole: int) -> str:
+        return _("{part} of {whole}").format(part=part, whole=whole)
+
+    return [
+        Row(
+            _("Followed up after a programme with positive dynamics"),
+            lasting.followed,
+        ),
+        Row(_("Kept the change"), lasting.kept, of(lasting.kept, lasting.followed), indent=True),
+        Row(
+            _("Share who kept the change"),
+            _share(lasting.kept, lasting.followed),
+            of(lasting.kept, lasting.followed),
+            Kind.PERCENT,
+        ),
+        *(
+            Row(
+                _("Kept the change after {months} months").format(months=m),
+                found[m].kept if m in found else 0,
+                of(found[m].kept if m in found else 0, found[m].followed if m in found else 0),
+                indent=True,
+            )
+            for m in sorted(set(months) | set(found))
+        ),
+    ]
 
 
 def _codes(known: list[str], seen: Iterable[str]) -> list[str]:

@@ -1,21 +1,24 @@
 """After a network meeting: the coordinator marks it held and ticks who came; each attendee gets
 the Session Rating Scale (four items 0–10, an optional comment), reminded once the next day;
 answers cannot be changed; a total under 36 or any item under 9 alerts the coordinator with the
-weak items named. The per-meeting summary: responses n of attendees, each item's mean, the total.
+weak items named. So does a total at least CONCERN_DROP lower than the same person's at the child's
+previous meeting (see `drops`). After the items, one optional open question ("what will you do
+differently?"), added once to the stored answer. The per-meeting summary: responses n of
+attendees, each item's mean, the total, the drops and the open answers.
 Who came can be corrected later: the newly ticked get the survey, the un-ticked's unsent survey and
 reminder are cancelled; an answer already given stays and counts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content.srs import CONCERN_ITEM, CONCERN_TOTAL, ITEM_MAX, Srs
-from bot.db.models import Meeting, MeetingParticipant, MeetingStatus, Person
+from bot.content.srs import CONCERN_DROP, CONCERN_ITEM, CONCERN_TOTAL, ITEM_MAX, Srs
+from bot.db.models import Meeting, MeetingParticipant, MeetingStatus, Person, SrsResponse
 from bot.db.repositories import meetings as meetings_repo
 from bot.db.repositories import outbox as outbox_repo
 from bot.db.repositories import people as people_repo
@@ -31,6 +34,7 @@ ALERT_PURPOSE = "srs_alert"
 ALERT_KIND = "srs_alert"
 REMIND_AFTER = timedelta(days=1)
 COMMENT_MAX = 1000
+REFLECTION_MAX = 500
 
 
 async def _attendance_of(
@@ -261,9 +265,92 @@ async def submit(
         return False
     await outbox_repo.cancel_queued(session, OBJECT_PARTICIPANT, participant.id, [SURVEY_PURPOSE])
     weak = weak_items(ordered)
-    if total < CONCERN_TOTAL or weak:
-        await _alert(session, meeting, participant, total, weak, now)
+    current = Answer.of(participant, meeting, total)
+    earlier = await srs_repo.earlier_in_family(session, meeting.family_id, meeting.starts_at)
+    drop = next(iter(drops([current], [Answer.of(p, m, r.total) for r, p, m in earlier])), None)
+    if total < CONCERN_TOTAL or weak or drop is not None:
+        await _alert(session, meeting, participant, total, weak, drop, now)
     return True
+
+
+async def add_reflection(
+    session: AsyncSession, actor: Actor | None, participant_id: int, text: str
+) -> bool:
+    """The answer to the optional open question, added once after the survey was sent; False
+    when there is nothing to add it to or it was already given (it cannot be changed)."""
+    participant, _meeting = await _attendee(session, actor, participant_id)
+    cleaned = text.strip()
+    if not cleaned:
+        raise DomainError("srs_reflection_empty")
+    if len(cleaned) > REFLECTION_MAX:
+        raise DomainError("srs_reflection_long")
+    return await srs_repo.set_reflection(session, participant.id, cleaned)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One SRS total with who gave it, at which meeting of which child."""
+
+    meeting_id: int
+    child: str
+    starts_at: datetime
+    person_id: int | None
+    name: str
+    relation: str
+    total: int
+
+    @classmethod
+    def of(cls, participant: MeetingParticipant, meeting: Meeting, total: int) -> Answer:
+        return cls(
+            meeting_id=meeting.id,
+            child=meeting.child_name,
+            starts_at=meeting.starts_at,
+            person_id=participant.person_id,
+            name=participant.name,
+            relation=participant.relation,
+            total=total,
+        )
+
+
+@dataclass(frozen=True)
+class Drop:
+    name: str
+    before: int
+    after: int
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def same_person(a: Answer, b: Answer) -> bool:
+    """The same participant at two meetings: the same person when both use the bot, otherwise
+    the same name (case and spaces aside) and relation."""
+    if a.person_id is not None and b.person_id is not None:
+        return a.person_id == b.person_id
+    return _folded(a.name) == _folded(b.name) and a.relation == b.relation
+
+
+def drops(current: Sequence[Answer], earlier: Sequence[Answer]) -> list[Drop]:
+    """Each current answer against the same person's at the previous meeting of the same child
+    (the same family is the caller's query; the child's name compares case-blind): a total
+    CONCERN_DROP or more lower is a drop. A first meeting, a rise or the same total is none."""
+    found = []
+    for answer in current:
+        before = [
+            old
+            for old in earlier
+            if old.meeting_id != answer.meeting_id
+            and old.starts_at < answer.starts_at
+            and _folded(old.child) == _folded(answer.child)
+            and same_person(old, answer)
+        ]
+        if not before:
+            continue
+        previous = max(before, key=lambda old: (old.starts_at, old.meeting_id))
+        if previous.total - answer.total >= CONCERN_DROP:
+            found.append(Drop(name=answer.name, before=previous.total, after=answer.total))
+    return found
 
 
 async def _alert(
@@ -272,6 +359,7 @@ async def _alert(
     participant: MeetingParticipant,
     total: int,
     weak: list[str],
+    drop: Drop | None,
     now: datetime,
 ) -> None:
     """The coordinator who planned the meeting (or, if gone, every coordinator) hears of it."""
@@ -294,6 +382,8 @@ async def _alert(
                 "child": meeting.child_name,
                 "total": total,
                 "weak": weak,
+                # Totals only: the board names who.
+                "drop": [drop.before, drop.after] if drop is not None else None,
             },
             now=now,
             object_type=OBJECT_PARTICIPANT,
@@ -312,12 +402,15 @@ class Summary:
     # stays and counts here as in /stats, /report and the export (all count every response of
     # a held meeting); the board names them so "n of m attendees" adds up.
     not_attendees: int = 0
+    drops: tuple[Drop, ...] = ()  # lower than the same person's at the child's previous meeting
+    reflections: tuple[str, ...] = ()  # answers to the open question, oldest first
 
 
 async def summary(session: AsyncSession, actor: Actor, meeting_id: int, srs: Srs) -> Summary:
     await authorize(session, actor, Action.MEETING_MANAGE)
     attendees = await meetings_repo.attendee_ids(session, meeting_id)
-    responses = await srs_repo.of_meeting(session, meeting_id)
+    answered = await srs_repo.of_meeting_with_participants(session, meeting_id)
+    responses = [response for response, _participant in answered]
     count = len(responses)
     means = (
         {
@@ -334,4 +427,21 @@ async def summary(session: AsyncSession, actor: Actor, meeting_id: int, srs: Srs
         total_mean=sum(r.total for r in responses) / count if count else None,
         under_concern=sum(1 for r in responses if r.total < CONCERN_TOTAL),
         not_attendees=sum(1 for r in responses if r.participant_id not in attendees),
+        drops=tuple(await _drops_at(session, meeting_id, answered)),
+        reflections=tuple(r.reflection for r in responses if r.reflection),
+    )
+
+
+async def _drops_at(
+    session: AsyncSession,
+    meeting_id: int,
+    answered: Sequence[tuple[SrsResponse, MeetingParticipant]],
+) -> list[Drop]:
+    meeting = await meetings_repo.by_id(session, meeting_id)
+    if meeting is None or not answered:
+        return []
+    earlier = await srs_repo.earlier_in_family(session, meeting.family_id, meeting.starts_at)
+    return drops(
+        [Answer.of(p, meeting, r.total) for r, p in answered],
+        [Answer.of(p, m, r.total) for r, p, m in earlier],
     )

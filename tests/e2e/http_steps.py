@@ -17,10 +17,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from bot.app import run
 from bot.clock import Clock, ShiftedClock
 from bot.config import Settings
-from tests.conftest import make_settings
+from bot.db.models import Family, SupportLevel
+from bot.db.repositories import people as people_repo
+from bot.services import families
+from bot.services.access import Actor
+from tests.conftest import ADMIN_ID, make_settings
 from tests.faketg import FakeTelegram, FakeUser
 
 START_TIMEOUT = 15.0
@@ -132,3 +138,29 @@ async def join(fake: FakeTelegram, user: FakeUser, token: str | None = None) -> 
     await reply(fake, user, lambda t: "Прежде чем начать" in t)
     await press(fake, user, "✅ Согласен(на)")
     await reply(fake, user, lambda t: "Здравствуйте" in t or "Что хотите сделать?" in t)
+
+
+async def coordinator_with_family(
+    fake: FakeTelegram,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    name: str = "Ивановы",
+) -> tuple[FakeUser, Actor, Family]:
+    """The admin joins as the coordinator and adds a family in Moscow's zone."""
+    admin = fake.user(ADMIN_ID, first_name="Мария")
+    await join(fake, admin)
+    async with sessions.begin() as session:
+        person = await people_repo.by_telegram_id(session, ADMIN_ID)
+        assert person is not None
+        boss = Actor.of(person)
+        family = await families.add(
+            session,
+            boss,
+            name=name,
+            category="tzhs",
+            support_level=SupportLevel.BASIC,
+            timezone="Europe/Moscow",
+            known_categories={"tzhs"},
+            now=clock.now(),
+        )
+    return admin, boss, family

@@ -203,6 +203,7 @@ async def create_meeting(
     facilitators: str = "Елена и Павел",
     contact: str = "+7 900 000-00-00, Елена",
     note: str = "Маша сейчас живёт у бабушки и хочет вернуться к маме.",
+    reason: str = "Crisis and conflicts in the family",
 ) -> None:
     """The wizard in English, straight through (tomorrow 17:30, 90 min)."""
     await admin.send_command("meetings")
@@ -210,6 +211,7 @@ async def create_meeting(
     await admin.press(family)
     await admin.send_text(child)
     await admin.send_text(topic)
+    await admin.press(reason)
     await admin.press("meeting-dialogue")
     await admin.press("Tomorrow, 24.11")
     await admin.send_text("17:30")
@@ -454,6 +456,13 @@ async def audits(app: BotHarness, action: str) -> list[AuditEntry]:
 async def open_progress(user: FakeUser, family: str) -> None:
     await user.send_command("programmes")
     await user.press(family)
+
+
+def forged_in_window(user: FakeUser, widget_id: str) -> tuple[str, int]:
+    """Callback data of a widget of the dialog shown in the user's last message."""
+    message = user.last()
+    intent = message.buttons()[0]["callback_data"].split("\x1d")[0]
+    return f"{intent}\x1d{widget_id}", message.message_id
 
 
 # The SRS survey after a held meeting

@@ -47,7 +47,14 @@ MEETING_DAY = "24.11.2026"
 # anything else taps that label.
 RU_CARD = ("/families", f"^{FAMILY}")
 EN_NEW_MEETING = ("/meetings", "➕ New meeting")
-EN_WIZARD = (*EN_NEW_MEETING, FAMILY, ">Маша", ">Я хочу жить с мамой", "meeting-dialogue")
+EN_WIZARD = (
+    *EN_NEW_MEETING,
+    FAMILY,
+    ">Маша",
+    ">Я хочу жить с мамой",
+    "Crisis and conflicts in the family",
+    "meeting-dialogue",
+)
 EN_BOARD = ("/meetings", f"^{MEETING_DAY}")  # lands on the list, then the meeting's board
 VISIT_TO_SITUATION = (
     "/visit",

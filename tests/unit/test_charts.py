@@ -141,7 +141,8 @@ def test_months_of_a_period() -> None:
 
 
 @pytest.mark.parametrize("locale", ["ru", "en"])
-@pytest.mark.parametrize("chart", list(Chart))
+# The lasting-change chart needs follow-ups: tests/unit/test_stats_evidence.py draws it.
+@pytest.mark.parametrize("chart", [c for c in Chart if c is not Chart.LASTING])
 async def test_each_chart_is_a_png(session: AsyncSession, chart: Chart, locale: str) -> None:
     w = await build(session)
     t = Translator(I18N, locale)

@@ -116,7 +116,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "consilium_soon": [{"family": "Ивановы", "day": "30.11.2026"}],
     "final_meeting_soon": [{"family": "Ивановы", "day": "07.12.2026"}],
     "meeting_follow_up": [
-        {"when": WHEN, "child": "Миша", "total": 3, "open": 1},
+        {"when": WHEN, "child": "Миша", "total": 3, "open": 1, "meeting_id": 7},
         {"when": WHEN, "child": "Миша", "total": 0},
     ],
     "meeting_invitation": [{"participant_id": 11}],
@@ -135,6 +135,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             {"family": FAMILY, "for_parent": True},
         )
     ],
+    "follow_up_invite": [
+        {"follow_up_id": 3, "programme": CODE, "months": months} for months in (6, 12, 9)
+    ],
+    "follow_up_reminder": [{"follow_up_id": 3, "programme": CODE, "months": 6}],
     "questionnaire_invite": [
         {"programme": CODE, "phase": phase, "enrollment_id": 6} for phase in ("entry", "exit")
     ],
@@ -149,6 +153,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "weak": [item.code for item in load_srs().items],
         },
         {"when": WHEN, "child": "Миша", "total": 30},
+        {"when": WHEN, "child": "Миша", "total": 38, "weak": [], "drop": [40, 38]},
     ],
     "srs_survey": [{"participant_id": 11}, {"participant_id": 11, "reminder": True}],
     "visit_planned": [{"family": FAMILY}],

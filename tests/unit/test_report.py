@@ -19,6 +19,7 @@ from bot.i18n.telegram import create_i18n
 from bot.services import report
 from bot.services.access import Actor
 from bot.services.errors import AccessDenied
+from bot.services.evidence_stats import meeting_reason_label, reason_codes
 from bot.services.stats import Period, Scope
 from tests.factories import make_person
 from tests.stats_world import MSK, NOVEMBER, NOW, TODAY, World, add_plans
@@ -30,6 +31,7 @@ HELP_LABELS = [c.label("en") for c in CONTENT.visits.help]
 METHOD_LABELS = [c.label("en") for c in CONTENT.visits.methods]
 SOURCE_LABELS = [c.label("en") for c in CONTENT.intake.sources]
 DIFFICULTY_LABELS = [c.label("en") for c in CONTENT.intake.difficulties]
+REASON_LABELS = [meeting_reason_label(CONTENT, code, "en") for code in reason_codes(CONTENT)]
 
 # Everything under the header row, as (indicator, value, note): None is an empty cell.
 NOVEMBER_EN: list[tuple[Any, ...]] = [
@@ -44,10 +46,30 @@ NOVEMBER_EN: list[tuple[Any, ...]] = [
     ("Guardianship", 0, None),
     ("Other", 0, None),
     ("Families taken off the register because their situation improved", 1, None),
+    # F3, closed for improvement on 5 November, had its meeting held.
+    ("Of them with a network meeting held", 1, "1 of 1"),
+    # November's meetings that were not cancelled, none with a reason (tests of the reasons:
+    # tests/unit/test_stats_evidence.py).
+    ("Meetings in the period by reason", 3, None),
+    *((label, 0, "0 of 3") for label in REASON_LABELS),
+    ("Reason not stated", 3, "3 of 3"),
+    ("Network meetings' decisions", None, None),
+    ("Decisions taken in the period", 0, None),
+    ("Carried out by their date", 0, "0 of 0"),
+    ("Carried out later", 0, "0 of 0"),
+    ("Marked not done", 0, "0 of 0"),
+    ("Decisions still open", 0, "0 of 0"),
+    ("Of them overdue", 0, "open: 0"),
+    ("Share carried out by their date", None, "0 of 0"),
     ("Parental competence", None, None),
     ("Programmes completed", 2, None),
     ("Completed with positive dynamics", 2, None),
     ("Share with positive dynamics", 1.0, "2 of 2"),
+    ("Followed up after a programme with positive dynamics", 0, None),
+    ("Kept the change", 0, "0 of 0"),
+    ("Share who kept the change", None, "0 of 0"),
+    ("Kept the change after 6 months", 0, "0 of 0"),
+    ("Kept the change after 12 months", 0, "0 of 0"),
     ("Recipients' satisfaction (SRS)", None, None),
     ("SRS responses", 3, None),
     ("Mean SRS total (0–40)", 36.0, None),

@@ -27,14 +27,19 @@ from bot.db.models import (
     LevelChange,
     Meeting,
     MeetingDecision,
+    MeetingFollowUp,
     MeetingParticipant,
+    MeetingProcessAssessment,
     MeetingStatus,
     Person,
     PersonRole,
     PlanTask,
     PlanTaskStatus,
+    ProgrammeEvaluation,
+    QuestionnaireFollowUp,
     SocialMap,
     SocialMapPerson,
+    SpecialistEvaluation,
     SrsResponse,
     Visit,
 )
@@ -91,6 +96,13 @@ class CaseFileRows:
     weeks: dict[int, tuple[int, int]]  # enrollment id -> (released, handed in)
     consiliums: list[Consilium]
     consilium_decisions: dict[int, list[ConsiliumDecision]]
+    # The evidence that change lasts: per enrollment, the answered follow-ups and both
+    # evaluations; per meeting, the process assessment and the two-week record.
+    follow_ups: dict[int, list[QuestionnaireFollowUp]] = field(default_factory=dict)
+    family_evaluations: dict[int, list[ProgrammeEvaluation]] = field(default_factory=dict)
+    specialist_evaluations: dict[int, list[SpecialistEvaluation]] = field(default_factory=dict)
+    processes: dict[int, list[MeetingProcessAssessment]] = field(default_factory=dict)
+    meeting_follow_ups: dict[int, list[MeetingFollowUp]] = field(default_factory=dict)
     links: list[tuple[int, str]] = field(default_factory=list)  # (person id, link kind)
 
 
@@ -100,6 +112,7 @@ async def load(
     meetings = await _meetings(session, family_id, bounds)
     meeting_ids = [m.id for m in meetings]
     enrollments = await _enrollments(session, family_id, bounds)
+    enrollment_ids = [e.id for e in enrollments]
     consiliums = await _consiliums(session, family_id, bounds)
     return CaseFileRows(
         record=await session.scalar(select(CaseRecord).where(CaseRecord.family_id == family_id)),
@@ -150,13 +163,32 @@ async def load(
         srs=await _srs(session, meeting_ids, concern_total),
         map_heads=await _map_heads(session, family_id, bounds.end),
         enrollments=enrollments,
-        weeks=await _weeks(session, [e.id for e in enrollments]),
+        weeks=await _weeks(session, enrollment_ids),
         consiliums=consiliums,
         consilium_decisions=await _grouped(
             session,
             ConsiliumDecision,
             ConsiliumDecision.consilium_id,
             [c.id for c in consiliums],
+        ),
+        follow_ups=await _grouped(
+            session,
+            QuestionnaireFollowUp,
+            QuestionnaireFollowUp.enrollment_id,
+            enrollment_ids,
+            QuestionnaireFollowUp.months,
+        ),
+        family_evaluations=await _grouped(
+            session, ProgrammeEvaluation, ProgrammeEvaluation.enrollment_id, enrollment_ids
+        ),
+        specialist_evaluations=await _grouped(
+            session, SpecialistEvaluation, SpecialistEvaluation.enrollment_id, enrollment_ids
+        ),
+        processes=await _grouped(
+            session, MeetingProcessAssessment, MeetingProcessAssessment.meeting_id, meeting_ids
+        ),
+        meeting_follow_ups=await _grouped(
+            session, MeetingFollowUp, MeetingFollowUp.meeting_id, meeting_ids
         ),
         links=[
             (int(person_id), str(kind))

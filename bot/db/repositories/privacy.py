@@ -31,13 +31,18 @@ from bot.db.models import (
     LevelChange,
     Meeting,
     MeetingDecision,
+    MeetingFollowUp,
     MeetingParticipant,
+    MeetingProcessAssessment,
     Person,
     PersonRole,
     PlanTask,
+    ProgrammeEvaluation,
+    QuestionnaireFollowUp,
     SafetyConcern,
     SocialMap,
     SocialMapPerson,
+    SpecialistEvaluation,
     SrsResponse,
     Visit,
 )
@@ -124,6 +129,26 @@ async def participations_of(
         .order_by(MeetingParticipant.id)
     )
     return [(participant, meeting, srs) for participant, meeting, srs in rows]
+
+
+async def evaluations_by(session: AsyncSession, person_id: int) -> list[ProgrammeEvaluation]:
+    """The family's evaluations of a programme this parent gave."""
+    rows = await session.scalars(
+        select(ProgrammeEvaluation)
+        .where(ProgrammeEvaluation.person_id == person_id)
+        .order_by(ProgrammeEvaluation.id)
+    )
+    return list(rows)
+
+
+async def follow_ups_by(session: AsyncSession, person_id: int) -> list[QuestionnaireFollowUp]:
+    """The follow-up questionnaires this parent answered."""
+    rows = await session.scalars(
+        select(QuestionnaireFollowUp)
+        .where(QuestionnaireFollowUp.person_id == person_id)
+        .order_by(QuestionnaireFollowUp.id)
+    )
+    return list(rows)
 
 
 async def tasks_responsible(session: AsyncSession, person_id: int) -> list[PlanTask]:
@@ -356,15 +381,57 @@ async def case_texts(
             .order_by(ConsiliumDecision.id)
         )
         found.extend((ConsiliumDecision.__tablename__, column.key, int(i), str(t)) for i, t in rows)
+    enrollments = select(Enrollment.id).where(Enrollment.family_id.in_(ids))
+    for model, column in ENROLLMENT_TEXTS:
+        rows = await session.execute(
+            select(model.id, column)
+            .where(model.enrollment_id.in_(enrollments), column.is_not(None))
+            .order_by(model.id)
+        )
+        found.extend((model.__tablename__, column.key, int(i), str(t)) for i, t in rows)
+    return found
+
+
+# A programme's evaluations: texts written about the family (by the specialists) or by it.
+ENROLLMENT_TEXTS: tuple[tuple[Any, Any], ...] = (
+    (SpecialistEvaluation, SpecialistEvaluation.note),
+    (ProgrammeEvaluation, ProgrammeEvaluation.open_answer),
+)
+# A held meeting's evidence: the process note, the two-week record, why a decision was not done.
+MEETING_TEXTS: tuple[tuple[Any, Any], ...] = (
+    (MeetingProcessAssessment, MeetingProcessAssessment.reflection_note),
+    (MeetingFollowUp, MeetingFollowUp.child_now),
+    (MeetingFollowUp, MeetingFollowUp.family_now),
+    (MeetingDecision, MeetingDecision.not_done_reason),
+)
+TEXT_MODELS = {
+    model.__tablename__: model
+    for model, _column in (*CASE_TEXTS, *ENROLLMENT_TEXTS, *MEETING_TEXTS)
+} | {ConsiliumDecision.__tablename__: ConsiliumDecision}
+
+
+async def meeting_evidence_texts(
+    session: AsyncSession, meeting_ids: Collection[int]
+) -> list[tuple[str, str, int, str]]:
+    """(table, column, row id, text) of these meetings' process notes, two-week records and
+    reasons a decision was not done."""
+    if not meeting_ids:
+        return []
+    found: list[tuple[str, str, int, str]] = []
+    for model, column in MEETING_TEXTS:
+        rows = await session.execute(
+            select(model.id, column)
+            .where(model.meeting_id.in_(list(meeting_ids)), column.is_not(None))
+            .order_by(model.id)
+        )
+        found.extend((model.__tablename__, column.key, int(i), str(t)) for i, t in rows)
     return found
 
 
 async def set_case_text(
     session: AsyncSession, table: str, column: str, row_id: int, text: str
 ) -> None:
-    models = {model.__tablename__: model for model, _c in CASE_TEXTS}
-    models[ConsiliumDecision.__tablename__] = ConsiliumDecision
-    model = models[table]
+    model = TEXT_MODELS[table]
     await _run(session, update(model).where(model.id == row_id).values({column: text}))
 
 
@@ -451,7 +518,13 @@ async def blank_what_they_wrote(session: AsyncSession, person_id: int) -> None:
         session,
         update(SrsResponse)
         .where(SrsResponse.participant_id.in_(participants))
-        .values(comment=None),
+        .values(comment=None, reflection=None),
+    )
+    await _run(
+        session,
+        update(ProgrammeEvaluation)
+        .where(ProgrammeEvaluation.person_id == person_id)
+        .values(open_answer=None),
     )
     await _run(
         session,
@@ -572,8 +645,24 @@ async def anonymise_families(
     )
     await _run(
         session,
-        update(SrsResponse).where(SrsResponse.meeting_id.in_(meetings)).values(comment=None),
+        update(SrsResponse)
+        .where(SrsResponse.meeting_id.in_(meetings))
+        .values(comment=None, reflection=None),
     )
+    for model, column in MEETING_TEXTS:
+        await _run(
+            session,
+            update(model)
+            .where(model.meeting_id.in_(meetings))
+            .values({column.key: _blank_if_set(column)}),
+        )
+    for model, column in ENROLLMENT_TEXTS:
+        await _run(
+            session,
+            update(model)
+            .where(model.enrollment_id.in_(enrollments))
+            .values({column.key: _blank_if_set(column)}),
+        )
     await _run(
         session,
         update(MeetingDecision)

@@ -45,6 +45,7 @@ from bot.dialogs.family_picker import (
     on_family_search,
 )
 from bot.dialogs.family_picker import SEARCH as FAMILY_SEARCH
+from bot.dialogs.meetings.follow_up import case_lines as meeting_follow_ups
 from bot.dialogs.paging import pager
 from bot.dialogs.widgets import (
     Dialog,
@@ -219,6 +220,7 @@ async def get_case(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
         lines.append(_("The family's make-up: not recorded yet."))
     is_open = family.closed_at is None
     lines.extend(await _reviews_part(c, family, state))
+    lines.extend(await meeting_follow_ups(c, family_id))  # coordinators only
     mentors_see = c.settings.mentors_see_case_details
     details = await case_access.sees_details(c.session, c.actor, family_id, mentors_see)
     if details:

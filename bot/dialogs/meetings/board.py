@@ -52,7 +52,8 @@ def rsvp_name(value: str | None, _: Gettext) -> str:
         return value
 
 
-def header(board: Board, _: Gettext) -> str:
+def header(board: Board, _: Gettext, reason: str = "") -> str:
+    """The meeting's details; `reason` is the label of why it is called ("" when it has none)."""
     meeting = board.meeting
     start = local_start(meeting)
     lines = [
@@ -60,6 +61,7 @@ def header(board: Board, _: Gettext) -> str:
             child=escape(meeting.child_name), family=escape(shorten(board.family_name, 64))
         ),
         _("Topic: «{topic}»").format(topic=escape(shorten(meeting.topic, 120))),
+        *([_("Why: {reason}").format(reason=escape(reason))] if reason else []),
         _("Format: {format}").format(format=escape(format_name(meeting.format, _))),
         _("When: {when} (family's time), {minutes} min").format(
             when=start.strftime("%d.%m.%Y %H:%M"), minutes=meeting.duration_minutes
@@ -105,8 +107,11 @@ def item_label(text: str) -> str:
     return shorten(text.split(":", 1)[0], 60)
 
 
-def srs_summary_text(summary: Summary, srs: Srs, locale: str, _: Gettext) -> str:
-    """The SRS block of a held meeting's board; ⚠️ marks what needs the facilitators' eye."""
+def srs_summary_text(
+    summary: Summary, srs: Srs, locale: str, _: Gettext, *, reflections: bool = True
+) -> str:
+    """The SRS block of a held meeting's board; ⚠️ marks what needs the facilitators' eye.
+    Without `reflections` the open answers are left out (the board's shortest form)."""
     lines = [
         _("<b>Feedback (SRS)</b>: {n} of {m} attendees answered").format(
             n=summary.responses - summary.not_attendees, m=summary.attendees
@@ -142,10 +147,49 @@ def srs_summary_text(summary: Summary, srs: Srs, locale: str, _: Gettext) -> str
             ),
         )
     )
+    lines.extend(srs_drop_lines(summary, _))
+    if reflections:
+        lines.extend(srs_reflection_lines(summary, _))
     return "\n".join(lines)
 
 
-def board_text(board: Board, _: Gettext, feedback: str = "") -> str:
+# The SRS block stays short whatever the meeting's size (the board's loop shortens only the
+# participants): this many drops and open answers, each cut to this length.
+SRS_DROPS_SHOWN, SRS_REFLECTIONS_SHOWN, SRS_REFLECTION_CUT = 5, 3, 60
+
+
+def _capped(title: str, lines: list[str], shown: int, _: Gettext) -> list[str]:
+    """A titled list of its first `shown` lines, and how many more there are."""
+    more = [_("…and {n} more").format(n=len(lines) - shown)] if len(lines) > shown else []
+    return [title, *lines[:shown], *more] if lines else []
+
+
+def srs_drop_lines(summary: Summary, _: Gettext) -> list[str]:
+    lines = [
+        f"↓ {escape(shorten(drop.name, 24))}: {drop.before} → {drop.after}"
+        for drop in summary.drops
+    ]
+    return _capped(_("⚠️ Lower than at this child's previous meeting:"), lines, SRS_DROPS_SHOWN, _)
+
+
+def srs_reflection_lines(summary: Summary, _: Gettext) -> list[str]:
+    title = _("What they will do differently ({n}):").format(n=len(summary.reflections))
+    lines = [f"• «{escape(shorten(text, SRS_REFLECTION_CUT))}»" for text in summary.reflections]
+    return _capped(title, lines, SRS_REFLECTIONS_SHOWN, _)
+
+
+def board_text(
+    board: Board,
+    _: Gettext,
+    feedback: str = "",
+    *,
+    reason: str = "",
+    evidence: str = "",
+    compact_tail: tuple[str, ...] = (),
+) -> str:
+    """`feedback` is the SRS block; `evidence` the lines on the process and two weeks after.
+    When even the shortest participant lines leave no room for them, `compact_tail` (the same
+    blocks without people's words) takes their place."""
     counts = board.counts
     summary = _(
         "Invited: {invited} · will come: {yes} · can't come: {no} · not sure: {maybe} · "
@@ -154,17 +198,21 @@ def board_text(board: Board, _: Gettext, feedback: str = "") -> str:
     legend = _("✅/❌ — approved by the child or not.")
     if board.meeting.status == "held":
         legend += "\n" + _("✅/▫️ before the name — came to the meeting or not.")
-    top = header(board, _)
+    top = header(board, _, reason)
     if not board.lines:
-        return "\n\n".join([top, _("No participants yet. Add the people the child named.")])
-    tail = [feedback] if feedback else []
+        empty = _("No participants yet. Add the people the child named.")
+        return "\n\n".join([top, empty, *([evidence] if evidence else [])])
+    tail = [part for part in (feedback, evidence) if part]
+    tries = [(tail, shortening) for shortening in SHORTENINGS]
+    if compact_tail:
+        tries.append(([part for part in compact_tail if part], SHORTENINGS[-1]))
     text = ""
-    for name_limit, comment_limit in SHORTENINGS:
+    for parts, (name_limit, comment_limit) in tries:
         lines = [
             participant_line(n, line, _, name_limit, comment_limit)
             for n, line in enumerate(board.lines, start=1)
         ]
-        text = "\n\n".join([top, "\n".join(lines), summary, legend, *tail])
+        text = "\n\n".join([top, "\n".join(lines), summary, legend, *parts])
         if visible_length(text) <= TEXT_LIMIT:
             break
     return text

@@ -1,6 +1,7 @@
 """The board's «✏️ Edit details»: the topic, format, duration, facilitators, contact or note of a
 planned meeting, one at a time; a saved change closes back to the board, and everyone invited who
-uses the bot is told what changed.
+uses the bot is told what changed. Why the meeting is called is the coordinators' own: changing it
+tells nobody, and the board of a meeting under way or past opens that step on its own.
 
 Every getter and button goes through bot/services/meetings.py, which checks the rights again.
 """
@@ -26,7 +27,7 @@ from bot.dialogs.meetings.common import (
     meeting_id_of,
     on_start_for_meeting,
 )
-from bot.dialogs.meetings.new import get_durations, get_formats
+from bot.dialogs.meetings.new import get_durations, get_formats, get_reasons
 from bot.dialogs.meetings.states import MeetingDetailsSG
 from bot.dialogs.widgets import (
     Dialog,
@@ -39,14 +40,20 @@ from bot.dialogs.widgets import (
     shorten,
 )
 from bot.i18n import N_
-from bot.services import meetings
+from bot.services import meeting_evidence, meetings
 from bot.services.errors import DomainError
 from bot.services.meetings import DURATIONS, NOTE_MAX, SHORT_TEXT_MAX
+
+
+def reason_text(reason: str | None, c: Any) -> str:
+    """A meeting's reason as shown to coordinators; "—" for meetings planned before it was asked."""
+    return c.content.meetings.reason_label(reason, c.locale) if reason else "—"
 
 
 async def get_details(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     meeting = (await load_board(dialog_manager)).meeting
     return {
+        "reason": reason_text(meeting.reason, ctx(dialog_manager)),
         "topic": shorten(meeting.topic, 200),
         "format": format_name(meeting.format, _),
         "duration": meeting.duration_minutes,
@@ -95,6 +102,29 @@ on_contact = _text_step("contact", SHORT_TEXT_MAX, N_("Please send your contact 
 on_note = _text_step("note", NOTE_MAX, N_("Please send a short note as text."))
 
 
+async def on_reason(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    c = ctx(manager)
+    spec = c.content.meetings
+    if item not in spec.reason_codes():
+        leave_as_is(manager)  # a retired code or a forged button
+        return
+    try:
+        changed = await meeting_evidence.set_reason(
+            c.session, c.require_actor(), meeting_id_of(manager), item, spec, c.now()
+        )
+    except DomainError as error:
+        if error.code == "access_denied":
+            raise
+        notice = meeting_error(error)
+    else:
+        notice = (
+            _("Saved: {reason}.").format(reason=spec.reason_label(item, c.locale))
+            if changed
+            else _("Nothing changed: it is the same as before.")
+        )
+    await back_to_board(manager, notice)
+
+
 async def on_format(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
     if item not in {f.value for f in MeetingFormat}:
         leave_as_is(manager)
@@ -125,12 +155,13 @@ def create_details_dialog() -> Dialog:
     return Dialog(
         Window(
             T(
-                "<b>Edit the details</b>\nTopic: «{topic}»\nFormat: {format}\n"
+                "<b>Edit the details</b>\nTopic: «{topic}»\nWhy: {reason}\nFormat: {format}\n"
                 "Duration: {duration} min\nFacilitators: {facilitators}\nContact: {contact}\n"
                 "Note: {note}\n\nWhat do you want to change?"
             ),
             Row(
                 SwitchTo(T("Topic"), id="d_topic", state=MeetingDetailsSG.topic),
+                SwitchTo(T("Why it is called"), id="d_reason", state=MeetingDetailsSG.reason),
                 SwitchTo(T("Format"), id="d_format", state=MeetingDetailsSG.format),
                 SwitchTo(T("Duration"), id="d_duration", state=MeetingDetailsSG.duration),
             ),
@@ -153,6 +184,14 @@ def create_details_dialog() -> Dialog:
             T("Now: «{topic}»"),
             MessageInput(on_topic),
             state=MeetingDetailsSG.topic,
+        ),
+        Window(
+            T("Why is the meeting called? Only the coordinators see this, nobody invited does."),
+            T("Now: {reason}"),
+            choices("reason", "reasons", on_reason),
+            Cancel(T("⬅️ To the meeting"), id="details_reason_back"),
+            state=MeetingDetailsSG.reason,
+            getter=[get_details, get_reasons],
         ),
         _step(
             T("The format of the meeting:"),

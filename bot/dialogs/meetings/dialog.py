@@ -9,8 +9,10 @@ from bot.dialogs.meetings.attendance import create_attendance_dialog
 from bot.dialogs.meetings.change import create_change_dialog
 from bot.dialogs.meetings.decisions import create_decisions_dialog
 from bot.dialogs.meetings.details import create_details_dialog
+from bot.dialogs.meetings.follow_up import create_follow_up_dialog
 from bot.dialogs.meetings.listing import create_meetings_dialog
 from bot.dialogs.meetings.new import create_meeting_new_dialog
+from bot.dialogs.meetings.process import create_process_dialog
 from bot.dialogs.widgets import Dialog
 
 
@@ -23,4 +25,6 @@ def create_meetings_dialogs() -> list[Dialog]:
         create_details_dialog(),
         create_attendance_dialog(),
         create_decisions_dialog(),
+        create_process_dialog(),
+        create_follow_up_dialog(),
     ]

@@ -3,9 +3,10 @@ participants, one participant (the child's approval, the personal invitation) an
 
 The board's other buttons open dialogs of their own, each in its module: adding people
 (add_people.py), changing the date, time or place (change.py), the details (details.py), who came
-(attendance.py) and the decisions (decisions.py); planning a new meeting is new.py. They get the
-meeting in their start data and close back to the board with a notice for it (common.py). The
-board's text is board.py.
+(attendance.py), the decisions (decisions.py), the facilitators' assessment of the process
+(process.py) and the record two weeks after (follow_up.py); planning a new meeting is new.py.
+They get the meeting in their start data and close back to the board with a notice for it
+(common.py). The board's text is board.py.
 
 Every getter and button goes through bot/services/meetings.py, which checks the rights again;
 ids that came with a button are parsed defensively and must belong to the open meeting.
@@ -23,7 +24,7 @@ from aiogram_dialog.widgets.kbd import Button, Row, Start, SwitchTo
 
 from bot.clock import zone_or
 from bot.dialogs.context import ctx
-from bot.dialogs.meetings import attendance, decisions
+from bot.dialogs.meetings import attendance, decisions, follow_up, process
 from bot.dialogs.meetings.board import (
     board_text,
     relation_name,
@@ -45,6 +46,7 @@ from bot.dialogs.meetings.common import (
     on_board_result,
     take_notice,
 )
+from bot.dialogs.meetings.details import reason_text
 from bot.dialogs.meetings.new import FAMILY_TZ
 from bot.dialogs.meetings.states import (
     MeetingAddSG,
@@ -56,7 +58,7 @@ from bot.dialogs.meetings.states import (
 from bot.dialogs.paging import PAGE_SIZE, current_page, page_data, pager
 from bot.dialogs.widgets import Dialog, Html, T, Window, choices, parse_id, shorten, to_menu
 from bot.qr import qr_png
-from bot.services import invitations, meetings, srs
+from bot.services import invitations, meeting_evidence, meetings, srs
 from bot.services.access import Action, authorize
 from bot.services.errors import DomainError
 
@@ -68,6 +70,8 @@ async def on_list_start(start_data: Any, manager: DialogManager) -> None:
     await authorize(c.session, c.actor, Action.MEETING_MANAGE)
     if isinstance(start_data, dict) and parse_id(start_data.get(MEETING_ID)) is not None:
         manager.dialog_data[MEETING_ID] = parse_id(start_data[MEETING_ID])
+        if start_data.get(NOTICE):  # from a form opened under a reminder
+            manager.dialog_data[NOTICE] = str(start_data[NOTICE])
         await manager.switch_to(MeetingsSG.board)
 
 
@@ -131,12 +135,34 @@ async def get_board(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, 
     board = await load_board(dialog_manager)
     planned = board.meeting.status == "planned"
     started = c.now() >= board.meeting.starts_at
-    feedback = ""
-    if board.meeting.status == "held":
+    held = board.meeting.status == "held"
+    feedback = feedback_compact = ""
+    if held:
         found = await srs.summary(c.session, c.require_actor(), board.meeting.id, c.content.srs)
         feedback = srs_summary_text(found, c.content.srs, c.locale, _)
+        feedback_compact = srs_summary_text(found, c.content.srs, c.locale, _, reflections=False)
+    evidence = await meeting_evidence.evidence(
+        c.session, c.require_actor(), board.meeting.id, c.now()
+    )
+    evidence_lines = [
+        process.process_line(evidence.process, c.content.meetings, c.locale)
+        if evidence.process
+        else "",
+        follow_up.follow_up_line(evidence),
+    ]
+    evidence_compact = [evidence_lines[0], follow_up.follow_up_line(evidence, words=False)]
+    text = board_text(
+        board,
+        _,
+        feedback,
+        reason=reason_text(board.meeting.reason, c) if board.meeting.reason else "",
+        evidence="\n".join(line for line in evidence_lines if line),
+        compact_tail=(feedback_compact, "\n".join(line for line in evidence_compact if line)),
+    )
     return {
-        "board": Html(board_text(board, _, feedback)),
+        "board": Html(text),
+        "held": held,
+        "can_reason": board.meeting.status != "cancelled" and not (planned and not started),
         "can_change": planned and not started,
         "can_hold": planned and started,
         "can_correct": board.meeting.status == "held",
@@ -194,6 +220,12 @@ async def on_change(_c: CallbackQuery, _b: Button, manager: DialogManager) -> No
 async def on_details(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
     if await _changeable(manager) is not None:
         await manager.start(MeetingDetailsSG.menu, data=for_meeting(manager))
+
+
+async def on_reason(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    """Why the meeting is called, for a meeting under way or past (planned ones: «✏️ Edit
+    details»)."""
+    await manager.start(MeetingDetailsSG.reason, data=for_meeting(manager))
 
 
 async def on_cancel_meeting(callback: CallbackQuery, _b: Button, manager: DialogManager) -> None:
@@ -377,6 +409,21 @@ def create_meetings_dialog() -> Dialog:
                 on_click=decisions.on_open,
                 when="show_decisions",
             ),
+            Row(
+                Button(
+                    T("🧭 Process assessment"),
+                    id="process",
+                    on_click=process.on_board_button,
+                    when="held",
+                ),
+                Button(
+                    T("🗓 Two weeks after"),
+                    id="follow_up",
+                    on_click=follow_up.on_board_button,
+                    when="held",
+                ),
+            ),
+            Button(T("🎯 Why the meeting"), id="reason", on_click=on_reason, when="can_reason"),
             SwitchTo(
                 T("❌ Cancel the meeting"), id="cancel", state=MeetingsSG.cancel, when=_is_planned
             ),

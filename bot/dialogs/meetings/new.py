@@ -41,6 +41,7 @@ from bot.i18n import N_
 from bot.services import meetings
 from bot.services.access import Action, authorize
 from bot.services.errors import DomainError
+from bot.services.meeting_evidence import check_reason
 from bot.services.meetings import (
     CHILD_NAME_MAX,
     DURATIONS,
@@ -110,7 +111,7 @@ on_child = _text_step(
     one_word=True,
 )
 on_topic = _text_step(
-    "topic", SHORT_TEXT_MAX, N_("Please send the topic as text."), MeetingNewSG.format
+    "topic", SHORT_TEXT_MAX, N_("Please send the topic as text."), MeetingNewSG.reason
 )
 on_facilitators = _text_step(
     "facilitators",
@@ -124,6 +125,20 @@ on_contact = _text_step(
 on_note = _text_step(
     "note", NOTE_MAX, N_("Please send a short note as text."), MeetingNewSG.summary
 )
+
+
+async def get_reasons(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    return {"reasons": [(item.label(c.locale), item.code) for item in c.content.meetings.reasons]}
+
+
+async def on_reason(_c: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
+    try:
+        manager.dialog_data["reason"] = check_reason(item, ctx(manager).content.meetings)
+    except DomainError:
+        leave_as_is(manager)  # a retired code or a forged button
+        return
+    await _advance(manager, MeetingNewSG.format)
 
 
 async def get_formats(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
@@ -295,6 +310,9 @@ async def get_summary(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str
         "child": data.get("child", ""),
         "topic": data.get("topic", ""),
         "format": format_name(data.get("format", ""), _),
+        "reason": ctx(dialog_manager).content.meetings.reason_label(
+            str(data.get("reason", "")), ctx(dialog_manager).locale
+        ),
         "when": "{} {}".format(
             date.fromisoformat(raw_date).strftime("%d.%m.%Y") if raw_date else "",
             data.get("time", ""),
@@ -319,6 +337,7 @@ async def on_save(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None
                 (FAMILY_ID, MeetingNewSG.family),
                 ("child", MeetingNewSG.child),
                 ("topic", MeetingNewSG.topic),
+                ("reason", MeetingNewSG.reason),
                 ("format", MeetingNewSG.format),
                 ("date", MeetingNewSG.date),
                 ("time", MeetingNewSG.time),
@@ -349,6 +368,7 @@ async def on_save(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None
         note=data["note"],
         latitude=data.get("lat"),
         longitude=data.get("lon"),
+        reason=data["reason"],
     )
     try:
         meeting = await meetings.create(
@@ -405,6 +425,13 @@ def create_meeting_new_dialog() -> Dialog:
             MessageInput(on_topic),
             Back(T("⬅️ Back")),
             state=MeetingNewSG.topic,
+        ),
+        _step(
+            T("Why is the meeting called? Only the coordinators see this, nobody invited does."),
+            choices("reason", "reasons", on_reason),
+            Back(T("⬅️ Back")),
+            state=MeetingNewSG.reason,
+            getter=get_reasons,
         ),
         _step(
             T("The format of the meeting:"),
@@ -483,7 +510,8 @@ def create_meeting_new_dialog() -> Dialog:
         _step(
             T(
                 "<b>Check the meeting</b>\n"
-                "Family: {family}\nChild: {child}\nTopic: «{topic}»\nFormat: {format}\n"
+                "Family: {family}\nChild: {child}\nTopic: «{topic}»\nWhy: {reason}\n"
+                "Format: {format}\n"
                 "When: {when} (family's time)\nPlace: {place}{pin}\nDuration: {duration} min\n"
                 "Facilitators: {facilitators}\nContact: {contact}\nNote: {note}"
             ),

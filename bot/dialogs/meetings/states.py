@@ -35,10 +35,12 @@ class MeetingChangeSG(StatesGroup):
 
 
 class MeetingDetailsSG(StatesGroup):
-    """Editing the board's meeting's topic, format, duration and texts (details.py)."""
+    """Editing the board's meeting's topic, format, duration and texts (details.py), and why
+    it is called (`reason`: also started on its own from the board of a meeting under way)."""
 
     menu = State()
     topic = State()
+    reason = State()
     format = State()
     duration = State()
     facilitators = State()
@@ -67,6 +69,7 @@ class MeetingNewSG(StatesGroup):
     family = State()
     child = State()
     topic = State()
+    reason = State()
     format = State()
     date = State()
     time = State()
@@ -75,4 +78,26 @@ class MeetingNewSG(StatesGroup):
     facilitators = State()
     contact = State()
     note = State()
+    summary = State()
+
+
+class MeetingProcessSG(StatesGroup):
+    """The facilitators' assessment of a held meeting's process: each phase 0–3, the
+    reflection group's note, a check (process.py)."""
+
+    phase = State()
+    note = State()
+    summary = State()
+
+
+class MeetingFollowUpSG(StatesGroup):
+    """The record two weeks after a held meeting (follow_up.py): the child and the family now,
+    each open decision done or not (and why), a new map, a new meeting, a check."""
+
+    child = State()
+    family = State()
+    decision = State()
+    why = State()
+    new_map = State()
+    new_meeting = State()
     summary = State()

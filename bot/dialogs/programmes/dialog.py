@@ -22,8 +22,11 @@ from bot.clock import local_date
 from bot.db.models import Enrollment, EnrollmentStatus, Role
 from bot.dialogs.context import ctx
 from bot.dialogs.family_picker import family_page
+from bot.dialogs.follow_up.staff import follow_up_lines
 from bot.dialogs.homework_review.states import HomeworkReviewSG
 from bot.dialogs.paging import pager
+from bot.dialogs.programme_evaluation.dialog import family_lines, specialist_lines
+from bot.dialogs.programme_evaluation.states import ProgrammeEvaluationSG
 from bot.dialogs.programmes.states import ProgrammesSG
 from bot.dialogs.widgets import (
     Dialog,
@@ -39,7 +42,14 @@ from bot.dialogs.widgets import (
 )
 from bot.i18n import N_
 from bot.markup import escape
-from bot.services import families, programmes, questionnaire, release_schedule
+from bot.services import (
+    families,
+    programme_evaluations,
+    programme_follow_ups,
+    programmes,
+    questionnaire,
+    release_schedule,
+)
 from bot.services.access import Action, authorize, is_allowed
 from bot.services.errors import DomainError
 from bot.services.programmes import WeekProgress
@@ -211,6 +221,20 @@ async def get_overview(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
                 )
             )
         lines.append(_result_lines(e))
+        lines.extend(
+            follow_up_lines(
+                await programme_follow_ups.of_enrollment(c.session, c.actor, p.family.id, e), zone
+            )
+        )
+    may_evaluate = False
+    if e is not None and e.status == EnrollmentStatus.COMPLETED:
+        # The programme's final question, "is further work needed?", and the family's view.
+        evaluations = await programme_evaluations.for_staff(c.session, c.actor, e.id, c.now())
+        if evaluations.family is not None:
+            lines.extend(family_lines(evaluations.family))
+        if evaluations.specialist is not None:
+            lines.extend(specialist_lines(evaluations.specialist, c))
+        may_evaluate = evaluations.may_record
     current = p.is_current
     status = e.status if e else None
     done_weeks = [w for w in p.weeks if w.done]
@@ -225,6 +249,7 @@ async def get_overview(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
         "can_result": e is not None
         and await is_allowed(c.session, c.actor, Action.PROGRAMME_RESULT, p.family.id),
         "card": Html("\n".join(lines)),
+        "can_evaluate": may_evaluate,
         "notice": dialog_manager.dialog_data.pop(NOTICE, ""),
         "can_enrol": p.can_manage and not current and p.family.closed_at is None,
         "can_pause": p.can_manage and status == EnrollmentStatus.ACTIVE,
@@ -277,6 +302,14 @@ async def on_review_week(_c: CallbackQuery, _w: Any, manager: DialogManager, ite
     c = ctx(manager)
     await authorize(c.session, c.actor, Action.HOMEWORK_REVIEW, int(item))
     await manager.start(HomeworkReviewSG.answers, data={"week_id": int(item), "nested": True})
+
+
+async def on_open_evaluation(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    enrollment = await questionnaire.latest_enrollment(c.session, _family_id(manager))
+    if enrollment is None:
+        raise DomainError("programme_not_found")
+    await manager.start(ProgrammeEvaluationSG.intro, data={"enrollment_id": enrollment.id})
 
 
 # --- the result: "completed with positive dynamics" (coordinators) ----------------------------
@@ -560,6 +593,12 @@ def create_programmes_dialog() -> Dialog:
             ),
             choices("review_week", "review_weeks", on_review_week, width=3),
             Button(T("🏁 Result"), id="result", on_click=on_open_result, when="can_result"),
+            Button(
+                T("📝 Specialist's evaluation"),
+                id="evaluate",
+                on_click=on_open_evaluation,
+                when="can_evaluate",
+            ),
             Button(BACK, id="overview_back", on_click=on_back_from_overview),
             to_menu(),
             state=ProgrammesSG.overview,

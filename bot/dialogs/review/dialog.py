@@ -43,7 +43,8 @@ from bot.handlers import report as report_files
 from bot.handlers.review_files import FileRequest
 from bot.i18n import N_
 from bot.labels import SUPPORT_LEVELS
-from bot.services import review, stats
+from bot.services import evidence_stats, review, stats
+from bot.services.evidence_stats import meeting_reason_label
 from bot.services.review import Mode
 from bot.services.stats import Period, PeriodKind, RangeError, Scope, Section
 
@@ -55,7 +56,7 @@ SCOPE_CHOSEN = "scope_chosen"
 VIEWED = "viewed"
 VIEWED_KEEP = 40  # distinct views remembered per dialog, so its data stays small
 MENTOR_SCROLL = "review_mentors"
-CHART_CODES = ("visits", "srs", "homework", "families")
+CHART_CODES = ("visits", "srs", "homework", "families", "lasting")
 
 MODE_TITLES = {
     Mode.STATS: N_("📊 Figures"),
@@ -75,6 +76,7 @@ CHART_NAMES = {
     "srs": N_("SRS by month"),
     "homework": N_("Homework hand-in by week"),
     "families": N_("Families by category"),
+    "lasting": N_("Change kept at the follow-up"),
 }
 
 
@@ -282,7 +284,20 @@ async def section_text(c: Ctx, section: Section, period: Period, scope: Scope) -
         codes = [item.code for item in srs.items]
         figures = await stats.meetings(c.session, actor, period, scope, codes)
         labels = [(item.code, item_label(item.get(c.locale))) for item in srs.items]
-        return text.meetings_text(figures, _, c.locale, category, labels)
+        reasons = await evidence_stats.meeting_reasons(c.session, actor, period, scope)
+        decisions = await evidence_stats.decisions(
+            c.session, actor, period, scope, today=_local_today(c)
+        )
+        return text.meetings_text(
+            figures,
+            _,
+            c.locale,
+            category,
+            labels,
+            reasons,
+            decisions,
+            lambda code: reason_label(c, code),
+        )
     if section is Section.FAMILIES:
         families = await stats.families(c.session, actor, period, scope)
         level = lambda code: _(SUPPORT_LEVELS[code]) if code in SUPPORT_LEVELS else code  # noqa: E731
@@ -306,7 +321,13 @@ async def section_text(c: Ctx, section: Section, period: Period, scope: Scope) -
         visits = lambda what, code: c.content.visits.label(what, code, c.locale)  # noqa: E731
         return text.help_text(work, _, visits)
     programmes = await stats.programmes(c.session, actor, period, scope)
-    return text.programmes_text(programmes, _, c.locale)
+    lasting = await evidence_stats.lasting_change(c.session, actor, period, scope, c.content)
+    return text.programmes_text(programmes, _, c.locale, lasting)
+
+
+def reason_label(c: Ctx, code: str) -> str:
+    """A meeting's reason as content/meetings.yaml names it, else our own word for the code."""
+    return meeting_reason_label(c.content, code, c.locale)
 
 
 async def _note_view(c: Ctx, manager: DialogManager, section: Section) -> None:

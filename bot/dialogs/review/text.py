@@ -16,6 +16,7 @@ from bot.dialogs.widgets import shorten
 from bot.i18n import N_
 from bot.labels import CASE_STAGES
 from bot.markup import escape
+from bot.services.evidence_stats import DecisionsOutcome, LastingChange
 from bot.services.stats import (
     CONCERN_TOTAL,
     AssessmentChange,
@@ -120,9 +121,15 @@ def meetings_text(
     locale: str,
     category: Label,
     srs_items: Sequence[tuple[str, str]],
+    reasons: dict[str | None, int] | None = None,
+    decisions: DecisionsOutcome | None = None,
+    reason: Label | None = None,
 ) -> str:
-    """srs_items: (code, short label) in the scale's order."""
-    if f.empty:
+    """srs_items: (code, short label) in the scale's order; `reasons` (meetings by reason
+    code, None: not stated) are named by `reason`."""
+    reasons = reasons or {}
+    decisions = decisions or DecisionsOutcome()
+    if f.empty and not reasons and decisions.empty:
         return _empty(Section.MEETINGS, _)
     lines = [
         _title(Section.MEETINGS, _),
@@ -163,7 +170,43 @@ def meetings_text(
             ),
             _("(first and last map in the period; children: {n})").format(n=f.maps_compared),
         ]
+    lines += reason_lines(reasons, reason or (lambda code: code), _)
+    lines += decision_lines(decisions, _)
     return fit(lines)
+
+
+def reason_lines(counts: dict[str | None, int], label: Label, _: Gettext) -> list[str]:
+    """Meetings of the period (not cancelled) by reason, most first, "not stated" last."""
+    if not counts:
+        return []
+    base = sum(counts.values())
+    stated = sorted(
+        ((code, n) for code, n in counts.items() if code is not None),
+        key=lambda kv: (-kv[1], kv[0]),
+    )
+    lines = [
+        "",
+        _("Meetings in the period by reason: {n}").format(n=base),
+        *(f"• {escape(label(code))}: {of(n, base, _)}" for code, n in stated),
+    ]
+    if counts.get(None):
+        lines.append(_("• not stated: {share}").format(share=of(counts[None], base, _)))
+    return lines
+
+
+def decision_lines(d: DecisionsOutcome, _: Gettext) -> list[str]:
+    """Decisions taken in the period and what became of them."""
+    if d.empty:
+        return []
+    return [
+        "",
+        _("Decisions taken in the period: {n}").format(n=d.taken),
+        _("Carried out by their date: {share}").format(share=of(d.done_by_date, d.taken, _)),
+        _("Carried out later: {share}").format(share=of(d.done_late, d.taken, _)),
+        _("Marked not done: {share}").format(share=of(d.not_done, d.taken, _)),
+        _("Still open: {share}").format(share=of(d.open, d.taken, _)),
+        _("Of them overdue: {share}").format(share=of(d.overdue, d.open, _)),
+    ]
 
 
 def families_text(
@@ -291,8 +334,11 @@ def help_text(f: VisitWork, _: Gettext, visits: ListLabel) -> str:
     return fit(lines)
 
 
-def programmes_text(f: ProgrammesFigures, _: Gettext, locale: str) -> str:
-    if f.empty:
+def programmes_text(
+    f: ProgrammesFigures, _: Gettext, locale: str, lasting: LastingChange | None = None
+) -> str:
+    lasting = lasting or LastingChange()
+    if f.empty and lasting.empty:
         return _empty(Section.PROGRAMMES, _)
     lines = [
         _title(Section.PROGRAMMES, _),
@@ -315,7 +361,26 @@ def programmes_text(f: ProgrammesFigures, _: Gettext, locale: str) -> str:
             )
             for row in f.hand_in
         ]
+    lines += lasting_lines(lasting, _)
     return fit(lines)
+
+
+def lasting_lines(f: LastingChange, _: Gettext) -> list[str]:
+    """Of the programmes completed with positive dynamics and followed up in the period, those
+    whose change lasted; then per follow-up month."""
+    if f.empty:
+        return []
+    return [
+        "",
+        _("Change kept at the follow-up: {share}").format(share=of(f.kept, f.followed, _)),
+        _("(completed with positive dynamics, followed up in the period; latest follow-up)"),
+        *(
+            _("• after {months} months: {share}").format(
+                months=row.months, share=of(row.kept, row.followed, _)
+            )
+            for row in f.by_months
+        ),
+    ]
 
 
 def signed(value: float, locale: str) -> str:

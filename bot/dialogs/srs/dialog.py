@@ -35,6 +35,8 @@ from bot.services.errors import DomainError
 
 PARTICIPANT_ID = "participant_id"
 SCORES = "scores"
+REFLECTED = "reflected"
+ONLY_SENT = "only_sent"
 
 
 async def open_survey(
@@ -128,7 +130,13 @@ async def _submit(manager: DialogManager, comment: str | None) -> None:
             )
             return
         raise
-    await manager.switch_to(SrsSG.thanks if saved else SrsSG.already)
+    if not saved:
+        await manager.switch_to(SrsSG.already)
+    elif c.content.srs.reflection is None:  # the open question is switched off in the file
+        manager.dialog_data[ONLY_SENT] = True
+        await manager.switch_to(SrsSG.done)
+    else:
+        await manager.switch_to(SrsSG.thanks)
 
 
 async def on_comment(message: Message, _w: Any, manager: DialogManager) -> None:
@@ -140,6 +148,39 @@ async def on_comment(message: Message, _w: Any, manager: DialogManager) -> None:
 
 async def on_skip(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
     await _submit(manager, None)
+
+
+async def get_thanks(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    question = c.content.srs.reflection
+    return {
+        "question": question.get(c.locale) if question is not None else "—",
+        **await get_input_error(dialog_manager, **kwargs),
+    }
+
+
+async def on_reflection(message: Message, _w: Any, manager: DialogManager) -> None:
+    not_text = _("Please write your answer as text, or tap «Skip».")
+    text = form_text(message, manager, not_text, limit=srs.REFLECTION_MAX)
+    if text is None:
+        return
+    c = ctx(manager)
+    if not await srs.add_reflection(c.session, c.actor, _participant_id(manager), text):
+        await manager.switch_to(SrsSG.already)
+        return
+    manager.dialog_data[REFLECTED] = True
+    await manager.switch_to(SrsSG.done)
+
+
+async def on_skip_reflection(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    await manager.switch_to(SrsSG.done)
+
+
+async def get_done(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    data = dialog_manager.dialog_data
+    sent = bool(data.get(ONLY_SENT))
+    reflected = bool(data.get(REFLECTED))
+    return {ONLY_SENT: sent, REFLECTED: reflected, "skipped": not (sent or reflected)}
 
 
 def create_srs_dialog() -> Dialog:
@@ -164,9 +205,22 @@ def create_srs_dialog() -> Dialog:
             getter=get_input_error,
         ),
         Window(
+            input_error_line(),
             T("Thank you! Your answers are sent to the facilitators."),
-            to_menu(),
+            T("\nOne more question, only if you like:\n<b>{question}</b>"),
+            T("Write it in one message, or tap «Skip»."),
+            MessageInput(on_reflection, content_types=ContentType.ANY),
+            Button(T("Skip"), id="skip_reflection", on_click=on_skip_reflection),
             state=SrsSG.thanks,
+            getter=get_thanks,
+        ),
+        Window(
+            T("Thank you for sharing it: the facilitators will read it.", when=REFLECTED),
+            T("Thank you! Take care.", when="skipped"),
+            T("Thank you! Your answers are sent to the facilitators.", when=ONLY_SENT),
+            to_menu(),
+            state=SrsSG.done,
+            getter=get_done,
         ),
         Window(
             T("You have already sent your answers about this meeting. Thank you!"),

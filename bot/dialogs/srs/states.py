@@ -7,5 +7,6 @@ class SrsSG(StatesGroup):
     intro = State()
     item = State()
     comment = State()
-    thanks = State()
+    thanks = State()  # the answers are sent; the optional open question
+    done = State()
     already = State()

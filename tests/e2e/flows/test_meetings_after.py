@@ -13,8 +13,10 @@ from sqlalchemy import select
 from bot.db.models import (
     AuditEntry,
     Meeting,
+    MeetingFollowUp,
     MeetingFormat,
     MeetingParticipant,
+    MeetingProcessAssessment,
     Relation,
     Role,
     Rsvp,
@@ -334,6 +336,7 @@ async def test_a_full_held_board_with_html_stays_within_limits(app: BotHarness, 
                 facilitators="<вед> & " + "в" * 180,
                 contact="+7 900",
                 note="<note>",
+                reason="leaving_home",
             ),
             draft_key="full",
             now=app.clock.now(),
@@ -365,12 +368,34 @@ async def test_a_full_held_board_with_html_stays_within_limits(app: BotHarness, 
                     participant_id=participant_id,
                     scores={"relationship": value, "goals": 10, "approach": 5, "overall": 9},
                     total=value + 24,
+                    reflection="<r> & " + "р" * 490,  # the open question's longest answers
                     created_at=app.clock.now(),
                 )
             )
+        # The process and the record two weeks after, with their longest words.
+        session.add_all(
+            [
+                MeetingProcessAssessment(
+                    meeting_id=meeting.id,
+                    phases=dict.fromkeys(("preparation", "story", "resources"), 3),
+                    reflection_note="<n> & " + "н" * 990,
+                    created_at=app.clock.now(),
+                    updated_at=app.clock.now(),
+                ),
+                MeetingFollowUp(
+                    meeting_id=meeting.id,
+                    child_now="<c> & " + "д" * 990,
+                    family_now="<f> & " + "с" * 990,
+                    new_map_needed=True,
+                    new_meeting_needed=True,
+                    created_at=app.clock.now(),
+                ),
+            ]
+        )
     await open_board(admin)
     board = admin.last_text()
     assert len(board) <= 4096
+    assert "Two weeks after: " in board or "Через две недели: " in board  # the compact form
     assert "&lt;" not in board and "(<b>Ивановы</b> & " in board  # escaped, shown as typed
     assert "<Маша>&" in board and ("30 of 30" in board or "30 из 30" in board)
     assert ("Totals under 36 (a signal): 30 of 30" in board) or (

@@ -56,6 +56,7 @@ async def test_wizard_refuses_bad_input_kindly_and_keeps_the_answers(app: BotHar
     await admin.send_text("Т" * 201)
     assert "under 200 characters" in admin.last_text()
     await admin.send_text("Я хочу жить с мамой")
+    await admin.press("The child leaving home")
     await admin.press("family council")
     day = next(b for b in admin.last().buttons() if b["text"] == "Today, 23.11")
     forged = day["callback_data"].rsplit(":", 1)[0] + ":2026-13-99"
@@ -87,6 +88,7 @@ async def test_wizard_refuses_bad_input_kindly_and_keeps_the_answers(app: BotHar
         "Family: Ивановы",
         "Child: Маша",
         "Topic: «Я хочу жить с мамой»",
+        "Why: The child leaving home",
         "Format: family council",
         "When: 23.11.2026 18:15",
         "Place: see the pin 📍",
@@ -116,6 +118,7 @@ async def test_wizard_refuses_bad_input_kindly_and_keeps_the_answers(app: BotHar
         120,
     )
     assert (meeting.latitude, meeting.longitude) == (55.75, 37.61)
+    assert meeting.reason == "leaving_home"
     assert meeting.starts_at.isoformat().startswith("2026-11-24T07:00")  # 10:00 Moscow
     app.fake.assert_no_violations()
 
@@ -201,6 +204,7 @@ async def test_list_and_cancel_in_russian(app: BotHarness) -> None:
     assert "только имя ребёнка, без фамилии" in admin.last_text()
     await admin.send_text("Маша")
     await admin.send_text("Хочу, чтобы меня слышали")
+    await admin.press("Кризис и конфликты в семье")
     await admin.press("семейный совет")
     await admin.press("Завтра, 24.11")
     await admin.press("16:00")
@@ -239,6 +243,7 @@ async def test_list_and_cancel_in_russian(app: BotHarness) -> None:
 LABELS = {
     "en": {
         "new": "➕ New meeting",
+        "reason": "Other",
         "format": "support-group meeting",
         "tomorrow": "Tomorrow, 24.11",
         "duration": "180 min",
@@ -251,6 +256,7 @@ LABELS = {
     },
     "ru": {
         "new": "➕ Новая встреча",
+        "reason": "Другое",
         "format": "встреча группы поддержки",
         "tomorrow": "Завтра, 24.11",
         "duration": "180 мин",
@@ -277,6 +283,7 @@ async def test_html_and_long_values_everywhere_stay_within_limits(
     await admin.press(family[:47] + "…")
     await admin.send_text("<i>&Маша>")
     await admin.send_text("<b>&" + "т" * 196)
+    await admin.press(label["reason"])
     await admin.press(label["format"])
     await admin.press(label["tomorrow"])
     await admin.press("09:00")

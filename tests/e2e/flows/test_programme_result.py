@@ -16,8 +16,14 @@ from bot.db.models import AuditEntry, Enrollment
 from bot.services import questionnaire
 from bot.services.errors import AccessDenied
 from tests.conftest import ADMIN_ID
-from tests.e2e.steps import after_the_hour, audits, hand_in_week, open_progress, parent_files
-from tests.faketg import FakeUser
+from tests.e2e.steps import (
+    after_the_hour,
+    audits,
+    forged_in_window,
+    hand_in_week,
+    open_progress,
+    parent_files,
+)
 from tests.harness import BotHarness
 from tests.homework_support import (
     enrol_now,
@@ -33,13 +39,6 @@ NOTE = "Семья сама отметила перемены; анкету в �
 
 async def _weeks(app: BotHarness) -> list[int]:
     return [w.id for w in await weeks(app)]
-
-
-def forged_in_window(user: FakeUser, widget_id: str) -> tuple[str, int]:
-    """Callback data of a widget of the dialog shown in the user's last message."""
-    message = user.last()
-    intent = message.buttons()[0]["callback_data"].split("\x1d")[0]
-    return f"{intent}\x1d{widget_id}", message.message_id
 
 
 async def set_totals(app: BotHarness, enrollment_id: int, entry: int, exit_: int) -> None:

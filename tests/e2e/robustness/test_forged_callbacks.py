@@ -23,10 +23,15 @@ from bot.db.models import (
     Invitation,
     Meeting,
     MeetingDecision,
+    MeetingFollowUp,
     MeetingParticipant,
+    MeetingProcessAssessment,
     Person,
+    ProgrammeEvaluation,
+    QuestionnaireFollowUp,
     Relation,
     SafetyConcern,
+    SpecialistEvaluation,
     Visit,
 )
 from bot.services import meeting_decisions
@@ -78,12 +83,27 @@ SNAPSHOT = (
     HomeworkAnswer,
     SafetyConcern,
     Visit,
+    QuestionnaireFollowUp,
+    ProgrammeEvaluation,
+    SpecialistEvaluation,
+    MeetingProcessAssessment,
+    MeetingFollowUp,
 )
 
 
 async def victim_side(app: BotHarness, world: World) -> list[FakeUser]:
     """The victim family gets a programme week, a meeting with an invitee, and a decision."""
-    await enrol_now(app, world.victim_family)
+    enrollment_id = await enrol_now(app, world.victim_family)
+    async with app.sessionmaker.begin() as session:
+        # A follow-up questionnaire of the victim family, as if sent: its button is loot too.
+        session.add(
+            QuestionnaireFollowUp(
+                enrollment_id=enrollment_id,
+                months=6,
+                due_at=app.clock.now(),
+                released_at=app.clock.now(),
+            )
+        )
     app.clock.advance(120)
     await release(app)
     await send_now(app)
@@ -132,12 +152,17 @@ async def handler_buttons_for_victim_rows(app: BotHarness, world: World) -> list
         participants = await ids(MeetingParticipant.id, MeetingParticipant.meeting_id.in_(meetings))
         decisions = await ids(MeetingDecision.id, MeetingDecision.meeting_id.in_(meetings))
         concerns = await ids(SafetyConcern.id, SafetyConcern.family_id == family)
-    assert weeks and enrollments and participants and decisions and concerns
+        follow_ups = await ids(
+            QuestionnaireFollowUp.id, QuestionnaireFollowUp.enrollment_id.in_(enrollments)
+        )
+    assert weeks and enrollments and participants and decisions and concerns and follow_ups
     return [
         *(f"{p}{w}" for w in weeks for p in ("hw:a:", "hw:later:", "hw:o:")),
         *(f"{p}{e}" for e in enrollments for p in ("qn:e:", "qn:x:")),
         *(f"{p}{i}" for i in participants for p in ("mt:v:", "srs:")),
         *(f"md:d:{d}" for d in decisions),
+        *(f"md:f:{m}" for m in meetings),
+        *(f"fu:{f}" for f in follow_ups),
         *(f"{p}{c}" for c in concerns for p in ("cn:ack:", "cn:crisis:")),
         f"rm:later:{family}",
         "cs:y:admin",

@@ -12,16 +12,12 @@ from docx import Document
 
 from bot.clock import SystemClock
 from bot.db.engine import create_engine, create_sessionmaker
-from bot.db.models import SupportLevel
-from bot.db.repositories import people as people_repo
-from bot.services import families
-from bot.services.access import Actor
 from tests.conftest import ADMIN_ID, TOKEN
 from tests.e2e.http_steps import (
     DELIVERY_TIMEOUT,
     calm_clock,
+    coordinator_with_family,
     end_abandoned_long_poll,
-    join,
     press,
     reply,
     running,
@@ -41,21 +37,7 @@ async def test_the_case_and_its_file_over_http(mode: str, tmp_path: Path) -> Non
             engine = create_engine(settings.database_url)
             sessions = create_sessionmaker(engine)
             try:
-                admin = fake.user(ADMIN_ID, first_name="Мария")
-                await join(fake, admin)
-                async with sessions.begin() as session:
-                    person = await people_repo.by_telegram_id(session, ADMIN_ID)
-                    assert person is not None
-                    await families.add(
-                        session,
-                        Actor.of(person),
-                        name="Ивановы",
-                        category="tzhs",
-                        support_level=SupportLevel.BASIC,
-                        timezone="Europe/Moscow",
-                        known_categories={"tzhs"},
-                        now=clock.now(),
-                    )
+                admin, _boss, _family = await coordinator_with_family(fake, sessions, clock)
                 await admin.send_command("case")
                 await reply(fake, admin, lambda t: "Дела семей" in t)
                 await press(fake, admin, "Ивановы")
