@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     homework_digest_minutes: int = Field(default=60, ge=1, le=1440)
     concern_realert_minutes: int = Field(default=60, ge=1)
     concern_max_realerts: int = Field(default=3, ge=0)
+    # The service's own crisis contacts (free text) shown with the children's helpline in /learn
+    # and after a visit with a child-safety concern; empty: the helpline alone.
+    service_crisis_contacts: str = ""
     delivery_rate_per_second: float = 25.0
     delivery_chat_interval_seconds: float = 1.0
     delivery_max_attempts: int = 5

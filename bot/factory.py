@@ -37,9 +37,15 @@ from bot.dialogs.homework.dialog import create_answer_dialog, create_progress_di
 from bot.dialogs.homework_review.dialog import create_homework_review_dialog
 from bot.dialogs.invitations.dialog import create_invitations_dialog
 from bot.dialogs.invite.dialog import create_invite_dialog
+from bot.dialogs.learn.dialog import create_learn_dialog
 from bot.dialogs.manager import ManagerFactory
 from bot.dialogs.meeting_invite.dialog import create_meeting_invite_dialog
 from bot.dialogs.meetings.dialog import create_meetings_dialogs
+from bot.dialogs.mentor_test.dialog import (
+    create_mentor_test_answers_dialog,
+    create_mentor_test_dialog,
+)
+from bot.dialogs.mentors.dialog import create_mentors_dialog
 from bot.dialogs.menu.dialog import create_menu_dialog
 from bot.dialogs.mydata.dialog import create_mydata_dialog
 from bot.dialogs.myvisits.dialog import create_myvisits_dialog
@@ -54,6 +60,7 @@ from bot.dialogs.srs.dialog import create_srs_dialog
 from bot.dialogs.visit.dialog import create_visit_dialog
 from bot.handlers import case_plans as case_plan_buttons
 from bot.handlers import deliveries, errors, get_fallback_routers, get_routers
+from bot.handlers import mentor_test as mentor_test_buttons
 from bot.handlers import mydata as mydata_commands
 from bot.handlers import review as review_commands
 from bot.i18n.telegram import LocaleMiddleware, create_i18n
@@ -141,6 +148,7 @@ def create_dispatcher(
     # The plan reminders' buttons: before start's catch-all for callback data no dialog made.
     dp.include_router(case_plan_buttons.create_router())
     dp.include_router(follow_up_buttons.create_router())
+    dp.include_router(mentor_test_buttons.create_router())  # «📝 Answers» under a test result
     dp.include_routers(
         *get_routers(),
         review_commands.create_router(),
@@ -155,10 +163,12 @@ def create_dispatcher(
         create_family_add_dialog(),
         create_family_card_dialog(),
         create_my_families_dialog(),
+        create_mentors_dialog(),
         *create_meetings_dialogs(),
         create_map_dialog(),
         create_visit_dialog(),
         create_myvisits_dialog(),
+        create_learn_dialog(),
         create_plan_dialog(),
         create_assessment_dialog(),
         create_case_dialog(),
@@ -179,6 +189,8 @@ def create_dispatcher(
         create_srs_dialog(),
         create_review_dialog(),
         create_mydata_dialog(),
+        create_mentor_test_dialog(),
+        create_mentor_test_answers_dialog(),
     )
     dp.include_routers(*get_fallback_routers())
     make_intent_ids_unique()

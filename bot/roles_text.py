@@ -26,6 +26,7 @@ HELP_BLOCKS = {
         "/families — the families of the service: a family's card, its mentors and curator, "
         "closing a case; add a family\n"
         "/meetings — network meetings: plan one, its participants, invitations and answers\n"
+        "/mentors — the mentors' registry: statuses, caseload, visits, training\n"
         "/map — a child's social map: who is around the child, how close; compare two dates\n"
         "/plan — families' support plans: tasks, deadlines, progress\n"
         "/case — a family's case: the request, the make-up, the assessment, documents\n"
@@ -40,7 +41,8 @@ HELP_BLOCKS = {
         "/visit — record a visit to a family (about a minute)\n"
         "/myvisits — your recorded visits; change one within 48 hours\n"
         "/plan — your families' support plans: tasks, deadlines, progress\n"
-        "/case — your families' cases: the request and the family's make-up"
+        "/case — your families' cases: the request and the family's make-up\n"
+        "/learn — the mentors' course, materials, and where to turn in a hard moment"
     ),
     Role.PARENT: N_(
         "<b>For your family</b>\n"
@@ -77,6 +79,7 @@ COMMANDS = (
     CommandSpec("invitations", N_("Open invitations"), frozenset({Role.COORDINATOR})),
     CommandSpec("families", N_("Families"), frozenset({Role.COORDINATOR})),
     CommandSpec("meetings", N_("Network meetings"), frozenset({Role.COORDINATOR})),
+    CommandSpec("mentors", N_("Mentors' registry"), frozenset({Role.COORDINATOR})),
     CommandSpec("map", N_("A child's social map"), frozenset({Role.COORDINATOR})),
     CommandSpec("stats", N_("Figures for a period"), frozenset({Role.COORDINATOR})),
     CommandSpec("report", N_("Indicator report (XLSX)"), frozenset({Role.COORDINATOR})),
@@ -88,6 +91,7 @@ COMMANDS = (
     CommandSpec("programmes", N_("Family programmes"), frozenset({Role.COORDINATOR, Role.MENTOR})),
     CommandSpec("plan", N_("Support plans"), frozenset({Role.COORDINATOR, Role.MENTOR})),
     CommandSpec("case", N_("Family cases"), frozenset({Role.COORDINATOR, Role.MENTOR})),
+    CommandSpec("learn", N_("Mentors' course"), frozenset({Role.COORDINATOR, Role.MENTOR})),
     CommandSpec("progress", N_("Our programme"), frozenset({Role.PARENT})),
     CommandSpec("me", N_("My data"), None),
     CommandSpec("mydata", N_("Download my data or withdraw consent"), None),

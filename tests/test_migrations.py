@@ -8,6 +8,7 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from bot.db.engine import create_engine
@@ -50,3 +51,33 @@ def test_stairway_every_revision(tmp_path: Path) -> None:
         upgrade(url, revision.revision)
     # ends at head, so the shared PostgreSQL schema is ready for the tests that follow
     assert _diff(url) == [], "models and migrations differ: write a migration"
+
+
+def test_mentors_who_joined_before_the_registry_are_active(tmp_path: Path) -> None:
+    url = _url(tmp_path)
+    upgrade(url, "0014")
+
+    async def run(statements: list[str]) -> list[tuple[object, ...]]:
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            rows: list[tuple[object, ...]] = []
+            for statement in statements:
+                result = await conn.execute(text(statement))
+                if result.returns_rows:
+                    rows = [tuple(r) for r in result]
+        await engine.dispose()
+        return rows
+
+    asyncio.run(
+        run(
+            [
+                "INSERT INTO people (id, telegram_id, display_name, locale, timezone, created_at)"
+                " VALUES (1, 11, 'M', 'ru', 'Europe/Moscow', '2026-01-01 00:00:00'),"
+                " (2, 12, 'P', 'ru', 'Europe/Moscow', '2026-01-01 00:00:00')",
+                "INSERT INTO person_roles (person_id, role, granted_at) VALUES"
+                " (1, 'mentor', '2026-01-01 00:00:00'), (2, 'parent', '2026-01-01 00:00:00')",
+            ]
+        )
+    )
+    upgrade(url)
+    assert asyncio.run(run(["SELECT person_id, status FROM mentor_profiles"])) == [(1, "active")]

@@ -11,9 +11,12 @@ from bot.content.assessment import load_assessment
 from bot.content.base import CONTENT_DIR, load_model
 from bot.content.case_file import load_case_file
 from bot.content.choices import CategoriesFile, Category, TimeZonesFile, VisitsFile
+from bot.content.course import load_course
 from bot.content.evaluation import load_evaluation
 from bot.content.intake import load_intake
 from bot.content.meetings import load_meetings
+from bot.content.mentor_test import load_mentor_test
+from bot.content.mentors import load_mentors
 from bot.content.programmes import load_programmes, load_questionnaire
 from bot.content.srs import load_srs
 
@@ -37,6 +40,12 @@ class Content:
         self.case_file = load_case_file(directory / "case_file.docx")  # the DOCX template
         # Network meetings: why one is called, its phases and their 0–3 scale.
         self.meetings = load_meetings(directory / "meetings.yaml")
+        # The candidates' test taken in the chat: questions, options, the pass mark.
+        self.mentor_test = load_mentor_test(directory / "mentor_test.yaml")
+        # The mentors' course: subjects, lessons, materials at hand (/learn).
+        self.course = load_course(directory / "course.yaml")
+        # The mentors' registry: statuses' labels and the reasons of a status's move.
+        self.mentors = load_mentors(directory / "mentors.yaml")
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)

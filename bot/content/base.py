@@ -3,6 +3,7 @@ the small models they are built from, and the one loader (YAML, then pydantic va
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -89,3 +90,12 @@ def load_model(path: Path, model: type[M]) -> M:
         return model.model_validate(raw)
     except ValidationError as exc:
         raise ContentError(f"{path}: {describe(exc)}") from exc
+
+
+def unique_codes(items: Sequence[Any], what: str) -> None:
+    """A list of a content file's items: at least one, each `code` once."""
+    codes = [item.code for item in items]
+    if not codes:
+        raise ValueError(f"{what}: at least one item")
+    if len(codes) != len(set(codes)):
+        raise ValueError(f"{what}: codes must be unique")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, model_validator
 
-from bot.content.base import CODE_PATTERN, CONTENT_DIR, Labelled, load_model
+from bot.content.base import CODE_PATTERN, CONTENT_DIR, Labelled, load_model, unique_codes
 
 INTAKE_PATH = CONTENT_DIR / "intake.yaml"
 LEVELS = ("basic", "crisis")  # SupportLevel values
@@ -16,14 +16,6 @@ LEVELS = ("basic", "crisis")  # SupportLevel values
 
 class IntakeItem(Labelled):
     code: str = Field(pattern=CODE_PATTERN, max_length=32)
-
-
-def _unique(items: list[IntakeItem], what: str) -> None:
-    codes = [item.code for item in items]
-    if not codes:
-        raise ValueError(f"{what}: at least one item")
-    if len(codes) != len(set(codes)):
-        raise ValueError(f"{what}: codes must be unique")
 
 
 class IntakeFile(BaseModel):
@@ -36,10 +28,10 @@ class IntakeFile(BaseModel):
     @model_validator(mode="after")
     def _valid(self) -> IntakeFile:
         for what in ("sources", "difficulties", "relations", "documents"):
-            _unique(getattr(self, what), what)
+            unique_codes(getattr(self, what), what)
         if sorted(self.level_signs) != sorted(LEVELS):
             raise ValueError(f"level_signs: exactly the levels {list(LEVELS)}")
-        _unique([s for level in LEVELS for s in self.level_signs[level]], "level_signs")
+        unique_codes([s for level in LEVELS for s in self.level_signs[level]], "level_signs")
         return self
 
     def label(self, what: str, code: str, locale: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, model_validator
 
-from bot.content.base import CODE_PATTERN, CONTENT_DIR, Labelled, load_model
+from bot.content.base import CODE_PATTERN, CONTENT_DIR, Labelled, load_model, unique_codes
 
 MEETINGS_PATH = CONTENT_DIR / "meetings.yaml"
 SCALE_VALUES = (0, 1, 2, 3)
@@ -22,14 +22,6 @@ class ScaleItem(Labelled):
     value: int
 
 
-def _unique(items: list[MeetingItem], what: str) -> None:
-    codes = [item.code for item in items]
-    if not codes:
-        raise ValueError(f"{what}: at least one item")
-    if len(codes) != len(set(codes)):
-        raise ValueError(f"{what}: codes must be unique")
-
-
 class MeetingsFile(BaseModel):
     reasons: list[MeetingItem]
     phases: list[MeetingItem]
@@ -37,8 +29,8 @@ class MeetingsFile(BaseModel):
 
     @model_validator(mode="after")
     def _valid(self) -> MeetingsFile:
-        _unique(self.reasons, "reasons")
-        _unique(self.phases, "phases")
+        unique_codes(self.reasons, "reasons")
+        unique_codes(self.phases, "phases")
         if not PHASES_MIN <= len(self.phases) <= PHASES_MAX:
             raise ValueError(f"phases: from {PHASES_MIN} to {PHASES_MAX} items")
         if tuple(point.value for point in self.scale) != SCALE_VALUES:

@@ -211,6 +211,8 @@ class Invitation(Base):
     meeting_participant_id: Mapped[int | None] = mapped_column(
         ForeignKey("meeting_participants.id", ondelete="CASCADE")
     )
+    # A mentor invitation may make the person a candidate (MentorStatus) rather than active.
+    mentor_status: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (Index("ix_invitations_open", "used_at", "revoked_at", "expires_at"),)
 
@@ -1006,3 +1008,116 @@ class MeetingFollowUp(Base):
     new_meeting_needed: Mapped[bool] = mapped_column(Boolean, default=False)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# The mentors' path (issue 21): the registry's statuses, the candidates' test, the course and the
+# materials.
+
+
+class MentorStatus(StrEnum):
+    CANDIDATE = "candidate"
+    TESTED = "tested"
+    TRAINED = "trained"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    LEFT = "left"
+
+
+class MentorProfile(Base):
+    """A mentor's place in the registry: the status now (the history is in
+    mentor_status_changes). Every person with the mentor role has one; mentors who joined before
+    the registry are active."""
+
+    __tablename__ = "mentor_profiles"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16))  # MentorStatus
+    status_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_mentor_profiles_status", "status"),)
+
+
+class MentorStatusChange(Base):
+    """Who moved a mentor's status, when, and why (a reason code of content/mentors.yaml)."""
+
+    __tablename__ = "mentor_status_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_mentor_status_changes_person", "person_id", "changed_at"),)
+
+
+class MentorTestAttempt(Base):
+    """A candidate's test taken in the chat: question code -> chosen option code, the score
+    against the pass mark of content/mentor_test.yaml; finished_at None while it runs."""
+
+    __tablename__ = "mentor_test_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    answers: Mapped[dict[str, str]] = mapped_column(JSON)
+    score: Mapped[int | None] = mapped_column(Integer)
+    out_of: Mapped[int | None] = mapped_column(Integer)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_mentor_test_attempts_person", "person_id", "started_at"),)
+
+
+class LessonProgress(Base):
+    """A lesson of the course (content/course.yaml) a mentor or candidate marked «Готово», with
+    their optional thoughts on its question and the minutes the file counts for it."""
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (UniqueConstraint("person_id", "lesson_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    lesson_code: Mapped[str] = mapped_column(String(64))
+    subject_code: Mapped[str] = mapped_column(String(64))
+    minutes: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TrainingSession(Base):
+    """A training session held in person, recorded by a coordinator: date, subject, hours."""
+
+    __tablename__ = "training_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    held_on: Mapped[date] = mapped_column(Date)
+    subject_code: Mapped[str] = mapped_column(String(64))
+    minutes: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_training_sessions_person", "person_id", "held_on"),)
+
+
+class MentorMaterial(Base):
+    """A file for mentors a coordinator sent in the chat (a guide, a memo): kept as Telegram's
+    file id only, with a title."""
+
+    __tablename__ = "mentor_materials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(128))
+    media: Mapped[str] = mapped_column(String(16))  # document | photo
+    file_id: Mapped[str | None] = mapped_column(String(255))
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -6,6 +6,7 @@ from bot.handlers import (
     errors,
     homework,
     homework_review,
+    learning,
     meeting_decisions,
     meetings,
     membership,
@@ -27,6 +28,7 @@ def get_routers() -> list[Router]:
         # Buttons of messages the bot sent on its own (own callback prefixes): before start's
         # catch-all for callback data that no dialog made.
         concerns.create_router(),
+        learning.create_router(),
         reminders.create_router(),
         meetings.create_router(),
         meeting_decisions.create_router(),

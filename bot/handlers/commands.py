@@ -17,7 +17,9 @@ from bot.dialogs.case.states import CaseSG
 from bot.dialogs.families.states import FamiliesSG
 from bot.dialogs.invitations.states import InvitationsSG
 from bot.dialogs.invite.states import InviteSG
+from bot.dialogs.learn.states import LearnSG
 from bot.dialogs.meetings.states import MeetingsSG
+from bot.dialogs.mentors.states import MentorsSG
 from bot.dialogs.menu.dialog import NOTICE, MenuNotice
 from bot.dialogs.menu.states import MenuSG
 from bot.dialogs.myvisits.states import MyVisitsSG
@@ -36,6 +38,7 @@ COORDINATOR_COMMANDS: dict[str, State] = {
     "families": FamiliesSG.list,
     "meetings": MeetingsSG.list,
     "map": MapSG.family,
+    "mentors": MentorsSG.list,
 }
 
 MENTOR_COMMANDS: dict[str, State] = {
@@ -92,6 +95,10 @@ async def cmd_case(message: Message, dialog_manager: DialogManager) -> None:
     await _open(dialog_manager, CaseSG.families)
 
 
+async def cmd_learn(message: Message, dialog_manager: DialogManager) -> None:
+    await _open(dialog_manager, LearnSG.main)
+
+
 async def cmd_coordinator_refused(
     message: Message, session: AsyncSession, actor: Actor, clock: Clock
 ) -> None:
@@ -120,4 +127,6 @@ def create_router() -> Router:
     router.message.register(cmd_coordinator_refused, Command("plan"), Joined())
     router.message.register(cmd_case, Command("case"), HasRole(Role.COORDINATOR, Role.MENTOR))
     router.message.register(cmd_coordinator_refused, Command("case"), Joined())
+    router.message.register(cmd_learn, Command("learn"), HasRole(Role.COORDINATOR, Role.MENTOR))
+    router.message.register(cmd_coordinator_refused, Command("learn"), Joined())
     return router

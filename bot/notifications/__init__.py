@@ -12,9 +12,11 @@ from bot.notifications import (
     follow_ups,  # noqa: F401
     homework,  # noqa: F401
     invitations,  # noqa: F401
+    learning,  # noqa: F401
     meeting_decisions,  # noqa: F401
     meeting_notices,  # noqa: F401
     meetings,  # noqa: F401
+    mentor_test,  # noqa: F401
     privacy,  # noqa: F401
     reminders,  # noqa: F401
 )

@@ -11,11 +11,12 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import FamilyLinkKind, Person, Role
+from bot.db.models import FamilyLinkKind, MentorStatus, Person, Role
 from bot.db.repositories import concerns as concerns_repo
 from bot.db.repositories import families as families_repo
 from bot.db.repositories import homework as homework_repo
 from bot.db.repositories import meetings as meetings_repo
+from bot.db.repositories import mentor_tests as mentor_tests_repo
 from bot.db.repositories import programmes as programmes_repo
 from bot.db.repositories import visits as visits_repo
 from bot.services.errors import AccessDenied
@@ -67,6 +68,16 @@ class Action(StrEnum):
     # object: family id; the assessment and the documents: coordinators (the curator is one);
     # the family's mentors too when the service allows it (MENTORS_SEE_CASE_DETAILS)
     CASE_DETAILS = "case.details"
+    LEARN = "learn"  # /learn: the course, one's own progress, materials, contacts: mentors
+    # /learn for coordinators: record a session held in person, upload or remove a material,
+    # confirm a candidate who finished the course as trained
+    TRAINING_KEEP = "training.keep"
+    # The candidates' test: a mentor whose registry status is candidate takes it (their own);
+    # coordinators see the result and the answers (object: attempt id).
+    MENTOR_TEST_TAKE = "mentor_test.take"
+    MENTOR_TEST_VIEW = "mentor_test.view"
+    MENTOR_REGISTRY = "mentor.registry"  # /mentors: the registry and a mentor's card
+    MENTOR_STATUS = "mentor.status"  # object: person id; move a mentor's status
 
 
 # Actions open to coordinators only; coordinators see their whole service.
@@ -85,6 +96,10 @@ COORDINATOR_ACTIONS = frozenset(
         Action.DELIVERIES_VIEW,
         Action.CASE_KEEP,
         Action.CASE_DETAILS,
+        Action.TRAINING_KEEP,
+        Action.MENTOR_TEST_VIEW,
+        Action.MENTOR_REGISTRY,
+        Action.MENTOR_STATUS,
     }
 )
 
@@ -111,6 +126,13 @@ async def is_allowed(
         return participant is not None and participant.person_id == actor.person_id
     if action in PARENT_ACTIONS:
         return object_id is not None and await _is_parent(session, actor, action, object_id)
+    if action is Action.MENTOR_TEST_TAKE:  # one's own test: a coordinator does not take it for them
+        profile = await mentor_tests_repo.profile_of(session, actor.person_id)
+        return (
+            actor.has(Role.MENTOR)
+            and profile is not None
+            and profile.status == MentorStatus.CANDIDATE
+        )
     if action is Action.PROGRAMME_SPECIALIST_EVALUATE:
         # The family's own specialists judge its programme; a coordinator's role alone does not.
         enrollment = await programmes_repo.by_id(session, object_id) if object_id else None
@@ -121,6 +143,8 @@ async def is_allowed(
         return True
     if action in COORDINATOR_ACTIONS:
         return False
+    if action is Action.LEARN:
+        return actor.has(Role.MENTOR)
     if object_id is None:
         return False
     if action is Action.FAMILY_VIEW:

@@ -33,6 +33,7 @@ from bot.db.models import (
     TieNature,
 )
 from bot.db.queries import case_export, evidence
+from bot.db.queries import mentors as mentor_queries
 from bot.db.repositories import export as export_repo
 from bot.db.repositories import people as people_repo
 from bot.i18n import N_
@@ -78,6 +79,9 @@ class Column:
     localized: bool = False  # the header is already in the reader's language (from content/)
 
 
+SNAPSHOT_SHEETS = frozenset({"mentors"})  # as they are now, not limited to the period
+
+
 @dataclass(frozen=True)
 class ExportSummary:
     path: Path
@@ -85,7 +89,8 @@ class ExportSummary:
 
     @property
     def empty(self) -> bool:
-        return not any(self.rows.values())
+        # The registry is a snapshot of now: it alone does not make a period's data.
+        return not any(n for code, n in self.rows.items() if code not in SNAPSHOT_SHEETS)
 
 
 def export_filename(period: Period) -> str:
@@ -848,6 +853,32 @@ def evidence_sheets(content: Content, locale: str, gettext: Gettext) -> tuple[Sh
     )
 
 
+def mentors_sheet(content: Content, locale: str) -> Sheet:
+    """The mentors' registry as it is now (not limited to the period); one mentor's row for a
+    mentor's scope. Names, as the visits sheet names mentors too."""
+    statuses = {s.code: s.label(locale) for s in content.mentors.statuses}
+
+    def row(r: Any, w: Words) -> list[Any]:
+        hours = round(((r[6] or 0) + (r[7] or 0)) / 60, 1)
+        return [r[0], r[1], w.label(statuses, r[2]), w.local(r[3]), r[4], r[5], hours]
+
+    return Sheet(
+        "mentors",
+        N_("Mentors"),
+        (
+            Column(N_("Mentor id")),
+            Column(N_("Mentor"), T),
+            Column(N_("Status"), L),
+            Column(N_("Since"), DT),
+            Column(N_("Families")),
+            Column(N_("Lessons done")),
+            Column(N_("Training hours")),
+        ),
+        lambda _period, scope: mentor_queries.export_rows(scope.mentor_id),
+        row,
+    )
+
+
 # --- writing ------------------------------------------------------------------------------
 
 
@@ -970,7 +1001,7 @@ async def write_workbook(
         await authorize(session, current, Action.DATA_EXPORT)
         book = XlsxWriter(path, *DATE_FORMATS.get(locale, DATE_FORMATS["ru"]))
         try:
-            extra = evidence_sheets(content, locale, gettext)
+            extra = (*evidence_sheets(content, locale, gettext), mentors_sheet(content, locale))
             counts = await _write_sheets(session, book, words, gettext, period, scope, extra)
         except BaseException:
             await asyncio.to_thread(book.abandon)

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Invitation, Role
+from bot.db.models import Invitation, MentorStatus, Role
 from bot.db.repositories import families as families_repo
 from bot.db.repositories import invitations as invitations_repo
 from bot.services import audit
@@ -56,7 +56,10 @@ async def create(
     now: datetime,
     ttl: timedelta,
     family_id: int | None = None,
+    as_candidate: bool = False,
 ) -> CreatedInvitation:
+    """`as_candidate`: a mentor invitation that makes the person a candidate (the test and the
+    course first) rather than an active mentor."""
     await authorize(session, actor, Action.INVITATION_CREATE)
     if role not in INVITABLE_ROLES:
         raise DomainError("invitation_role_not_invitable")
@@ -74,6 +77,9 @@ async def create(
         created_by_id=actor.person_id,
         created_at=now,
         expires_at=now + ttl,
+        mentor_status=MentorStatus.CANDIDATE.value
+        if as_candidate and role is Role.MENTOR
+        else None,
     )
     session.add(invitation)
     await session.flush()

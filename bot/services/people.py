@@ -11,7 +11,7 @@ from bot.db.models import Consent, FamilyLink, FamilyLinkKind, Person, Role
 from bot.db.repositories import families as families_repo
 from bot.db.repositories import invitations as invitations_repo
 from bot.db.repositories import people as people_repo
-from bot.services import audit, meetings
+from bot.services import audit, meetings, mentor_registry
 from bot.services.access import Actor
 from bot.services.errors import DomainError
 from bot.services.invitations import find_valid
@@ -69,6 +69,8 @@ async def join_by_invitation(
     await people_repo.add_consent(session, person, CONSENT_VERSION, who.locale, now)
     role = Role(invitation.role)
     await people_repo.add_role(session, person, role, now)
+    if role is Role.MENTOR:  # every mentor has a place in the registry from the start
+        await mentor_registry.on_mentor_joined(session, person.id, invitation.mentor_status, now)
     if role is Role.PARENT and invitation.family_id is not None:
         await families_repo.link(
             session, invitation.family_id, person.id, FamilyLinkKind.PARENT, now

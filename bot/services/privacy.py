@@ -30,7 +30,9 @@ from bot.services import (
     concerns,
     digest,
     homework_review,
+    learning,
     meeting_decisions,
+    mentor_test,
 )
 from bot.services.access import Actor
 from bot.services.errors import AccessDenied
@@ -200,6 +202,7 @@ async def export(session: AsyncSession, actor: Actor | None, now: datetime) -> d
             }
             for f in await privacy_repo.follow_ups_by(session, person.id)
         ],
+        "mentor_path": await _mentor_path(session, person.id),
         # Tasks of a family's plan the person was named responsible for: which task, of which
         # family, by when and how far it is. The plan's other texts are the family's case file.
         "plan_tasks_responsible_for": [
@@ -226,6 +229,34 @@ async def export(session: AsyncSession, actor: Actor | None, now: datetime) -> d
         session, actor, "mydata.download", now, object_type="person", object_id=person.id
     )
     return data
+
+
+async def _mentor_path(session: AsyncSession, person_id: int) -> dict[str, Any]:
+    """A mentor's statuses, test answers, lessons and training sessions."""
+    changes, attempts, lessons, sessions = await privacy_repo.mentor_path_of(session, person_id)
+    return {
+        "statuses": [
+            {"status": c.to_status, "reason": c.reason, "note": c.note, "at": _when(c.changed_at)}
+            for c in changes
+        ],
+        "tests": [
+            {
+                "answers": a.answers,
+                "score": a.score,
+                "out_of": a.out_of,
+                "passed": a.passed,
+                "finished_at": _when(a.finished_at),
+            }
+            for a in attempts
+        ],
+        "lessons": [
+            {"lesson": p.lesson_code, "note": p.note, "done_at": _when(p.done_at)} for p in lessons
+        ],
+        "training_sessions": [
+            {"subject": t.subject_code, "held_on": _when(t.held_on), "minutes": t.minutes}
+            for t in sessions
+        ],
+    }
 
 
 def _visit(visit: Any) -> dict[str, Any]:
@@ -351,6 +382,24 @@ async def _rewrite_quotes(session: AsyncSession, person_id: int) -> int:
     ):
         if params.get("mentor") not in (None, BLANK):
             await outbox_repo.rewrite_params(session, row_id, {**params, "mentor": BLANK})
+            changed += 1
+    # A candidate's test result, queued to the coordinators, names the candidate.
+    _changes, attempts, _lessons, _sessions = await privacy_repo.mentor_path_of(session, person_id)
+    for row_id, _status, params in await outbox_repo.with_params(
+        session,
+        purposes=[mentor_test.RESULT_PURPOSE],
+        object_type=mentor_test.OBJECT_ATTEMPT,
+        object_ids=[a.id for a in attempts],
+    ):
+        if params.get("name") not in (None, BLANK):
+            await outbox_repo.rewrite_params(session, row_id, {**params, "name": BLANK})
+            changed += 1
+    # A finished course, queued to the coordinators, names the mentor too.
+    for row_id, _status, params in await outbox_repo.with_params(
+        session, purposes=[learning.FINISHED_PURPOSE], object_type="person", object_ids=[person_id]
+    ):
+        if params.get("name") not in (None, BLANK):
+            await outbox_repo.rewrite_params(session, row_id, {**params, "name": BLANK})
             changed += 1
     # The coordinators' weekly digest lists idle mentors by name.
     for row_id, _status, params in await outbox_repo.with_params(

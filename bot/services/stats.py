@@ -10,6 +10,7 @@ A scope narrows everything to the families of one mentor or of one category.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -19,7 +20,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.models import MentorStatus
 from bot.db.queries import cases as case_queries
+from bot.db.queries import mentors as mentor_queries
 from bot.db.queries import report as report_queries
 from bot.db.queries import stats as queries
 from bot.services.access import Action, Actor, authorize
@@ -251,6 +254,10 @@ class MentorsFigures:
     concerns_raised: int
     concerns_acknowledged: int
     median_ack_minutes: float | None
+    # The registry now (whole service only; empty for a mentor's or a category's scope).
+    by_status: tuple[tuple[str, int], ...] = ()
+    training_completed: int = 0  # every lesson of the course done
+    training_minutes: int = 0  # lessons' minutes and sessions held in person
 
     @property
     def empty(self) -> bool:
@@ -450,9 +457,11 @@ async def mentors(
     *,
     today: date,
     no_visit_days: int = DEFAULT_NO_VISIT_DAYS,
+    lesson_codes: Sequence[str] = (),
 ) -> MentorsFigures:
     """`today` is the coordinator's local day: 'no visit in N days' counts back from it, or
-    from the period's end when the period is over."""
+    from the period's end when the period is over. `lesson_codes` are the course's lessons
+    (content/course.yaml): who did them all finished the training."""
     await authorize(session, actor, Action.STATS_VIEW)
     w = window(period, scope)
     visits_total, board = await _visits_by_mentor(session, period, scope)
@@ -468,6 +477,15 @@ async def mentors(
     )
     raised, acknowledged = await queries.concerns(session, w)
     median = await _median_ack_minutes(session, w, int(acknowledged or 0))
+    registry: dict[str, Any] = {}
+    if scope.mentor_id is None and scope.category is None:
+        counts = await mentor_queries.count_by_status(session)
+        training = await mentor_queries.training_totals(session, lesson_codes)
+        registry = {
+            "by_status": tuple((code, counts[code]) for code in MentorStatus if code in counts),
+            "training_completed": training.completed,
+            "training_minutes": training.lesson_minutes + training.session_minutes,
+        }
     return MentorsFigures(
         visits=visits_total,
         mentors=len(board),
@@ -480,6 +498,7 @@ async def mentors(
         concerns_raised=int(raised or 0),
         concerns_acknowledged=int(acknowledged or 0),
         median_ack_minutes=median,
+        **registry,
     )
 
 

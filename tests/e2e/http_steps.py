@@ -13,6 +13,7 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,14 +21,15 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import run
-from bot.clock import Clock, ShiftedClock
+from bot.clock import Clock, ShiftedClock, SystemClock
 from bot.config import Settings
+from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.models import Family, SupportLevel
 from bot.db.repositories import people as people_repo
 from bot.services import families
 from bot.services.access import Actor
-from tests.conftest import ADMIN_ID, make_settings
-from tests.faketg import FakeTelegram, FakeUser
+from tests.conftest import ADMIN_ID, TOKEN, make_settings
+from tests.faketg import FakeTelegram, FakeUser, serve_http
 
 START_TIMEOUT = 15.0
 REPLY_TIMEOUT = 10.0
@@ -164,3 +166,32 @@ async def coordinator_with_family(
             now=clock.now(),
         )
     return admin, boss, family
+
+
+@dataclass
+class LiveBot:
+    """The bot running as production does against the fake over HTTP, with the bot's clock and
+    a session factory of its database for what a test sets up or checks itself."""
+
+    fake: FakeTelegram
+    clock: ShiftedClock
+    sessions: async_sessionmaker[AsyncSession]
+    settings: Settings
+
+
+@asynccontextmanager
+async def live_bot(mode: str, tmp_path: Path) -> AsyncIterator[LiveBot]:
+    """Serve the fake over HTTP, run the bot (long polling or webhook), stop both cleanly; the
+    fake's violations are checked once all is stopped."""
+    fake = FakeTelegram(SystemClock(), token=TOKEN, allow_http_webhook=True)
+    clock = calm_clock()
+    async with serve_http(fake) as server:
+        settings = settings_for(mode, tmp_path, server.url)
+        async with running(settings, clock):
+            engine = create_engine(settings.database_url)
+            try:
+                yield LiveBot(fake, clock, create_sessionmaker(engine), settings)
+            finally:
+                await engine.dispose()
+        await end_abandoned_long_poll(fake)
+    fake.assert_no_violations()

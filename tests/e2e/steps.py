@@ -17,6 +17,8 @@ from bot.db.models import (
     AuditEntry,
     FamilyLink,
     MeetingFormat,
+    MentorProfile,
+    MentorStatus,
     Person,
     Relation,
     Role,
@@ -521,3 +523,13 @@ async def held(
         assert await srs.mark_held(session, boss, meeting.id, set(rows[:-1]), app.clock.now())
     await app.sender.drain(max_idle_wait=0)
     return admin, users, rows
+
+
+async def set_status(app: BotHarness, telegram_id: int, status: MentorStatus) -> None:
+    """What the registry does (another flow): the person's status now, moved at this moment."""
+    pid = await person_id(app, telegram_id)
+    now = app.clock.now()
+    async with app.sessionmaker.begin() as session:
+        await session.merge(
+            MentorProfile(person_id=pid, status=status.value, status_at=now, created_at=now)
+        )

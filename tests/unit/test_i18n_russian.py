@@ -46,6 +46,7 @@ def digest_section(prefix: str) -> dict[str, Any]:
 
 
 SAMPLES: dict[str, list[dict[str, Any]]] = {
+    "course_finished": [{"name": "Анна <Петрова>", "person_id": 7}],
     "concern_alert": [
         {
             "number": number,
@@ -156,6 +157,9 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"when": WHEN, "child": "Миша", "total": 38, "weak": [], "drop": [40, 38]},
     ],
     "srs_survey": [{"participant_id": 11}, {"participant_id": 11, "reminder": True}],
+    "mentor_test.result": [
+        {"attempt_id": 4, "name": "Анна <Петрова>", "score": 8, "out_of": 10, "pass_mark": 7}
+    ],
     "visit_planned": [{"family": FAMILY}],
     "weekly_digest": [
         {

@@ -28,12 +28,15 @@ from bot.db.models import (
     HomeworkFeedback,
     HomeworkWeek,
     Invitation,
+    LessonProgress,
     LevelChange,
     Meeting,
     MeetingDecision,
     MeetingFollowUp,
     MeetingParticipant,
     MeetingProcessAssessment,
+    MentorStatusChange,
+    MentorTestAttempt,
     Person,
     PersonRole,
     PlanTask,
@@ -44,6 +47,7 @@ from bot.db.models import (
     SocialMapPerson,
     SpecialistEvaluation,
     SrsResponse,
+    TrainingSession,
     Visit,
 )
 from bot.db.repositories import outbox as outbox_repo
@@ -149,6 +153,27 @@ async def follow_ups_by(session: AsyncSession, person_id: int) -> list[Questionn
         .order_by(QuestionnaireFollowUp.id)
     )
     return list(rows)
+
+
+async def mentor_path_of(
+    session: AsyncSession, person_id: int
+) -> tuple[
+    list[MentorStatusChange], list[MentorTestAttempt], list[LessonProgress], list[TrainingSession]
+]:
+    """A mentor's path: the status changes, test attempts, lessons done and sessions held."""
+
+    async def rows(model: Any, order: Any) -> list[Any]:
+        found = await session.scalars(
+            select(model).where(model.person_id == person_id).order_by(order, model.id)
+        )
+        return list(found)
+
+    return (
+        await rows(MentorStatusChange, MentorStatusChange.changed_at),
+        await rows(MentorTestAttempt, MentorTestAttempt.started_at),
+        await rows(LessonProgress, LessonProgress.done_at),
+        await rows(TrainingSession, TrainingSession.held_on),
+    )
 
 
 async def tasks_responsible(session: AsyncSession, person_id: int) -> list[PlanTask]:
@@ -532,6 +557,16 @@ async def blank_what_they_wrote(session: AsyncSession, person_id: int) -> None:
         .where(MeetingParticipant.person_id == person_id)
         .values(name=MeetingParticipant.relation, phone=None, rsvp_comment=None, person_id=None),
     )
+    # A mentor's path keeps its dates, statuses, scores and hours (the registry's figures); the
+    # test's answers and what they or others wrote about them go.
+    await _run(
+        session,
+        update(MentorTestAttempt)
+        .where(MentorTestAttempt.person_id == person_id)
+        .values(answers={}),
+    )
+    for model in (LessonProgress, TrainingSession, MentorStatusChange):
+        await _run(session, update(model).where(model.person_id == person_id).values(note=None))
     await _run(
         session,
         update(AuditEntry).where(AuditEntry.actor_id == person_id).values(actor_telegram_id=None),

@@ -18,7 +18,7 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row, SwitchTo
 
 from bot.clock import local_date
-from bot.db.models import CaseStage, CloseReason, LevelSource, Role, SupportLevel
+from bot.db.models import CaseStage, CloseReason, LevelSource, MentorStatus, Role, SupportLevel
 from bot.dialogs.case.states import FAMILY_ID as CASE_FAMILY_ID
 from bot.dialogs.case.states import CaseSG
 from bot.dialogs.context import Ctx, ctx
@@ -43,12 +43,13 @@ from bot.dialogs.widgets import (
     get_input_error,
     input_error_line,
     show_input_error,
+    stored_id,
     to_menu,
 )
 from bot.i18n import N_
 from bot.labels import CASE_STAGES, CLOSE_REASONS
 from bot.markup import escape
-from bot.services import assignments, cases, families, programmes, visits
+from bot.services import assignments, cases, families, mentor_registry, programmes, visits
 from bot.services.errors import DomainError
 
 FAMILY_ID = "family_id"
@@ -62,6 +63,7 @@ TIMELINE = "timeline_scroll"
 TIMELINE_SIZE = 5
 PICK = "pick_scroll"
 MY_SCROLL = "my_families_scroll"
+PENDING_MENTOR = "pending_mentor"  # a mentor who is not active, waiting for the confirmation
 
 NOTE_ERRORS = {
     "close_note_required": N_("For «other reason», please write the reason in a few words."),
@@ -473,6 +475,50 @@ async def on_pick_mentor(_c: CallbackQuery, _w: Any, manager: DialogManager, ite
     person_id = _person_id(item)
     if person_id is None:
         return
+    family_id = family_id_of(manager)
+    found = await mentor_registry.mentor_to_assign(
+        c.session, c.require_actor(), family_id, person_id
+    )
+    if found is not None and found[1] != MentorStatus.ACTIVE:
+        manager.dialog_data[PENDING_MENTOR] = person_id
+        await manager.switch_to(FamilyCardSG.confirm_mentor)
+        return
+    await _assign_mentor(manager, person_id)
+
+
+async def get_confirm_mentor(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    c = ctx(dialog_manager)
+    person_id = stored_id(dialog_manager, PENDING_MENTOR, "mentor_not_found")
+    found = await mentor_registry.mentor_to_assign(
+        c.session, c.require_actor(), family_id_of(dialog_manager), person_id
+    )
+    if found is None:
+        raise DomainError("mentor_not_found")
+    who, status = found
+    return {"who": who, "status": c.content.mentors.status_label(status, c.locale).lower()}
+
+
+async def on_confirm_mentor(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    c = ctx(manager)
+    person_id = stored_id(manager, PENDING_MENTOR, "mentor_not_found")
+    family_id = family_id_of(manager)
+    # The status is read again: the confirmation is for the status the mentor has now.
+    found = await mentor_registry.mentor_to_assign(
+        c.session, c.require_actor(), family_id, person_id
+    )
+    if found is None:
+        raise DomainError("mentor_not_found")
+    status = found[1]
+    if status != MentorStatus.ACTIVE:
+        await mentor_registry.confirm_not_active(
+            c.session, c.require_actor(), family_id, person_id, status, c.now()
+        )
+    manager.dialog_data.pop(PENDING_MENTOR, None)
+    await _assign_mentor(manager, person_id)
+
+
+async def _assign_mentor(manager: DialogManager, person_id: int) -> None:
+    c = ctx(manager)
     actor = c.require_actor()
     family_id = family_id_of(manager)
     added = await assignments.assign_mentor(c.session, actor, family_id, person_id, c.now())
@@ -689,6 +735,13 @@ def create_family_card_dialog() -> Dialog:
             SwitchTo(BACK, id="back", state=FamilyCardSG.mentors),
             state=FamilyCardSG.pick_mentor,
             getter=get_pick_mentor,
+        ),
+        Window(
+            T("{who} — {status}. Assign anyway?"),
+            Button(T("✅ Assign anyway"), id="confirm_mentor", on_click=on_confirm_mentor),
+            SwitchTo(BACK, id="back", state=FamilyCardSG.pick_mentor),
+            state=FamilyCardSG.confirm_mentor,
+            getter=get_confirm_mentor,
         ),
         Window(
             T(

@@ -26,6 +26,7 @@ class FamilyCardSG(StatesGroup):
     card = State()
     mentors = State()
     pick_mentor = State()
+    confirm_mentor = State()  # the chosen mentor is not active: assign anyway?
     remove_mentor = State()
     curator = State()
     close_reason = State()

@@ -1,4 +1,5 @@
-"""/invite: role → (family, for a parent) → a personal deep link and its QR picture."""
+"""/invite: role → (family, for a parent; candidate or active, for a mentor) → a personal deep
+link and its QR picture."""
 
 from __future__ import annotations
 
@@ -45,7 +46,12 @@ async def get_families(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
 
 
 async def _create(
-    callback: CallbackQuery, manager: DialogManager, role: Role, family_id: int | None
+    callback: CallbackQuery,
+    manager: DialogManager,
+    role: Role,
+    family_id: int | None,
+    *,
+    as_candidate: bool = False,
 ) -> None:
     c = ctx(manager)
     created = await invitations.create(
@@ -55,6 +61,7 @@ async def _create(
         now=c.now(),
         ttl=timedelta(days=c.settings.invitation_ttl_days),
         family_id=family_id,
+        as_candidate=as_candidate,
     )
     # The link must work the moment it is shown: it can be opened before this update ends.
     await c.session.commit()
@@ -80,7 +87,18 @@ async def on_role(callback: CallbackQuery, _w: Any, manager: DialogManager, item
     if role is Role.PARENT:
         await manager.switch_to(InviteSG.family)
         return
+    if role is Role.MENTOR:
+        await manager.switch_to(InviteSG.mentor_kind)
+        return
     await _create(callback, manager, role, None)
+
+
+async def on_candidate(callback: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    await _create(callback, manager, Role.MENTOR, None, as_candidate=True)
+
+
+async def on_active_mentor(callback: CallbackQuery, _b: Button, manager: DialogManager) -> None:
+    await _create(callback, manager, Role.MENTOR, None)
 
 
 async def on_family(callback: CallbackQuery, _w: Any, manager: DialogManager, item: str) -> None:
@@ -112,6 +130,17 @@ def create_invite_dialog() -> Dialog:
             SwitchTo(T("⬅️ Back"), id="back", state=InviteSG.role),
             state=InviteSG.family,
             getter=get_families,
+        ),
+        Window(
+            T("Invite the mentor as:"),
+            Button(
+                T("🎓 A candidate (will take the test and the course)"),
+                id="as_candidate",
+                on_click=on_candidate,
+            ),
+            Button(T("✅ An active mentor"), id="as_active", on_click=on_active_mentor),
+            SwitchTo(T("⬅️ Back"), id="back", state=InviteSG.role),
+            state=InviteSG.mentor_kind,
         ),
         Window(
             T("Done. When the person opens the link and agrees, you will get a message here."),

@@ -23,6 +23,7 @@ from bot.dialogs.invitations.states import InvitationsSG
 from bot.dialogs.invite.states import InviteSG
 from bot.dialogs.meeting_invite.states import MeetingInviteSG
 from bot.dialogs.meetings.states import MeetingsSG
+from bot.dialogs.mentor_test.dialog import on_take_test
 from bot.dialogs.menu.states import MenuSG
 from bot.dialogs.myvisits.states import MyVisitsSG
 from bot.dialogs.plan.states import PlanSG
@@ -30,7 +31,7 @@ from bot.dialogs.visit.states import VisitSG
 from bot.dialogs.widgets import Dialog, Html, T, Window
 from bot.markup import escape
 from bot.roles_text import ROLE_NAMES, help_text, role_names
-from bot.services import meetings, people
+from bot.services import meetings, mentor_test, people
 
 BACK = T("⬅️ Back")
 WELCOME_ROLE = "welcome_role"  # start data: the role just granted, greeted once
@@ -96,6 +97,8 @@ async def get_menu(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
             c.actor and await meetings.my_invitations(c.session, c.actor, c.now())
         ),
         "help": Html(help_text(roles, _)),
+        # A candidate mentor who has not finished the test yet.
+        "may_take_test": Role.MENTOR in roles and await mentor_test.may_take(c.session, c.actor),
     }
 
 
@@ -199,6 +202,9 @@ def create_menu_dialog() -> Dialog:
             Row(
                 Start(T("📝 Visit"), id="visit", state=VisitSG.family, when=_is_mentor),
                 Start(T("📋 My visits"), id="myvisits", state=MyVisitsSG.list, when=_is_mentor),
+            ),
+            Button(
+                T("📝 Take the test"), id="mentor_test", on_click=on_take_test, when="may_take_test"
             ),
             Start(T("📚 Our programme"), id="progress", state=ProgressSG.overview, when=_is_parent),
             Start(

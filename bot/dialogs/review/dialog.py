@@ -311,8 +311,10 @@ async def section_text(c: Ctx, section: Section, period: Period, scope: Scope) -
             scope,
             today=_local_today(c),
             no_visit_days=c.settings.no_visit_days,  # the same N as the digest and the nudges
+            lesson_codes=c.content.course.lesson_codes(),
         )
-        return text.mentors_text(mentors, _)
+        status = lambda code: c.content.mentors.status_label(code, c.locale)  # noqa: E731
+        return text.mentors_text(mentors, _, status)
     if section is Section.PLANS:
         plans = await stats.plans(c.session, actor, period, scope, today=_local_today(c))
         return text.plans_text(plans, _, c.locale)

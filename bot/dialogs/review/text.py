@@ -278,8 +278,9 @@ def _code_totals(rows: list[CodeTotal], base: int, label: Label, _: Gettext) -> 
     ]
 
 
-def mentors_text(f: MentorsFigures, _: Gettext) -> str:
-    if f.empty:
+def mentors_text(f: MentorsFigures, _: Gettext, status: Label | None = None) -> str:
+    """`status` names the registry's statuses (content/mentors.yaml)."""
+    if f.empty and not f.by_status:
         return _empty(Section.MENTORS, _)
     lines = [
         _title(Section.MENTORS, _),
@@ -307,6 +308,15 @@ def mentors_text(f: MentorsFigures, _: Gettext) -> str:
         lines.append(
             _("Median time to acknowledge: {time}").format(time=duration(f.median_ack_minutes, _))
         )
+    if f.by_status:
+        name = status or (lambda code: code)
+        counts = ", ".join(f"{escape(name(code))} {n}" for code, n in f.by_status)
+        lines += [
+            "",
+            _("Registry now: {counts}").format(counts=counts),
+            _("Finished the course: {n}").format(n=f.training_completed),
+            _("Hours of training: {hours}").format(hours=f"{f.training_minutes / 60:.1f}"),
+        ]
     return fit(lines)
 
 

@@ -22,6 +22,7 @@ from aiogram_dialog.widgets.kbd import Button, Cancel, Row, Start
 from bot import texts
 from bot.clock import local_date
 from bot.dialogs.context import ctx
+from bot.dialogs.learn.contacts import contacts_text
 from bot.dialogs.menu.dialog import NOTICE, MenuNotice
 from bot.dialogs.menu.states import MenuSG
 from bot.dialogs.myvisits.states import MyVisitsSG
@@ -30,6 +31,7 @@ from bot.dialogs.visit.render import day, draft_of, minutes, visit_text
 from bot.dialogs.visit.states import VisitSG
 from bot.dialogs.widgets import (
     Dialog,
+    Html,
     T,
     Window,
     checklist,
@@ -88,6 +90,10 @@ CONCERN_NOTES = {
         "A coordinator has already taken this concern on: if it no longer stands, please tell them."
     ),
 }
+
+CONCERN_STANDS = frozenset(
+    {SavedConcern.ALERTED.value, SavedConcern.KEPT.value, SavedConcern.TAKEN_ON.value}
+)
 
 STEPS = (  # (label, state) for «Edit»: the step to change
     (N_("Family"), VisitSG.family),
@@ -533,7 +539,14 @@ async def on_save(_c: CallbackQuery, _b: Button, manager: DialogManager) -> None
 async def get_saved(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     data = dialog_manager.dialog_data
     note = CONCERN_NOTES.get(data.get(CONCERN_NOTE) or "")
-    return {"edited": bool(data.get(VISIT_ID)), "concern_note": _(note) if note else ""}
+    # A concern stands: where to turn in a hard moment, right under the confirmation.
+    stands = data.get(CONCERN_NOTE) in CONCERN_STANDS
+    contacts = contacts_text(ctx(dialog_manager).settings) if stands else ""
+    return {
+        "edited": bool(data.get(VISIT_ID)),
+        "concern_note": _(note) if note else "",
+        "contacts": Html(contacts),
+    }
 
 
 # --- windows --------------------------------------------------------------------------------
@@ -713,6 +726,7 @@ def create_visit_dialog() -> Dialog:
             T("✅ The visit is saved. Thank you!", when=_not_editing),
             T("✅ The changes are saved.", when=_is_editing),
             T("{concern_note}", when="concern_note"),
+            T("\n{contacts}", when="contacts"),
             Start(
                 T("📝 Record another visit"),
                 id="again",

@@ -34,6 +34,7 @@ async def test_mentor_invitation_link_qr_and_consent(app: BotHarness) -> None:
     admin = await app.admin(ADMIN_ID)
     await admin.send_command("invite")
     await admin.press("Наставник")
+    await admin.press("✅ Активного наставника")
     photo = next(m for m in reversed(admin.messages()) if m.kind == "photo")
     caption = photo.caption or ""
     assert "https://t.me/family_test_bot?start=" in caption

@@ -36,13 +36,15 @@ COORDINATOR_COMMANDS = (
     "case",
     "meetings",
     "map",
+    "mentors",
+    "learn",
     "invite",
     "invitations",
     "stats",
     "me",
     "mydata",
 )
-MENTOR_COMMANDS = ("visit", "myvisits", "programmes", "plan", "case", "me")
+MENTOR_COMMANDS = ("visit", "myvisits", "programmes", "plan", "case", "learn", "me")
 PARENT_COMMANDS = ("progress", "me")
 
 

@@ -53,8 +53,12 @@ async def test_onboarding_through_the_production_entry_point(mode: str, tmp_path
 
             await admin.send_command("invite")
             await fake.wait_for(lambda: "Наставник" in admin.last().button_texts(), REPLY_TIMEOUT)
-            await unhurried(fake, ADMIN_ID, room=2)  # the QR code and a note
             await press(fake, admin, "Наставник")
+            await fake.wait_for(
+                lambda: "✅ Активного наставника" in admin.last().button_texts(), REPLY_TIMEOUT
+            )
+            await unhurried(fake, ADMIN_ID, room=2)  # the QR code and a note
+            await press(fake, admin, "✅ Активного наставника")
             await fake.wait_for(
                 lambda: any(m.kind == "photo" for m in admin.messages()), REPLY_TIMEOUT
             )
